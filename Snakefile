@@ -1,0 +1,25 @@
+# Customer focus and organizational performance: the whole study as one DAG.
+#   validate -> clean -> measurement (CFA) -> reliability -> structural model
+#   -> tables -> manuscript
+# Run: snakemake --cores all        (another study: add --configfile path/to/study.yaml)
+# The science lives in src/surveysem; rules and scripts only wire files to it.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/validate.smk"
+include: "workflow/rules/clean.smk"
+include: "workflow/rules/measurement.smk"
+include: "workflow/rules/reliability.smk"
+include: "workflow/rules/structural.smk"
+include: "workflow/rules/tables.smk"
+include: "workflow/rules/manuscript.smk"
+
+
+rule all:
+    input:
+        result("manuscript.pdf"),
+    default_target: True

@@ -1,0 +1,61 @@
+"""Hypothesis tests: one directional path of the structural model per hypothesis."""
+
+import numpy as np
+import pandas as pd
+
+from surveysem.errors import InputError
+
+COLUMNS = [
+    "id", "path", "lhs", "op", "rhs", "expected", "est", "se", "z", "pvalue",
+    "ci.lower", "ci.upper", "std.all", "supported",
+]  # fmt: skip
+
+
+def evaluate_hypotheses(estimates: pd.DataFrame, hypotheses: list[dict], alpha: float) -> pd.DataFrame:
+    """Look up each hypothesized path in `estimates` and decide whether it is supported.
+
+    A hypothesis `outcome ~ predictor` is supported when the unstandardized estimate has the
+    expected sign and its two-sided Wald p-value is below `alpha` (the config's
+    `support.alpha`). Equivalently, the one-sided test in the expected direction rejects at
+    alpha / 2.
+
+    Parameters
+    ----------
+    estimates : DataFrame in lavaan parameterEstimates layout (lhs, op, rhs, est, se, ...).
+    hypotheses : the config's list of {id, path, expected}.
+    alpha : significance level.
+
+    Examples
+    --------
+    >>> est = pd.DataFrame({"lhs": ["y"], "op": ["~"], "rhs": ["x"], "est": [0.4],
+    ...     "se": [0.1], "z": [4.0], "pvalue": [6e-5], "ci.lower": [0.2],
+    ...     "ci.upper": [0.6], "std.all": [0.35]})
+    >>> evaluate_hypotheses(est, [{"id": "H1", "path": "y ~ x", "expected": "positive"}],
+    ...     0.05)["supported"].tolist()
+    [True]
+    """
+    rows = []
+    for hypothesis in hypotheses:
+        lhs, rhs = (part.strip() for part in hypothesis["path"].split("~"))
+        match = estimates[(estimates.lhs == lhs) & (estimates.op == "~") & (estimates.rhs == rhs)]
+        if match.empty:
+            raise InputError(
+                f"hypothesis {hypothesis['id']} names the path '{lhs} ~ {rhs}', which is not a "
+                "regression in the model; add it to the model or correct the hypothesis"
+            )
+        path = match.iloc[0]
+        sign = 1 if hypothesis["expected"] == "positive" else -1
+        supported = bool(np.sign(path["est"]) == sign and path["pvalue"] < alpha)
+        rows.append(
+            {
+                "id": hypothesis["id"],
+                "path": f"{rhs} -> {lhs}",
+                "lhs": lhs,
+                "op": "~",
+                "rhs": rhs,
+                "expected": hypothesis["expected"],
+                **{key: path[key] for key in COLUMNS[6:13]},
+                "supported": supported,
+            }
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -1,0 +1,81 @@
+"""Run one workflow step: logging, the user-error contract and the audit record.
+
+Every script in workflow/scripts/ is two lines: import its step function and hand it to
+`run_step` together with the `snakemake` object. Keeping this in one place means every rule
+logs the same way, turns bad input into one clear message, and writes its audit record.
+The Snakemake object is only duck-typed here, so the package never imports Snakemake.
+"""
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from surveysem.audit import audit_record
+from surveysem.errors import InputError
+from surveysem.io import write_json
+
+StepFunction = Callable[[dict, dict, dict, logging.Logger], dict]
+
+
+def _named(namedlist) -> dict:
+    """Snakemake's named input/output/params as a plain dict of name -> value."""
+    return {name: value for name, value in namedlist.items()}
+
+
+def _start_logging(log_path: str) -> logging.Logger:
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_path, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)  # numerical warnings belong in the step's log
+    return logging.getLogger("surveysem.step")
+
+
+def _remove_outputs(outputs: dict) -> None:
+    """A failed step leaves nothing behind that could pass for a result."""
+    for value in outputs.values():
+        for path in [value] if isinstance(value, str) else value:
+            Path(path).unlink(missing_ok=True)
+
+
+def run_step(smk, step: StepFunction) -> None:
+    """Run `step(inputs, outputs, params, log)` for the rule described by `smk`.
+
+    The step writes every named output except `audit` and returns its decisions (counts,
+    choices and reasons) as a dict; run_step then writes the audit record to the `audit`
+    output. An InputError is reported as one line on stderr and in the log, outputs are
+    removed and the process exits with status 1; any other exception is a bug and keeps its
+    traceback.
+    """
+    inputs, outputs, params = _named(smk.input), _named(smk.output), _named(smk.params)
+    log = _start_logging(smk.log[0])
+    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    clock = time.perf_counter()
+    log.info("step %s started", smk.rule)
+    try:
+        decisions = step(inputs, outputs, params, log)
+    except InputError as error:
+        log.error("%s", error)
+        _remove_outputs(outputs)
+        print(f"\nERROR in step '{smk.rule}': {error}\n", file=sys.stderr)
+        sys.exit(1)
+    except Exception:
+        log.exception("step %s failed", smk.rule)
+        _remove_outputs(outputs)
+        raise
+    record = audit_record(
+        step=smk.rule,
+        inputs=inputs,
+        outputs={k: v for k, v in outputs.items() if k != "audit"},
+        params=params,
+        decisions=decisions or {},
+        started=started,
+        wall_seconds=time.perf_counter() - clock,
+    )
+    write_json(record, outputs["audit"])
+    log.info("step %s finished in %.2f s", smk.rule, record["wall_seconds"])

@@ -1,0 +1,16 @@
+rule clean_data:
+    """Missing codes, out-of-range values, duplicates, straight-liners, reverse keys, PII."""
+    input:
+        data=config["data"],
+        codebook=config["codebook"],
+        report=rules.validate_data.output.report,
+    output:
+        data=result("clean/data.csv"),
+        audit_table=result("clean/audit.json"),
+        audit=audit_file("clean_data"),
+    params:
+        options=config["cleaning"],
+    log:
+        log_file("clean_data"),
+    script:
+        "../scripts/clean_data.py"

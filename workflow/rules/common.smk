@@ -1,0 +1,49 @@
+# Shared set-up: the study config, its validation, and path helpers used by every rule.
+import os
+
+# One BLAS thread per process: results stay bit-identical and parallelism comes from jobs.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+from surveysem.config import validate_config
+from surveysem.errors import InputError
+
+
+# The bundled study is the default. A --configfile replaces it entirely rather than being
+# merged into it, so another study never inherits the bundled study's settings.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
+
+
+try:
+    config.update(
+        validate_config(
+            config,
+            workflow.source_path("../schemas/config.schema.yaml"),
+            source=", ".join(map(str, workflow.overwrite_configfiles))
+            or "config/config.yaml",
+        )
+    )
+except InputError as error:
+    raise SystemExit(f"\nERROR in the configuration: {error}\n")
+
+STUDY = config["study"]
+
+
+def result(path):
+    """A file under this study's results folder."""
+    return f"results/{STUDY}/{path}"
+
+
+def log_file(rule_name):
+    return f"results/{STUDY}/logs/{rule_name}.log"
+
+
+def audit_file(rule_name):
+    return f"results/{STUDY}/audit/{rule_name}.json"
+
+
+def benchmark_file(rule_name):
+    return f"results/{STUDY}/benchmarks/{rule_name}.tsv"

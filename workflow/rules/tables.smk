@@ -1,0 +1,14 @@
+rule render_tables:
+    """Manuscript tables rendered from the results files by Jinja2 templates."""
+    input:
+        hypotheses=rules.fit_structural.output.hypotheses,
+        template="manuscript/templates/table.typ.j2",
+    output:
+        hypotheses=result("tables/hypotheses.typ"),
+        audit=audit_file("render_tables"),
+    params:
+        alpha=config["support"]["alpha"],
+    log:
+        log_file("render_tables"),
+    script:
+        "../scripts/render_tables.py"

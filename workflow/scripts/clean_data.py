@@ -1,0 +1,25 @@
+"""Rule clean_data: raw survey to analysis dataset (surveysem.cleaning)."""
+
+from surveysem.cleaning import clean_survey
+from surveysem.codebook import load_codebook
+from surveysem.io import write_csv, write_json
+from surveysem.step import run_step
+from surveysem.validation import read_raw
+
+
+def main(inputs, outputs, params, log):
+    codebook = load_codebook(inputs["codebook"])
+    clean, audit = clean_survey(read_raw(inputs["data"], codebook), codebook, params["options"])
+    for rule, excluded in audit["exclusions"].items():
+        log.info("%s: %d excluded (%s)", rule, excluded["n"], excluded["reason"])
+    log.info("%d rows in, %d rows out", audit["rows_in"], audit["rows_out"])
+    write_csv(clean, outputs["data"])
+    write_json(audit, outputs["audit_table"])
+    return {
+        "rows_in": audit["rows_in"],
+        "rows_out": audit["rows_out"],
+        "excluded": {rule: e["n"] for rule, e in audit["exclusions"].items()},
+    }
+
+
+run_step(snakemake, main)
