@@ -11,7 +11,9 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def evaluate_hypotheses(estimates: pd.DataFrame, hypotheses: list[dict], alpha: float) -> pd.DataFrame:
+def evaluate_hypotheses(
+    estimates: pd.DataFrame, hypotheses: list[dict], alpha: float
+) -> pd.DataFrame:
     """Look up each hypothesized path in `estimates` and decide whether it is supported.
 
     A hypothesis `outcome ~ predictor` is supported when the unstandardized estimate has the

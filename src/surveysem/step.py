@@ -25,7 +25,7 @@ def _named(namedlist) -> dict:
     return {name: value for name, value in namedlist.items()}
 
 
-def _start_logging(log_path: str) -> logging.Logger:
+def _start_logging(log_path: str, rule: str) -> logging.Logger:
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(log_path, mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -33,7 +33,7 @@ def _start_logging(log_path: str) -> logging.Logger:
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     logging.captureWarnings(True)  # numerical warnings belong in the step's log
-    return logging.getLogger("surveysem.step")
+    return logging.getLogger(f"surveysem.{rule}")
 
 
 def _remove_outputs(outputs: dict) -> None:
@@ -53,7 +53,7 @@ def run_step(smk, step: StepFunction) -> None:
     traceback.
     """
     inputs, outputs, params = _named(smk.input), _named(smk.output), _named(smk.params)
-    log = _start_logging(smk.log[0])
+    log = _start_logging(smk.log[0], smk.rule)
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = time.perf_counter()
     log.info("step %s started", smk.rule)

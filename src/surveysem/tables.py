@@ -33,8 +33,18 @@ class Table:
     align: list[str] = field(default_factory=list)
 
 
-def hypotheses_table(hypotheses: pd.DataFrame, alpha: float) -> Table:
-    """Table of the hypothesis tests from model/hypotheses.csv."""
+def abbreviations(constructs: dict[str, str]) -> str:
+    """'CO = customer orientation; ...' for a table note.
+
+    >>> abbreviations({"CO": "customer orientation", "FP": "financial performance"})
+    'CO = customer orientation; FP = financial performance.'
+    """
+    return "; ".join(f"{short} = {long}" for short, long in constructs.items()) + "."
+
+
+def hypotheses_table(hypotheses: pd.DataFrame, alpha: float, constructs: dict[str, str]) -> Table:
+    """Table of the hypothesis tests from model/hypotheses.csv; `constructs` maps abbreviations
+    to names for the note."""
     rows = [
         [
             row["id"],
@@ -56,9 +66,8 @@ def hypotheses_table(hypotheses: pd.DataFrame, alpha: float) -> Table:
         note=(
             "B = unstandardized estimate; SE = standard error (ML, expected information); "
             "β = completely standardized estimate (lavaan std.all). A hypothesis is supported "
-            f"when the estimate has the expected positive sign and p < {fmt.number(alpha, 2, True)} "
-            "(two-sided). CO = customer orientation; CRP = customer relationship practices; "
-            "PP = production performance; CS = customer satisfaction; FP = financial performance."
+            "when the estimate has the expected sign and "
+            f"p < {fmt.number(alpha, 2, bounded=True)} (two-sided). {abbreviations(constructs)}"
         ),
         align=["left", "left"] + ["right"] * 5 + ["center"],
     )

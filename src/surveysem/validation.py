@@ -39,7 +39,9 @@ def _header_problems(path: Path, codebook: Codebook) -> list[str]:
     ).columns.tolist()
     problems = []
     # pandas renames a repeated column "x" to "x.1"; read the raw header to see repeats.
-    raw_header = path.read_text(encoding=codebook.encoding).splitlines()[0].split(codebook.delimiter)
+    raw_header = (
+        path.read_text(encoding=codebook.encoding).splitlines()[0].split(codebook.delimiter)
+    )
     repeated = sorted({c for c in raw_header if raw_header.count(c) > 1})
     if repeated:
         problems.append(f"column(s) {', '.join(repeated)} appear more than once in the header")
@@ -94,9 +96,7 @@ def validate_raw(path: str | Path, codebook: Codebook) -> dict:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(
-            f"data file {path} does not exist; check the `data` key of the config"
-        )
+        raise InputError(f"data file {path} does not exist; check the `data` key of the config")
     digest = sha256_file(path)
     if codebook.sha256 and digest != codebook.sha256:
         raise InputError(

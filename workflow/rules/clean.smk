@@ -8,9 +8,9 @@ rule clean_data:
         data=result("clean/data.csv"),
         audit_table=result("clean/audit.json"),
         audit=audit_file("clean_data"),
-    params:
-        options=config["cleaning"],
     log:
         log_file("clean_data"),
+    params:
+        options=config["cleaning"],
     script:
         "../scripts/clean_data.py"

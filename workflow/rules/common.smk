@@ -9,7 +9,6 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 from surveysem.config import validate_config
 from surveysem.errors import InputError
 
-
 # The bundled study is the default. A --configfile replaces it entirely rather than being
 # merged into it, so another study never inherits the bundled study's settings.
 if not workflow.overwrite_configfiles:
@@ -21,7 +20,7 @@ try:
     config.update(
         validate_config(
             config,
-            workflow.source_path("../schemas/config.schema.yaml"),
+            os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml"),
             source=", ".join(map(str, workflow.overwrite_configfiles))
             or "config/config.yaml",
         )

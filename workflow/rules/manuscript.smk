@@ -14,6 +14,10 @@ rule build_manuscript:
         source=result("manuscript/manuscript.typ"),
         pdf=result("manuscript.pdf"),
         audit=audit_file("build_manuscript"),
+    log:
+        log_file("build_manuscript"),
+    benchmark:
+        benchmark_file("build_manuscript")
     params:
         study=STUDY,
         title=config["title"],
@@ -22,9 +26,5 @@ rule build_manuscript:
         hypotheses=config["hypotheses"],
         alpha=config["support"]["alpha"],
         seed=config["seed"],
-    log:
-        log_file("build_manuscript"),
-    benchmark:
-        benchmark_file("build_manuscript")
     script:
         "../scripts/build_manuscript.py"

@@ -8,12 +8,12 @@ rule fit_measurement:
         estimates=result("measurement/estimates.csv"),
         fit=result("measurement/fit.json"),
         audit=audit_file("fit_measurement"),
-    params:
-        model=config["model"],
-        missing_data=config["cleaning"]["missing_data"],
     log:
         log_file("fit_measurement"),
     benchmark:
         benchmark_file("fit_measurement")
+    params:
+        model=config["model"],
+        missing_data=config["cleaning"]["missing_data"],
     script:
         "../scripts/fit_measurement.py"

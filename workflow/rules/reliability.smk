@@ -7,9 +7,9 @@ rule assess_reliability:
     output:
         reliability=result("measurement/reliability.csv"),
         audit=audit_file("assess_reliability"),
-    params:
-        missing_data=config["cleaning"]["missing_data"],
     log:
         log_file("assess_reliability"),
+    params:
+        missing_data=config["cleaning"]["missing_data"],
     script:
         "../scripts/assess_reliability.py"

@@ -10,14 +10,14 @@ rule fit_structural:
         r2=result("model/r2.csv"),
         hypotheses=result("model/hypotheses.csv"),
         audit=audit_file("fit_structural"),
+    log:
+        log_file("fit_structural"),
+    benchmark:
+        benchmark_file("fit_structural")
     params:
         model=config["model"],
         hypotheses=config["hypotheses"],
         support=config["support"],
         missing_data=config["cleaning"]["missing_data"],
-    log:
-        log_file("fit_structural"),
-    benchmark:
-        benchmark_file("fit_structural")
     script:
         "../scripts/fit_structural.py"

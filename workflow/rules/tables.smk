@@ -6,9 +6,10 @@ rule render_tables:
     output:
         hypotheses=result("tables/hypotheses.typ"),
         audit=audit_file("render_tables"),
-    params:
-        alpha=config["support"]["alpha"],
     log:
         log_file("render_tables"),
+    params:
+        alpha=config["support"]["alpha"],
+        constructs=config["constructs"],
     script:
         "../scripts/render_tables.py"

@@ -18,8 +18,9 @@ def main(inputs, outputs, params, log):
     fit = fit_model(Path(inputs["syntax"]).read_text(encoding="utf-8"), data)
     table = reliability_table(fit, data)
     for row in table.itertuples():
-        log.info("%s: alpha %.3f, omega %.3f, AVE %.3f", row.construct, row.alpha, row.omega,
-                 row.ave)  # fmt: skip
+        log.info(
+            "%s: alpha %.3f, omega %.3f, AVE %.3f", row.construct, row.alpha, row.omega, row.ave
+        )
     write_csv(table, outputs["reliability"])
     return {"n": len(data), "constructs": table["construct"].tolist()}
 

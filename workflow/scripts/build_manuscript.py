@@ -24,8 +24,9 @@ def main(inputs, outputs, params, log):
     context["hypotheses_table"] = os.path.relpath(inputs["hypotheses_table"], source.parent)
     context["bibliography"] = "/" + inputs["bibliography"]
     source.parent.mkdir(parents=True, exist_ok=True)
-    source.write_text(render_manuscript(inputs["template"], context), encoding="utf-8",
-                      newline="\n")  # fmt: skip
+    source.write_text(
+        render_manuscript(inputs["template"], context), encoding="utf-8", newline="\n"
+    )
     compile_pdf(source, outputs["pdf"], root=Path.cwd())
     log.info("compiled %s", outputs["pdf"])
     return {"hypotheses_supported": context["n_supported"]}

@@ -15,9 +15,14 @@ def main(inputs, outputs, params, log):
     syntax = measurement_syntax(params["model"])
     fit = fit_model(syntax, data)
     measures = fit_measures(fit)
-    log.info("CFA on %d complete cases: chisq %.3f on %d df, CFI %.3f, RMSEA %.3f",
-             len(data), measures["chisq"], measures["df"], measures["cfi"],
-             measures["rmsea"])  # fmt: skip
+    log.info(
+        "CFA on %d complete cases: chisq %.3f on %d df, CFI %.3f, RMSEA %.3f",
+        len(data),
+        measures["chisq"],
+        measures["df"],
+        measures["cfi"],
+        measures["rmsea"],
+    )
     with open(outputs["syntax"], "w", encoding="utf-8", newline="\n") as handle:
         handle.write(syntax)
     write_csv(parameter_estimates(fit), outputs["estimates"])

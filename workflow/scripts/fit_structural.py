@@ -17,8 +17,14 @@ def main(inputs, outputs, params, log):
     estimates = parameter_estimates(fit)
     hypotheses = evaluate_hypotheses(estimates, params["hypotheses"], params["support"]["alpha"])
     for row in hypotheses.itertuples():
-        log.info("%s %s: est %.3f, p %.4g, supported %s", row.id, row.path, row.est, row.pvalue,
-                 row.supported)  # fmt: skip
+        log.info(
+            "%s %s: est %.3f, p %.4g, supported %s",
+            row.id,
+            row.path,
+            row.est,
+            row.pvalue,
+            row.supported,
+        )
     with open(outputs["syntax"], "w", encoding="utf-8", newline="\n") as handle:
         handle.write(params["model"])
     write_csv(estimates, outputs["estimates"])

@@ -9,7 +9,9 @@ from surveysem.tables import hypotheses_table, render_table
 
 
 def main(inputs, outputs, params, log):
-    table = hypotheses_table(pd.read_csv(inputs["hypotheses"]), params["alpha"])
+    table = hypotheses_table(
+        pd.read_csv(inputs["hypotheses"]), params["alpha"], params["constructs"]
+    )
     Path(outputs["hypotheses"]).write_text(
         render_table(table, inputs["template"]), encoding="utf-8", newline="\n"
     )

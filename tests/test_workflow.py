@@ -1,0 +1,106 @@
+"""End to end: the whole DAG on the bundled data in a temporary copy of the project."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from surveysem import formatting as fmt
+
+pytestmark = pytest.mark.integration
+
+PROJECT_FILES = ["Snakefile", "workflow", "config", "data", "manuscript", ".test"]
+RULES = [
+    "validate_data",
+    "clean_data",
+    "fit_measurement",
+    "assess_reliability",
+    "fit_structural",
+    "render_tables",
+    "build_manuscript",
+]
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [str(Path(sys.executable).parent / "snakemake"), "--cores", "2", *args]
+    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def run(root, tmp_path_factory):
+    """Copy the project, run the test config once, and hand the results folder to the tests."""
+    workdir = tmp_path_factory.mktemp("project")
+    for name in PROJECT_FILES:
+        source = root / name
+        copy = shutil.copytree if source.is_dir() else shutil.copy2
+        copy(source, workdir / name)
+    done = snakemake(workdir, "--configfile", ".test/config/config.yaml")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return workdir, workdir / "results" / "ci_test"
+
+
+def pdf_text(path: Path) -> str:
+    text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    return re.sub(r"\s+", " ", text)
+
+
+def test_manuscript_pdf_prints_the_estimate_of_the_results_file(run):
+    _, results = run
+    text = pdf_text(results / "manuscript.pdf")
+    hypotheses = pd.read_csv(results / "model" / "hypotheses.csv").set_index("id")
+    printed = re.search(r"H1 \(CO → CRP\) was (?:not )?supported \(β = (\S+), B = (\S+),", text)
+    assert printed, "the H1 sentence is missing from the PDF"
+    assert printed[1] == fmt.number(hypotheses.loc["H1", "std.all"], 2, bounded=True)
+    assert printed[2] == fmt.number(hypotheses.loc["H1", "est"], 3)
+    assert "Synthetic data." in text
+
+
+def test_every_rule_writes_its_log_and_audit_record(run):
+    _, results = run
+    for rule in RULES:
+        assert (results / "logs" / f"{rule}.log").stat().st_size > 0, rule
+        record = json.loads((results / "audit" / f"{rule}.json").read_text())
+        assert record["step"] == rule
+        assert record["outputs"], f"{rule} recorded no outputs"
+        for output in record["outputs"]:
+            assert len(output["sha256"]) == 64
+
+
+def test_results_follow_the_lavaan_contract(run):
+    _, results = run
+    columns = [
+        "lhs",
+        "op",
+        "rhs",
+        "label",
+        "est",
+        "se",
+        "z",
+        "pvalue",
+        "ci.lower",
+        "ci.upper",
+        "std.lv",
+        "std.all",
+    ]
+    for stage in ("measurement", "model"):
+        assert pd.read_csv(results / stage / "estimates.csv").columns.tolist() == columns
+        fit = json.loads((results / stage / "fit.json").read_text())
+        assert {"chisq", "df", "cfi", "tli", "rmsea", "srmr"} <= set(fit)
+
+
+def test_a_second_run_has_nothing_to_do(run):
+    workdir, _ = run
+    dry = snakemake(workdir, "--configfile", ".test/config/config.yaml", "-n")
+    assert dry.returncode == 0
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+
+
+def test_bundled_study_results_are_not_touched(run):
+    workdir, _ = run
+    assert not (workdir / "results" / "cai2009").exists()
