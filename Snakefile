@@ -20,6 +20,6 @@ include: "workflow/rules/manuscript.smk"
 
 
 rule all:
+    default_target: True
     input:
         result("manuscript.pdf"),
-    default_target: True
