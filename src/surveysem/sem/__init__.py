@@ -1,0 +1,35 @@
+"""Structural equation models in lavaan syntax, estimated with semopy, reported as lavaan.
+
+Public API::
+
+    from surveysem.sem import fit_model, parameter_estimates, fit_measures, r_squared
+    from surveysem.sem import solution_problems, implied_latent_correlations, ModelSpecError
+    from surveysem.sem import measurement_syntax   # CFA part of a structural model
+
+``fit_model`` parses lavaan syntax (:mod:`.syntax`), adds lavaan's ``sem()`` defaults
+(:mod:`.partable`), fits by ML with semopy and polishes to lavaan's optimum
+(:mod:`.fitting`). The reporting functions recompute everything that semopy 2.3.11 gets wrong
+or lacks (standardized residual covariances, fit indices, ``:=`` parameters) with lavaan's
+formulas. Parity with lavaan 0.6.14 is tested in ``tests/test_sem_parity.py``.
+"""
+
+from .diagnostics import solution_problems
+from .errors import ModelSpecError, UnsupportedModelError
+from .estimates import implied_latent_correlations, parameter_estimates, r_squared
+from .fit_measures import fit_measures
+from .fitting import SemFit, fit_model
+from .syntax import measurement_syntax, parse_syntax
+
+__all__ = [
+    "ModelSpecError",
+    "SemFit",
+    "UnsupportedModelError",
+    "fit_measures",
+    "fit_model",
+    "implied_latent_correlations",
+    "measurement_syntax",
+    "parameter_estimates",
+    "parse_syntax",
+    "r_squared",
+    "solution_problems",
+]

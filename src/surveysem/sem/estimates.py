@@ -1,0 +1,258 @@
+"""Parameter estimates, standardized solutions, defined parameters and R-squared (lavaan style).
+
+Standardization follows ``lavaan:::lav_standardize_lv`` / ``lav_standardize_all`` with the
+default ``cov.std = TRUE``. With s(v) the model-implied SD of v (for std.lv: factors only,
+observed variables keep s = 1) and r(v) = sqrt|residual variance of v|:
+
+* ``f =~ y`` and ``y ~ x``:  est * s(predictor) / s(outcome);
+* variances ``v ~~ v``:      est / s(v)^2  (so 1 - R^2 for endogenous variables);
+* covariances ``a ~~ b``:    est / (r(a) r(b)), i.e. a *residual* correlation
+  (semopy divides by total SDs instead; see the tooling notes, section 3);
+* ``:=`` rows: the defining expression evaluated at the standardized values of its labels.
+
+Defined parameters get delta-method standard errors, ``se = sqrt(J V J')``, with the Jacobian
+``J`` by complex-step differentiation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import matrices
+from .expressions import evaluate, parse_expression
+from .fitting import SemFit
+
+COLUMNS = [
+    "lhs",
+    "op",
+    "rhs",
+    "label",
+    "est",
+    "se",
+    "z",
+    "pvalue",
+    "ci.lower",
+    "ci.upper",
+    "std.lv",
+    "std.all",
+]
+
+
+def _row_values(fit: SemFit) -> np.ndarray:
+    return np.array([fit.x[r.free - 1] if r.free else r.value for r in fit.partable.rows])
+
+
+def _model_sds(fit: SemFit) -> tuple[dict[str, float], dict[str, float]]:
+    """Model-implied SDs of factors (from C Psi C') and observed variables (from Sigma).
+
+    Negative variances give NaN, zero observed variances NaN, as in lavaan.
+    """
+    inner = matrices.inner_cov(fit.model)
+    lv = {}
+    for v in fit.partable.lv_names:
+        var = inner.loc[v, v]
+        lv[v] = np.sqrt(var) if var >= 0 else np.nan
+    sig = np.diag(matrices.implied_cov(fit.model))
+    ov = {}
+    for name, var in zip(fit.observed, sig, strict=True):
+        ov[name] = np.sqrt(var) if var > np.finfo(float).eps else np.nan
+    return lv, ov
+
+
+def _standardize(fit: SemFit, est: np.ndarray, level: str) -> np.ndarray:
+    """std.lv (level='lv') or std.all (level='all') for every parameter-table row."""
+    rows = fit.partable.rows
+    lv_sd, ov_sd = _model_sds(fit)
+    lvs = set(fit.partable.lv_names)
+    resvar = {r.lhs: e for r, e in zip(rows, est, strict=True) if r.op == "~~" and r.lhs == r.rhs}
+
+    def s(v: str) -> float:
+        if v in lvs:
+            return lv_sd[v]
+        return ov_sd[v] if level == "all" else 1.0
+
+    def r(v: str) -> float:
+        if v in lvs or level == "all":
+            return np.sqrt(abs(resvar[v]))
+        return 1.0
+
+    out = np.empty(len(rows))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i, (row, e) in enumerate(zip(rows, est, strict=True)):
+            if row.op == "=~":
+                out[i] = e * s(row.lhs) / s(row.rhs)
+            elif row.op == "~":
+                out[i] = e * s(row.rhs) / s(row.lhs)
+            elif row.lhs == row.rhs:
+                out[i] = e / s(row.lhs) ** 2
+            else:
+                out[i] = e / (r(row.lhs) * r(row.rhs))
+    return out
+
+
+def _definitions(fit: SemFit, row_vals: np.ndarray) -> list:
+    """Values of the ``:=`` parameters given values for every parameter-table row.
+
+    Labels take the value of their first row (lavaan uses the first free row of a label).
+    """
+    names: dict = {}
+    for row, val in zip(fit.partable.rows, row_vals, strict=True):
+        if row.label and row.label not in names:
+            names[row.label] = val
+    out = []
+    for d in fit.partable.definitions:
+        val = evaluate(parse_expression(d.expr), names)
+        names[d.name] = val
+        out.append(val)
+    return out
+
+
+def _definition_jacobian(fit: SemFit) -> np.ndarray:
+    """d(defined)/d(free parameters) by complex step (exact for analytic expressions)."""
+    h = 1e-20
+    pt = fit.partable
+    jac = np.zeros((len(pt.definitions), pt.n_free))
+    for j in range(pt.n_free):
+        xc = fit.x.astype(complex)
+        xc[j] += 1j * h
+        vals = [xc[r.free - 1] if r.free else complex(r.value) for r in pt.rows]
+        jac[:, j] = np.imag(np.array(_definitions(fit, np.array(vals)), dtype=complex)) / h
+    return jac
+
+
+def parameter_estimates(fit: SemFit, level: float = 0.95) -> pd.DataFrame:
+    """Unstandardized and standardized estimates, as lavaan ``parameterEstimates(fit,
+    standardized = TRUE)``.
+
+    For each row: ``z = est / se``, ``pvalue = 2 (1 - Phi(|z|))`` and the Wald interval
+    ``est +/- z_(1 - (1 - level)/2) se``. Fixed parameters have ``se = 0``, NaN ``z``/``pvalue``
+    and ``ci.lower = ci.upper = est`` (as lavaan). ``:=`` rows carry delta-method SEs.
+    Standardization is described in the module docstring.
+
+    Parameters
+    ----------
+    fit : SemFit
+        Result of :func:`surveysem.sem.fit_model`.
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``lhs, op, rhs, label, est, se, z, pvalue, ci.lower, ci.upper, std.lv,
+        std.all`` in lavaan's row order (user rows in syntax order, default rows, ``:=`` rows).
+
+    References
+    ----------
+    lavaan ``parameterEstimates`` and ``standardizedSolution`` (Rosseel 2012, JSS 48(2));
+    delta method: Sobel (1982), Sociological Methodology 13.
+
+    Examples
+    --------
+    >>> from surveysem.sem import fit_model, parameter_estimates
+    >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+    >>> fit = fit_model(TWO_FACTOR_MODEL, two_factor_data())
+    >>> parameter_estimates(fit).loc[:5, ["lhs", "op", "rhs", "est", "se", "std.all"]].round(3)
+      lhs  op rhs    est     se  std.all
+    0   A  =~  a1  1.000  0.000    0.826
+    1   A  =~  a2  0.835  0.073    0.749
+    2   A  =~  a3  0.696  0.065    0.676
+    3   B  =~  b1  1.000  0.000    0.765
+    4   B  =~  b2  0.973  0.090    0.808
+    5   B  =~  b3  0.610  0.065    0.611
+    """
+    pt = fit.partable
+    est = _row_values(fit)
+    se = np.array([np.sqrt(fit.vcov[r.free - 1, r.free - 1]) if r.free else 0.0 for r in pt.rows])
+    std_lv = _standardize(fit, est, "lv")
+    std_all = _standardize(fit, est, "all")
+    frame = pd.DataFrame(
+        {
+            "lhs": [r.lhs for r in pt.rows],
+            "op": [r.op for r in pt.rows],
+            "rhs": [r.rhs for r in pt.rows],
+            "label": [r.label for r in pt.rows],
+            "est": est,
+            "se": se,
+            "std.lv": std_lv,
+            "std.all": std_all,
+        }
+    )
+    if pt.definitions:
+        jac = _definition_jacobian(fit)
+        def_se = np.sqrt(np.einsum("ij,jk,ik->i", jac, fit.vcov, jac))
+        defs = pd.DataFrame(
+            {
+                "lhs": [d.name for d in pt.definitions],
+                "op": ":=",
+                "rhs": [d.expr for d in pt.definitions],
+                "label": [d.name for d in pt.definitions],
+                "est": np.real(_definitions(fit, est)).astype(float),
+                "se": def_se,
+                "std.lv": np.real(_definitions(fit, std_lv)).astype(float),
+                "std.all": np.real(_definitions(fit, std_all)).astype(float),
+            }
+        )
+        frame = pd.concat([frame, defs], ignore_index=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(frame["se"] > 0, frame["est"] / frame["se"], np.nan)
+    crit = stats.norm.ppf(1 - (1 - level) / 2)
+    frame["z"] = z
+    frame["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+    frame["ci.lower"] = frame["est"] - crit * frame["se"]
+    frame["ci.upper"] = frame["est"] + crit * frame["se"]
+    return frame[COLUMNS]
+
+
+def r_squared(fit: SemFit) -> pd.DataFrame:
+    """Proportion of explained variance of every endogenous variable (lavaan ``inspect(fit,
+    "r2")``): ``R^2 = 1 - residual variance / model-implied total variance``.
+
+    Rows: all observed variables (in lavaan's order), then factors that are not exogenous.
+
+    Examples
+    --------
+    >>> from surveysem.sem import fit_model, r_squared
+    >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+    >>> r_squared(fit_model(TWO_FACTOR_MODEL, two_factor_data())).round(3)
+      lhs     r2
+    0  a1  0.682
+    1  a2  0.560
+    2  a3  0.457
+    3  b1  0.585
+    4  b2  0.654
+    5  b3  0.373
+    """
+    pt = fit.partable
+    std_all = _standardize(fit, _row_values(fit), "all")
+    resid = {
+        r.lhs: v for r, v in zip(pt.rows, std_all, strict=True) if r.op == "~~" and r.lhs == r.rhs
+    }
+    names = pt.endogenous
+    return pd.DataFrame({"lhs": names, "r2": [1.0 - resid[v] for v in names]})
+
+
+def implied_latent_correlations(fit: SemFit) -> pd.DataFrame:
+    """Model-implied correlation matrix of the factors, from Var(eta) = C Psi C'.
+
+    These are lavaan's ``lavInspect(fit, "cor.lv")``, used for the Fornell-Larcker criterion
+    (sqrt(AVE_i) > |corr(F_i, F_j)|; Fornell & Larcker 1981, JMR 18(1)).
+    Factors with a negative implied variance get NaN correlations.
+
+    Examples
+    --------
+    >>> from surveysem.sem import fit_model, implied_latent_correlations
+    >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+    >>> implied_latent_correlations(fit_model(TWO_FACTOR_MODEL, two_factor_data())).round(3)
+           A      B
+    A  1.000  0.551
+    B  0.551  1.000
+    """
+    lvs = fit.partable.lv_names
+    cov = matrices.inner_cov(fit.model).loc[lvs, lvs].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(np.where(np.diag(cov) > 0, np.diag(cov), np.nan))
+        cor = cov / np.outer(sd, sd)
+    return pd.DataFrame(cor, index=lvs, columns=lvs)

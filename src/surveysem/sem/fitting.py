@@ -1,0 +1,326 @@
+"""Fit a lavaan-syntax SEM by maximum likelihood with semopy, tuned to reproduce lavaan.
+
+Estimation (lavaan ``sem()`` defaults: ML, ``likelihood = "normal"``, expected information):
+
+1. semopy ``Model(..., mimic_lavaan=True)`` fitted with SLSQP (``ftol = 1e-12``) on the
+   Wishart ML objective, with semopy's own bounds (variances >= 0) as a robust first stage;
+2. Fisher scoring on lavaan's discrepancy F until the gradient vanishes (typically
+   ``max|dF/dtheta| ~ 1e-12``; "converged" means ``< GRAD_TOL = 1e-4``). This removes SLSQP's
+   early stopping (semopy pitfall 1 in the tooling notes) and, by default, lifts the variance
+   bound: like lavaan, (residual) variances may go negative (Heywood cases), which
+   :func:`solution_problems` then reports.
+   With ``nonnegative_variances=True`` the scoring is projected onto variances >= 0 instead,
+   and variances that end at 0 are reported as boundary hits.
+
+Standard errors: ``vcov = (N/2 * H)^-1`` with ``H`` the expected Hessian of F at the estimates
+(lavaan ``information = "expected"``, N divisor).
+
+Reference: Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
+Journal of Statistical Software, 48(2). https://doi.org/10.18637/jss.v048.i02
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import semopy
+from semopy.utils import chol_inv2
+
+from surveysem.errors import InputError
+
+from . import matrices
+from .errors import ModelSpecError
+from .partable import ParTable, build_partable, semopy_description
+from .syntax import parse_syntax
+
+# Largest |dF/dtheta| accepted as converged. lavaan warns when a gradient element of its
+# objective (fmin = F/2) exceeds 1e-3 (optim.dx.tol); regular models reach ~1e-12 here.
+GRAD_TOL = 1e-4
+
+
+class _LavaanModel(semopy.Model):
+    """semopy Model whose ML objective is not set to +inf below zero.
+
+    semopy 2.3.11 returns ``inf`` whenever the loss is negative, which happens through rounding
+    for saturated models (df = 0) and stalls the optimizer there.
+    """
+
+    def obj_mlw(self, x: np.ndarray):
+        self.update_matrices(x)
+        try:
+            sigma, _ = self.calc_sigma()
+            inv_sigma, logdet_sigma = chol_inv2(sigma)
+        except np.linalg.LinAlgError:
+            return np.inf
+        tr = np.einsum("ij,ji->", self.mx_cov, inv_sigma) - sigma.shape[0]
+        return tr + logdet_sigma - self.cov_logdet
+
+
+@dataclass
+class SemFit:
+    """A fitted model. Pass it to the other :mod:`surveysem.sem` functions.
+
+    Attributes
+    ----------
+    syntax : the lavaan syntax as given.
+    partable : lavaan-style parameter table (:class:`~surveysem.sem.partable.ParTable`).
+    model : the fitted ``semopy.Model`` (its matrices hold the final estimates).
+    n : number of rows used (complete data).
+    observed : observed variable names, in the order of ``sample_cov``.
+    sample_cov : sample covariance matrix with divisor N (as lavaan).
+    x : estimates of the free parameters (index ``free - 1`` of the parameter table).
+    vcov : their covariance matrix (NaN when the information matrix is singular).
+    converged : optimizer success and a vanishing gradient at the solution.
+    message : optimizer and convergence details.
+    nonnegative_variances : whether variances were bounded at zero.
+    """
+
+    syntax: str
+    partable: ParTable
+    model: semopy.Model = field(repr=False)
+    n: int
+    observed: list[str]
+    sample_cov: np.ndarray = field(repr=False)
+    x: np.ndarray = field(repr=False)
+    vcov: np.ndarray = field(repr=False)
+    converged: bool
+    message: str
+    nonnegative_variances: bool = False
+
+    @property
+    def fmin(self) -> float:
+        """lavaan's fmin = F/2 at the estimates."""
+        return matrices.f_ml(matrices.implied_cov(self.model), self.sample_cov) / 2
+
+    @property
+    def problems(self) -> list[str]:
+        """Admissibility problems, see :func:`surveysem.sem.solution_problems`."""
+        from .diagnostics import solution_problems  # diagnostics imports this module
+
+        return solution_problems(self)
+
+    def implied_cov(self) -> pd.DataFrame:
+        """Model-implied covariance matrix of the observed variables."""
+        sig = matrices.implied_cov(self.model)
+        return pd.DataFrame(sig, index=self.observed, columns=self.observed)
+
+
+class _DropSemopyNoise(logging.Filter):
+    """Drop semopy root-logger warnings that this module handles itself."""
+
+    NOISE = ("No fixed loadings", "Solver didn")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.NOISE)
+
+
+@contextmanager
+def _quiet_semopy():
+    # semopy logs through the root logger: "No fixed loadings" is expected for NA* loadings,
+    # and non-convergence of the first stage is judged by our own gradient check instead.
+    root, filt = logging.getLogger(), _DropSemopyNoise()
+    root.addFilter(filt)
+    try:
+        yield
+    finally:
+        root.removeFilter(filt)
+
+
+def _start_unmarked_loadings(model, pt: ParTable, values: np.ndarray) -> None:
+    """Starting values for loadings of factors without a fixed loading (``NA*x`` syntax).
+
+    semopy 2.3.11 loops forever computing these (``startingvalues.start_lambda`` follows
+    ``first_manifs[None]``); parameters that already have a start are skipped by semopy.
+    """
+    var = dict(zip(pt.ov_names, values.var(axis=0), strict=True))
+    marked = {r.lhs for r in pt.rows if r.op == "=~" and not r.free}
+    for r in pt.rows:
+        if r.op == "=~" and r.free and r.lhs not in marked and r.rhs in var:
+            model.parameters[f"_p{r.free}"].start = float(np.sqrt(var[r.rhs] / 2))
+
+
+def _complete_numeric(data: pd.DataFrame, names: list[str]) -> np.ndarray:
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError("data must be a pandas DataFrame with one column per observed variable")
+    sub = data[names]
+    bad = [c for c in names if not pd.api.types.is_numeric_dtype(sub[c])]
+    if bad:
+        raise InputError(f"columns {bad} are not numeric; recode them to numbers before fitting")
+    nan_counts = sub.isna().sum()
+    nan_counts = nan_counts[nan_counts > 0]
+    if len(nan_counts):
+        detail = ", ".join(f"{k} ({v})" for k, v in nan_counts.items())
+        raise InputError(
+            f"data has missing values in {detail}; fit_model uses complete cases only, so drop "
+            "or impute incomplete rows first (e.g. data.dropna(subset=items))"
+        )
+    return sub.to_numpy(dtype=float)
+
+
+def _fisher_scoring(model, s, x, variance_mask, nonneg, max_iter=200):
+    """Minimize F from x by Fisher scoring with step halving; optionally keep variances >= 0."""
+    matrices.set_params(model, x)
+    f = matrices.f_ml(matrices.implied_cov(model), s)
+    clamped = np.zeros_like(variance_mask)
+    grad = np.full(len(x), np.nan)
+    for _ in range(max_iter):
+        grad, info = matrices.gradient_and_information(model, s)
+        # Active set for the bounded variant: variances at 0 that the gradient pushes below 0.
+        clamped = nonneg & variance_mask & (x <= 0) & (grad > 0)
+        act = ~clamped
+        if np.max(np.abs(grad[act]), initial=0.0) < 1e-12:
+            break
+        step = np.zeros_like(x)
+        try:
+            step[act] = -np.linalg.solve(info[np.ix_(act, act)], grad[act])
+        except np.linalg.LinAlgError:
+            step[act] = -np.linalg.lstsq(info[np.ix_(act, act)], grad[act], rcond=None)[0]
+        t, accepted = 1.0, False
+        for _ in range(40):
+            x_new = x + t * step
+            if nonneg:
+                x_new[variance_mask] = np.maximum(x_new[variance_mask], 0.0)
+            matrices.set_params(model, x_new)
+            f_new = matrices.f_ml(matrices.implied_cov(model), s)
+            if f_new <= f + 1e-14 * max(1.0, abs(f)):
+                accepted = True
+                break
+            t /= 2
+        if not accepted:
+            matrices.set_params(model, x)
+            break
+        moved = np.max(np.abs(x_new - x))
+        x, f = x_new, f_new
+        if moved < 1e-13 * (1 + np.max(np.abs(x))):
+            break
+    matrices.set_params(model, x)
+    grad, _ = matrices.gradient_and_information(model, s)
+    return x, float(np.max(np.abs(grad[~clamped]), initial=0.0))
+
+
+def fit_model(syntax: str, data: pd.DataFrame, *, nonnegative_variances: bool = False) -> SemFit:
+    """Fit a lavaan-syntax SEM/CFA by maximum likelihood, reproducing lavaan ``sem()``.
+
+    The model is estimated from the N-divisor sample covariance matrix of the complete rows
+    (lavaan ``likelihood = "normal"``) with lavaan's defaults: first loading fixed to 1,
+    free (residual) variances, free covariances among exogenous factors and among pure
+    outcomes (see :mod:`surveysem.sem.partable`). Minimized discrepancy:
+
+    ``F = ln|Sigma(theta)| + tr(S Sigma(theta)^-1) - ln|S| - p``,  chi-square = N F.
+
+    Parameters
+    ----------
+    syntax : str
+        lavaan model syntax (``=~``, ``~``, ``~~``, labels, fixed values, ``:=``).
+    data : pandas.DataFrame
+        Raw data containing at least the observed variables of the model; must be complete.
+    nonnegative_variances : bool, keyword-only
+        False (default, as lavaan): variances may become negative (Heywood cases are reported
+        by :func:`solution_problems`). True: variances are bounded at 0 (semopy's default);
+        solutions on the bound are reported as boundary hits.
+
+    Returns
+    -------
+    SemFit
+
+    Raises
+    ------
+    ModelSpecError
+        Invalid syntax or a model variable missing from ``data`` (message names line and fix).
+    UnsupportedModelError
+        Valid lavaan syntax that is not supported (e.g. observed exogenous covariates).
+    surveysem.errors.InputError (a ValueError)
+        Missing values, non-numeric columns or a singular covariance matrix of the model
+        variables.
+
+    References
+    ----------
+    Rosseel (2012), lavaan, JSS 48(2); Bollen (1989), Structural Equations with Latent
+    Variables, ch. 4.
+
+    Examples
+    --------
+    >>> from surveysem.sem import fit_model
+    >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+    >>> print(TWO_FACTOR_MODEL)
+    A =~ a1 + a2 + a3
+    B =~ b1 + b2 + b3
+    >>> fit = fit_model(TWO_FACTOR_MODEL, two_factor_data())
+    >>> fit.converged, fit.n, fit.partable.n_free
+    (True, 300, 13)
+    """
+    parsed = parse_syntax(syntax)
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError("data must be a pandas DataFrame")
+    pt = build_partable(parsed, [str(c) for c in data.columns])
+    values = _complete_numeric(data, pt.ov_names)
+    n, p = values.shape
+    if n <= p:
+        raise InputError(f"need more complete rows ({n}) than observed variables ({p})")
+
+    with _quiet_semopy():
+        model = _LavaanModel(semopy_description(pt), mimic_lavaan=True)
+    active = [name for name, par in model.parameters.items() if par.active]
+    expected = {f"_p{k}" for k in range(1, pt.n_free + 1)}
+    if set(active) != expected:  # semopy added or dropped a parameter: never silently differ
+        raise ModelSpecError(
+            f"semopy parametrized the model differently ({sorted(set(active) ^ expected)}); "
+            "simplify the model syntax"
+        )
+    order = [int(name[2:]) - 1 for name in active]  # semopy position -> our free index
+    variance_free = {r.free for r in pt.rows if r.free and r.op == "~~" and r.lhs == r.rhs}
+    variance_mask = np.array([order[i] + 1 in variance_free for i in range(len(active))])
+
+    eig = np.linalg.eigvalsh(np.cov(values, rowvar=False, bias=True))
+    if eig.min() <= 1e-12 * eig.max():
+        raise InputError(
+            "the sample covariance matrix of the model variables is singular (constant or "
+            "collinear items); remove or recode the offending items"
+        )
+    _start_unmarked_loadings(model, pt, values)
+    frame = pd.DataFrame(values, columns=pt.ov_names)
+    with np.errstate(all="ignore"), _quiet_semopy():
+        res = model.fit(frame, obj="MLW", solver="SLSQP", options={"ftol": 1e-12})
+    s = np.asarray(model.mx_cov, dtype=float)
+    observed = list(model.vars["observed"])
+
+    x0 = np.asarray(res.x, dtype=float)
+    x_sem, max_grad = _fisher_scoring(model, s, x0, variance_mask, nonnegative_variances)
+    converged = bool(np.isfinite(max_grad) and max_grad < GRAD_TOL)
+    message = (
+        f"semopy SLSQP: {res.message} (success={bool(res.success)}); "
+        f"Fisher scoring: max |gradient of F| = {max_grad:.2e}"
+    )
+
+    x = np.empty(pt.n_free)
+    x[order] = x_sem
+    vcov = _vcov(model, s, n, order, pt.n_free)
+    return SemFit(
+        syntax=syntax,
+        partable=pt,
+        model=model,
+        n=n,
+        observed=observed,
+        sample_cov=s,
+        x=x,
+        vcov=vcov,
+        converged=converged,
+        message=message,
+        nonnegative_variances=nonnegative_variances,
+    )
+
+
+def _vcov(model, s, n, order, k) -> np.ndarray:
+    """(N/2 H)^-1 in our free-parameter order; NaN if H is (numerically) singular."""
+    _, info = matrices.gradient_and_information(model, s)
+    out = np.full((k, k), np.nan)
+    eig = np.linalg.eigvalsh(info)
+    if eig.min() <= 1e-10 * eig.max():
+        return out
+    sem_vcov = np.linalg.inv(info) * 2.0 / n
+    out[np.ix_(order, order)] = sem_vcov
+    return out
