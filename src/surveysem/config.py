@@ -1,5 +1,6 @@
 """Study configuration: validated against the JSON Schema before anything runs."""
 
+import copy
 from pathlib import Path
 
 import jsonschema
@@ -12,13 +13,9 @@ def _fill_defaults(schema: dict, instance: dict) -> None:
     """Insert the schema's `default` values for absent keys, recursing into objects."""
     for key, subschema in schema.get("properties", {}).items():
         if key not in instance and "default" in subschema:
-            instance[key] = _copy(subschema["default"])
+            instance[key] = copy.deepcopy(subschema["default"])
         if subschema.get("type") == "object" and isinstance(instance.get(key), dict):
             _fill_defaults(subschema, instance[key])
-
-
-def _copy(value):
-    return yaml.safe_load(yaml.safe_dump(value))
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
@@ -46,6 +43,6 @@ def validate_config(config: dict, schema_path: str | Path, source: str = "the co
             f"{source} does not match {schema_path}:\n  {lines}\n"
             "Fix these keys (see config/config.yaml for a complete example)."
         )
-    filled = _copy(config)
+    filled = copy.deepcopy(config)
     _fill_defaults(schema, filled)
     return filled

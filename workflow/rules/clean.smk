@@ -10,6 +10,8 @@ rule clean_data:
         audit=audit_file("clean_data"),
     log:
         log_file("clean_data"),
+    conda:
+        "../../environment.yml"
     params:
         options=config["cleaning"],
     script:

@@ -18,6 +18,8 @@ rule build_manuscript:
         log_file("build_manuscript"),
     benchmark:
         benchmark_file("build_manuscript")
+    conda:
+        "../../environment.yml"
     params:
         study=STUDY,
         title=config["title"],

@@ -12,6 +12,8 @@ rule fit_measurement:
         log_file("fit_measurement"),
     benchmark:
         benchmark_file("fit_measurement")
+    conda:
+        "../../environment.yml"
     params:
         model=config["model"],
         missing_data=config["cleaning"]["missing_data"],

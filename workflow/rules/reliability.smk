@@ -9,6 +9,8 @@ rule assess_reliability:
         audit=audit_file("assess_reliability"),
     log:
         log_file("assess_reliability"),
+    conda:
+        "../../environment.yml"
     params:
         missing_data=config["cleaning"]["missing_data"],
     script:

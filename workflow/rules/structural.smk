@@ -14,6 +14,8 @@ rule fit_structural:
         log_file("fit_structural"),
     benchmark:
         benchmark_file("fit_structural")
+    conda:
+        "../../environment.yml"
     params:
         model=config["model"],
         hypotheses=config["hypotheses"],

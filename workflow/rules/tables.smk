@@ -8,6 +8,8 @@ rule render_tables:
         audit=audit_file("render_tables"),
     log:
         log_file("render_tables"),
+    conda:
+        "../../environment.yml"
     params:
         alpha=config["support"]["alpha"],
         constructs=config["constructs"],

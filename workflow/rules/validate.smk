@@ -8,5 +8,7 @@ rule validate_data:
         audit=audit_file("validate_data"),
     log:
         log_file("validate_data"),
+    conda:
+        "../../environment.yml"
     script:
         "../scripts/validate_data.py"
