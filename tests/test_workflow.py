@@ -15,7 +15,15 @@ from surveysem import formatting as fmt
 
 pytestmark = pytest.mark.integration
 
-PROJECT_FILES = ["Snakefile", "environment.yml", "workflow", "config", "data", "manuscript", ".test"]
+PROJECT_FILES = [
+    "Snakefile",
+    "environment.yml",
+    "workflow",
+    "config",
+    "data",
+    "manuscript",
+    ".test",
+]
 RULES = [
     "validate_data",
     "clean_data",

@@ -14,5 +14,6 @@ rule clean_data:
         "../../environment.yml"
     params:
         options=config["cleaning"],
+        encoding=config.get("encoding"),
     script:
         "../scripts/clean_data.py"

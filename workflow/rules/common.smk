@@ -13,6 +13,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 
 from surveysem.config import validate_config
 from surveysem.errors import InputError
+from surveysem.preflight import check_study
 
 # The bundled study is the default. A --configfile replaces it entirely rather than being
 # merged into it, so another study never inherits the bundled study's settings.
@@ -21,6 +22,8 @@ if not workflow.overwrite_configfiles:
     configfile: "config/config.yaml"
 
 
+# Config, codebook, data and model are checked before the DAG is built: bad input stops the
+# run with one message and no traceback, before anything is written under results/.
 try:
     config.update(
         validate_config(
@@ -30,8 +33,9 @@ try:
             or "config/config.yaml",
         )
     )
+    check_study(config)
 except InputError as error:
-    raise SystemExit(f"\nERROR in the configuration: {error}\n")
+    raise SystemExit(f"\nERROR: {error}\n")
 
 STUDY = config["study"]
 

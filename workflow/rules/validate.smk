@@ -1,5 +1,5 @@
 rule validate_data:
-    """Check the raw file against its codebook and recorded sha256 before anything else."""
+    """Record the check of data, codebook and model that common.smk ran at start."""
     input:
         data=config["data"],
         codebook=config["codebook"],
@@ -10,5 +10,7 @@ rule validate_data:
         log_file("validate_data"),
     conda:
         "../../environment.yml"
+    params:
+        study=config,
     script:
         "../scripts/validate_data.py"

@@ -4,12 +4,13 @@ from surveysem.cleaning import clean_survey
 from surveysem.codebook import load_codebook
 from surveysem.io import write_csv, write_json
 from surveysem.step import run_step
-from surveysem.validation import read_raw
+from surveysem.validation import open_raw, read_raw
 
 
 def main(inputs, outputs, params, log):
     codebook = load_codebook(inputs["codebook"])
-    clean, audit = clean_survey(read_raw(inputs["data"], codebook), codebook, params["options"])
+    raw = read_raw(open_raw(inputs["data"], codebook, params["encoding"]), codebook)
+    clean, audit = clean_survey(raw, codebook, params["options"])
     for rule, excluded in audit["exclusions"].items():
         log.info("%s: %d excluded (%s)", rule, excluded["n"], excluded["reason"])
     log.info("%d rows in, %d rows out", audit["rows_in"], audit["rows_out"])

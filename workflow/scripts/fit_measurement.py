@@ -5,12 +5,13 @@ import pandas as pd
 from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
 from surveysem.io import write_csv, write_json
+from surveysem.preflight import parse_items
 from surveysem.sem import fit_measures, fit_model, measurement_syntax, parameter_estimates
 from surveysem.step import run_step
 
 
 def main(inputs, outputs, params, log):
-    items = load_codebook(inputs["codebook"]).items()
+    items = parse_items(params["model"], load_codebook(inputs["codebook"]))
     data = analysis_rows(pd.read_csv(inputs["data"]), items, params["missing_data"])
     syntax = measurement_syntax(params["model"])
     fit = fit_model(syntax, data)

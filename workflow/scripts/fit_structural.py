@@ -6,12 +6,13 @@ from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
 from surveysem.hypotheses import evaluate_hypotheses
 from surveysem.io import write_csv, write_json
+from surveysem.preflight import parse_items
 from surveysem.sem import fit_measures, fit_model, parameter_estimates, r_squared
 from surveysem.step import run_step
 
 
 def main(inputs, outputs, params, log):
-    items = load_codebook(inputs["codebook"]).items()
+    items = parse_items(params["model"], load_codebook(inputs["codebook"]))
     data = analysis_rows(pd.read_csv(inputs["data"]), items, params["missing_data"])
     fit = fit_model(params["model"], data)
     estimates = parameter_estimates(fit)

@@ -1,22 +1,20 @@
-"""Rule validate_data: check the raw file against its codebook (surveysem.validation)."""
+"""Rule validate_data: check data, codebook and model together (surveysem.preflight)."""
 
-from surveysem.codebook import load_codebook
 from surveysem.io import write_json
+from surveysem.preflight import check_study
 from surveysem.step import run_step
-from surveysem.validation import validate_raw
 
 
 def main(inputs, outputs, params, log):
-    codebook = load_codebook(inputs["codebook"])
-    report = validate_raw(inputs["data"], codebook)
+    report = check_study(params["study"])
     log.info(
-        "%s: %d rows, %d columns, sha256 verified",
-        report["file"],
-        report["rows"],
-        report["columns"],
-    )
+        "%s: %d rows, %d columns, %s, sha256 verified; %d complete cases after cleaning for "
+        "%d free parameters",
+        report["file"], report["rows"], report["columns"], report["encoding"],
+        report["complete_cases"], report["free_parameters"],
+    )  # fmt: skip
     write_json(report, outputs["report"])
-    return {"rows": report["rows"], "columns": report["columns"], "sha256_verified": True}
+    return {key: report[key] for key in ("rows", "encoding", "complete_cases", "free_parameters")}
 
 
 run_step(snakemake, main)

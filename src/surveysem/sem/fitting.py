@@ -27,12 +27,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import semopy
-from semopy.utils import chol_inv2
 
 from surveysem.errors import InputError
 
 from . import matrices
+from .engine import chol_inv2, semopy
 from .errors import ModelSpecError
 from .partable import ParTable, build_partable, semopy_description
 from .syntax import parse_syntax

@@ -1,0 +1,92 @@
+"""Everything about a study's inputs that can be checked before any step runs.
+
+The Snakefile calls `check_study` while it builds the DAG, so bad input stops the run with
+one message before a single file is written under results/; the validate_data rule calls
+it again to record the report in the audit trail.
+"""
+
+import difflib
+
+from surveysem.cleaning import analysis_rows, clean_survey
+from surveysem.codebook import Codebook, load_codebook
+from surveysem.errors import InputError
+from surveysem.sem import measurement_syntax, parse_syntax
+from surveysem.sem.partable import build_partable
+from surveysem.validation import open_raw, read_raw, validate_raw
+
+
+def _suggest(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def model_problems(model: str, hypotheses: list[dict], codebook: Codebook) -> list[str]:
+    """Names in the model that the codebook lacks, and hypotheses that are not model paths."""
+    parsed = parse_syntax(model)  # raises ModelSpecError naming the line of a syntax error
+    latent = {s.lhs for s in parsed.statements if s.op == "=~"}
+    items = codebook.items()
+    problems = []
+    for statement in parsed.statements:
+        for name in (statement.lhs, statement.rhs):
+            if name not in latent and name not in items:
+                problems.append(
+                    f"model line {statement.line} ('{statement.text}'): '{name}' is neither a "
+                    f"factor of the model nor an item of codebook {codebook.path}"
+                    f"{_suggest(name, items)}; fix the model or describe the item in the codebook"
+                )
+    regressions = {(s.lhs, s.rhs) for s in parsed.statements if s.op == "~"}
+    for hypothesis in hypotheses:
+        lhs, rhs = (part.strip() for part in hypothesis["path"].split("~"))
+        if (lhs, rhs) not in regressions:
+            problems.append(
+                f"hypothesis {hypothesis['id']} tests '{lhs} ~ {rhs}', which is not a regression "
+                "of the model; add the path to the model or correct the hypothesis"
+            )
+    return list(dict.fromkeys(problems))
+
+
+def free_parameters(model: str, items: list[str]) -> int:
+    """Free parameters of the model or of its CFA, whichever has more."""
+    return max(
+        build_partable(parse_syntax(syntax), items).n_free
+        for syntax in (model, measurement_syntax(model))
+    )
+
+
+def check_study(config: dict) -> dict:
+    """Check a validated study config against its data, codebook and model.
+
+    Raises InputError with every problem found; returns the validation report (file,
+    encoding, delimiter, sha256, rows, columns, plus the rows left after cleaning, the
+    complete cases the models use and the number of free parameters they estimate).
+    """
+    codebook = load_codebook(config["codebook"])
+    report = validate_raw(config["data"], codebook, config.get("encoding"))
+    problems = model_problems(config["model"], config["hypotheses"], codebook)
+    if problems:
+        listing = "\n  - ".join(problems)
+        raise InputError(f"the model in the config does not fit the codebook:\n  - {listing}")
+    raw = read_raw(open_raw(config["data"], codebook, config.get("encoding")), codebook)
+    clean, _ = clean_survey(raw, codebook, config["cleaning"])
+    items = parse_items(config["model"], codebook)
+    usable = len(analysis_rows(clean, items, config["cleaning"]["missing_data"]))
+    n_free = free_parameters(config["model"], items)
+    if usable <= n_free:
+        raise InputError(
+            f"data file {config['data']}: after cleaning, {usable} respondents answered every "
+            f"item of the model, but the model has {n_free} free parameters; maximum likelihood "
+            "needs clearly more cases than parameters. Collect more data, relax the cleaning "
+            "options, or simplify the model"
+        )
+    return {
+        **report,
+        "rows_after_cleaning": len(clean),
+        "complete_cases": usable,
+        "free_parameters": n_free,
+    }
+
+
+def parse_items(model: str, codebook: Codebook) -> list[str]:
+    """The codebook items that the model uses, in codebook order."""
+    names = {n for s in parse_syntax(model).statements for n in (s.lhs, s.rhs)}
+    return [item for item in codebook.items() if item in names]
