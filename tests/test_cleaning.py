@@ -2,10 +2,20 @@
 
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
+import yaml
+from scipy import stats
 
 from surveysem.audit import sha256_file
-from surveysem.cleaning import analysis_rows, clean_survey
+from surveysem.cleaning import (
+    DEFAULT_OPTIONS,
+    analysis_rows,
+    audit_table,
+    clean_survey,
+    mahalanobis_d2,
+)
 from surveysem.codebook import load_codebook
 from surveysem.errors import InputError
 from surveysem.validation import read_raw, validate_raw
@@ -101,6 +111,192 @@ def test_personal_data_dropped(cleaned):
 def test_listwise_rows(cleaned):
     clean, _ = cleaned
     assert analysis_rows(clean, ["a1", "a2", "a3", "b1", "b2"])["resp_id"].tolist() == [1, 5]
+
+
+def clean_text(tmp_path, raw=RAW, **options):
+    path, codebook = write_survey(tmp_path, raw)
+    return clean_survey(read_raw(path, codebook), codebook, {**OPTIONS, **options})
+
+
+def test_default_options_are_the_schema_defaults(root):
+    schema = yaml.safe_load((root / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    block = schema["properties"]["cleaning"]["properties"]
+    assert DEFAULT_OPTIONS == {key: spec["default"] for key, spec in block.items()}
+
+
+def test_audit_records_options_and_order(cleaned):
+    _, audit = cleaned
+    assert audit["options"] == {**DEFAULT_OPTIONS, **OPTIONS}
+    steps = [(rule, e["step"]) for rule, e in audit["exclusions"].items()]
+    assert steps == [
+        ("duplicate_submission", 3),
+        ("straightliner", 4),
+        ("too_many_missing", 5),
+        ("multivariate_outlier", 7),
+    ]
+    assert audit["exclusions"]["multivariate_outlier"]["applied"] is False
+    assert audit["blank_cells"] == {"a1": 0, "a2": 0, "a3": 0, "b1": 1, "b2": 1}
+    assert audit["recoded_cells"]["out_of_range"] == [
+        {"resp_id": 4, "row": 4, "column": "b1", "value": "9"},
+        {"resp_id": 7, "row": 7, "column": "b1", "value": "0"},
+    ]
+    assert audit["recoded_cells"]["missing_code"] == [
+        {"resp_id": 3, "row": 3, "column": "a2", "value": "-99"}
+    ]
+    assert audit["item_missing_share_after"]["b1"] == 0.5
+    json.dumps(audit)  # written as audit.json
+
+
+def test_audit_table_lists_every_step_in_order(cleaned):
+    _, audit = cleaned
+    table = audit_table(audit)
+    assert table.columns.tolist() == ["step", "rule", "unit", "n", "ids", "reason"]
+    assert table["step"].tolist() == list(range(10))
+    assert table.set_index("rule")["n"].to_dict() == {
+        "rows_in": 7,
+        "missing_code": 1,
+        "out_of_range": 2,
+        "duplicate_submission": 1,
+        "straightliner": 1,
+        "too_many_missing": 1,
+        "reverse_keyed": 1,
+        "multivariate_outlier": 0,
+        "pii": 1,
+        "rows_out": 4,
+    }
+    ids = table.set_index("rule")["ids"]
+    assert (ids["out_of_range"], ids["reverse_keyed"]) == ("4:b1, 7:b1", "a3")
+
+
+def test_partly_answered_straightliner(tmp_path):
+    # 8 answers 4 of 5 items (80%, the default minimum) with one value: a straight-liner;
+    # 9 answers 3 of 5 with one value: not judged, but 40% unanswered excludes it anyway.
+    extra = "8,F7,2020-01-06,Gus,4,4,,4,4\n9,F8,2020-01-06,Hal,2,2,,,2\n"
+    _, audit = clean_text(tmp_path, RAW + extra)
+    assert audit["exclusions"]["straightliner"]["ids"] == [2, 8]
+    assert audit["exclusions"]["too_many_missing"]["ids"] == [3, 9]
+    _, strict = clean_text(tmp_path, RAW + extra, straightliner_min_answered_share=1.0)
+    assert strict["exclusions"]["straightliner"]["ids"] == [2]
+
+
+def test_straightliners_can_be_kept(tmp_path):
+    clean, audit = clean_text(tmp_path, exclude_straightliners=False)
+    assert 2 in clean["resp_id"].tolist()
+    assert audit["exclusions"]["straightliner"]["applied"] is False
+    assert audit["exclusions"]["straightliner"]["n"] == 0
+
+
+def test_duplicate_rules_and_ties(tmp_path):
+    # F5 answered twice on the same day: the earlier row (5) misses b2, the later one (6) not.
+    raw = RAW.replace("5,F5,2020-01-03,Ed,1,2,5,2,1", "5,F5,2020-01-04,Ed,1,2,5,2,")
+    raw = raw.replace("6,F5,2020-01-04,Ed,1,2,5,2,", "6,F5,2020-01-04,Ed,1,2,5,2,1")
+    _, most_complete = clean_text(tmp_path, raw)
+    assert most_complete["exclusions"]["duplicate_submission"]["ids"] == [5]
+    _, first = clean_text(tmp_path, raw, duplicates="keep_first")  # same day: lowest resp_id
+    assert first["exclusions"]["duplicate_submission"]["ids"] == [6]
+    tied = raw.replace("5,F5,2020-01-04,Ed,1,2,5,2,", "5,F5,2020-01-05,Ed,1,2,5,2,1")
+    _, by_date = clean_text(tmp_path, tied)  # equally complete: the earlier submission wins
+    assert by_date["exclusions"]["duplicate_submission"]["ids"] == [5]
+
+
+def test_out_of_range_can_stop_the_run(tmp_path):
+    with pytest.raises(InputError) as error:
+        clean_text(tmp_path, out_of_range="error")
+    message = str(error.value)
+    assert "survey.csv" in message
+    assert "column b1: 2 value(s) (0, 9) in data row(s) 4, 7 (resp_id 4, 7)" in message
+    assert "expected values from 1 to 5" in message
+    assert "out_of_range: missing" in message
+
+
+def test_unknown_option_is_refused(tmp_path):
+    with pytest.raises(InputError, match="unknown cleaning option.*max_mising_share"):
+        clean_text(tmp_path, max_mising_share=0.3)
+    with pytest.raises(InputError, match="outliers is 'drop'; expected one of flag, exclude"):
+        clean_text(tmp_path, outliers="drop")
+
+
+def test_too_few_complete_rows_for_distances(cleaned):
+    clean, audit = cleaned
+    assert clean["mahalanobis_d2"].isna().all()
+    assert not clean["mv_outlier"].any()
+    assert audit["outliers"]["note"] == "not computed: 2 complete rows for 5 items"
+
+
+# ------------------------------------------------------------- multivariate outliers
+def keyed_items_with_outlier() -> np.ndarray:
+    """39 respondents answering all five items near one common level, plus respondent 40
+    whose answers (1, 5, 1, 5, 1) break that pattern: the planted outlier."""
+    rng = np.random.default_rng(0)
+    level = np.tile([1, 2, 3, 4, 5], 8)[:39, None]
+    noise = rng.integers(-1, 2, size=(39, 5)) * (rng.uniform(size=(39, 5)) < 0.35)
+    return np.vstack([np.clip(level + noise, 1, 5), [[1, 5, 1, 5, 1]]]).astype(float)
+
+
+def hand_d2(x: np.ndarray) -> np.ndarray:
+    """d2 = (x - m)' S^-1 (x - m), S with the N - 1 divisor (the unbiased sample covariance
+    that Tabachnick & Fidell's SPSS procedure uses), written out without np.cov."""
+    centred = x - x.mean(axis=0)
+    s = centred.T @ centred / (len(x) - 1)
+    s_inv = np.linalg.inv(s)
+    return np.array([row @ s_inv @ row for row in centred])
+
+
+def test_mahalanobis_matches_hand_calculation():
+    x = keyed_items_with_outlier()
+    d2 = mahalanobis_d2(pd.DataFrame(x))
+    np.testing.assert_allclose(d2, hand_d2(x), rtol=1e-12)
+    # with the N - 1 divisor the distances sum to k (N - 1) exactly
+    assert d2.sum() == pytest.approx(5 * 39)
+    p = stats.chi2.sf(hand_d2(x), df=5)
+    assert np.flatnonzero(p < 0.001).tolist() == [39]
+
+
+def test_mahalanobis_ignores_incomplete_rows():
+    x = pd.DataFrame(keyed_items_with_outlier())
+    x.loc[3, 2] = np.nan
+    d2 = mahalanobis_d2(x)
+    assert np.isnan(d2[3])
+    np.testing.assert_allclose(d2.drop(3), hand_d2(x.drop(3).to_numpy()), rtol=1e-12)
+
+
+def outlier_survey() -> str:
+    """A survey of the 40 respondents above (a3 stored reversed, as answered), plus
+    respondent 41 with a blank item (not assessed) and a duplicate of respondent 1."""
+    x = keyed_items_with_outlier().astype(int)
+    x[:, 2] = 6 - x[:, 2]
+    lines = [RAW.splitlines()[0]]
+    for i, row in enumerate(x, start=1):
+        lines.append(f"{i},F{i},2020-01-01,P{i}," + ",".join(str(v) for v in row))
+    lines += ["41,F41,2020-01-02,P41,3,3,3,,2", "42,F1,2020-01-03,P1,1,2,3,4,"]
+    return "\n".join(lines) + "\n"
+
+
+# Some of the generated respondents answer all items alike; keeping them keeps the 40 rows of
+# the hand calculation.
+def test_outliers_flagged_and_kept_by_default(tmp_path):
+    clean, audit = clean_text(tmp_path, outlier_survey(), exclude_straightliners=False)
+    complete = clean["resp_id"] <= 40
+    np.testing.assert_allclose(
+        clean.loc[complete, "mahalanobis_d2"], hand_d2(keyed_items_with_outlier()), rtol=1e-12
+    )
+    assert clean.loc[~complete, "mahalanobis_d2"].isna().all()
+    assert clean.loc[clean["mv_outlier"], "resp_id"].tolist() == [40]
+    assert len(clean) == 41
+    outliers = audit["outliers"]
+    assert (outliers["ids"], outliers["df"], outliers["rows_assessed"]) == ([40], 5, 40)
+    assert outliers["critical_d2"] == pytest.approx(stats.chi2.isf(0.001, 5))
+    assert audit["exclusions"]["duplicate_submission"]["ids"] == [42]
+
+
+def test_outliers_excluded_on_request(tmp_path):
+    clean, audit = clean_text(
+        tmp_path, outlier_survey(), exclude_straightliners=False, outliers="exclude"
+    )
+    assert 40 not in clean["resp_id"].tolist()
+    assert not clean["mv_outlier"].any()
+    assert audit["exclusions"]["multivariate_outlier"]["ids"] == [40]
+    assert audit["rows_out"] == 40
 
 
 def test_validation_passes_good_file(tmp_path):
