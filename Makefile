@@ -46,9 +46,11 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/snakefmt Snakefile workflow/rules
 
-## data: regenerate the synthetic survey (reproduces the committed files byte for byte)
+## data: regenerate the synthetic surveys (reproduces the committed files byte for byte)
 data: $(STAMP)
-	$(BIN)/python -m surveysem.synthetic --study cai2009 --data-dir data
+	$(BIN)/python -m surveysem.synthetic --study cai2009 --seed 20090401 --n 420 --data-dir data
+	$(BIN)/python -m surveysem.synthetic --study wave2 --seed 20100315 --n 360 \
+		--fieldwork-start 2008-09-01 --data-dir data
 
 ## lock: re-resolve requirements.in into requirements.lock and environment.yml (needs PyPI)
 lock:

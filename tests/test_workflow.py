@@ -112,3 +112,16 @@ def test_a_second_run_has_nothing_to_do(run):
 def test_bundled_study_results_are_not_touched(run):
     workdir, _ = run
     assert not (workdir / "results" / "cai2009").exists()
+
+
+def test_new_data_example_runs_into_its_own_folder(run):
+    """The README's new-data walk-through: another data file and codebook, config only."""
+    workdir, _ = run
+    before = sorted(p.name for p in (workdir / "results" / "ci_test").rglob("*"))
+    done = snakemake(workdir, "--configfile", "config/examples/wave2.yaml")
+    assert done.returncode == 0, done.stderr[-3000:]
+    wave2 = workdir / "results" / "wave2"
+    assert (wave2 / "manuscript.pdf").stat().st_size > 0
+    report = json.loads((wave2 / "validate" / "report.json").read_text())
+    assert report["file"] == "data/raw/wave2_survey.csv" and report["rows"] == 360
+    assert sorted(p.name for p in (workdir / "results" / "ci_test").rglob("*")) == before
