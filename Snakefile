@@ -12,6 +12,7 @@ min_version("9.0")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/clean.smk"
+include: "workflow/rules/sample.smk"
 include: "workflow/rules/measurement.smk"
 include: "workflow/rules/reliability.smk"
 include: "workflow/rules/structural.smk"

@@ -32,6 +32,7 @@ def manuscript_context(
     structural_fit: dict,
     estimates: pd.DataFrame,
     hypotheses: pd.DataFrame,
+    nonresponse: pd.DataFrame,
 ) -> dict:
     """Everything the manuscript template may print, gathered from the results files.
 
@@ -52,6 +53,12 @@ def manuscript_context(
         "hypotheses": records,
         "n_supported": int(hypotheses["supported"].sum()),
         "regressions": estimates[estimates.op == "~"].to_dict("records"),
+        "nonresponse": nonresponse.to_dict("records"),
+        "early_late_differ": nonresponse.loc[
+            nonresponse["pvalue"] < settings["alpha"], "variable"
+        ].tolist()
+        if "pvalue" in nonresponse
+        else [],
         "software": {k: v for k, v in software.items() if k != "executable"},
     }
 

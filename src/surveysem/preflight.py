@@ -45,6 +45,19 @@ def model_problems(model: str, hypotheses: list[dict], codebook: Codebook) -> li
     return list(dict.fromkeys(problems))
 
 
+def sample_problems(sample: dict, codebook: Codebook) -> list[str]:
+    """Columns named in the config's `sample` block that the codebook does not describe."""
+    named = [v for v in sample["profile"] if v != "size_band"] + sample["compare"]
+    named += [sample[key] for key in ("size_column", "weight", "wave") if sample[key]]
+    return [
+        f"sample: column '{name}' is not described in codebook {codebook.path}"
+        f"{_suggest(name, codebook.columns)}; fix the `sample` block of the config or set the "
+        "key to null"
+        for name in dict.fromkeys(named)
+        if name not in codebook.columns
+    ]
+
+
 def free_parameters(model: str, items: list[str]) -> int:
     """Free parameters of the model or of its CFA, whichever has more."""
     return max(
@@ -63,9 +76,10 @@ def check_study(config: dict) -> dict:
     codebook = load_codebook(config["codebook"])
     report = validate_raw(config["data"], codebook, config.get("encoding"))
     problems = model_problems(config["model"], config["hypotheses"], codebook)
+    problems += sample_problems(config["sample"], codebook)
     if problems:
         listing = "\n  - ".join(problems)
-        raise InputError(f"the model in the config does not fit the codebook:\n  - {listing}")
+        raise InputError(f"the config does not fit the codebook:\n  - {listing}")
     raw = read_raw(open_raw(config["data"], codebook, config.get("encoding")), codebook)
     clean, _ = clean_survey(raw, codebook, config["cleaning"])
     items = parse_items(config["model"], codebook)

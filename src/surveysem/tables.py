@@ -73,6 +73,71 @@ def hypotheses_table(hypotheses: pd.DataFrame, alpha: float, constructs: dict[st
     )
 
 
+def _variable_name(name: str) -> str:
+    """'respondent_role' -> 'Respondent role'; log(x) stays as written."""
+    return name if "(" in name else name.replace("_", " ").capitalize()
+
+
+def sample_profile_table(profile: pd.DataFrame, weighted: bool) -> Table:
+    """Sample profile from sample/profile.csv: n and % per category, design-weighted % beside."""
+    rows = []
+    for variable, group in profile.groupby("variable", sort=False):
+        for i, row in enumerate(group.to_dict("records")):
+            rows.append(
+                [
+                    _variable_name(variable) if i == 0 else "",
+                    row["category"],
+                    fmt.count(row["n"]),
+                    fmt.number(row["percent"], 1),
+                ]
+                + ([fmt.number(row["weighted_percent"], 1)] if weighted else [])
+            )
+    note = "Percentages of the cleaned sample."
+    if weighted:
+        note += (
+            " Weighted % uses the design weights (inverse inclusion probabilities of the "
+            "probability-proportional-to-size design): the estimated share in the population "
+            "of firms rather than in the sample."
+        )
+    return Table(
+        name="sample-profile",
+        caption="Sample profile",
+        header=["Characteristic", "Category", "n", "%"] + (["Weighted %"] if weighted else []),
+        rows=rows,
+        note=note,
+        align=["left", "left"] + ["right"] * (3 if weighted else 2),
+    )
+
+
+def nonresponse_table(comparison: pd.DataFrame, constructs: dict[str, str]) -> Table:
+    """Early versus late respondents from sample/nonresponse.csv (Armstrong & Overton, 1977)."""
+    rows = [
+        [
+            row["variable"],
+            f"{fmt.number(row['mean_early'])} ({fmt.number(row['sd_early'])})",
+            f"{fmt.number(row['mean_late'])} ({fmt.number(row['sd_late'])})",
+            f"{fmt.number(row['t'])} ({fmt.number(row['dof'], 1)})",
+            fmt.pvalue(row["pvalue"]),
+            fmt.number(row["hedges_g"]),
+        ]
+        for row in comparison.to_dict("records")
+    ]
+    n_early = int(comparison["n_early"].max()) if len(comparison) else 0
+    n_late = int(comparison["n_late"].max()) if len(comparison) else 0
+    return Table(
+        name="nonresponse",
+        caption="Early versus late respondents",
+        header=["Variable", "Early M (SD)", "Late M (SD)", "t (df)", "p", "g"],
+        rows=rows,
+        note=(
+            f"Early respondents n = {n_early}, late respondents n = {n_late}. Construct scores "
+            "are item means; firm size is compared on the natural log. Welch's t test; g = "
+            f"Hedges' g (early minus late). {abbreviations(constructs)}"
+        ),
+        align=["left"] + ["right"] * 5,
+    )
+
+
 def template_environment(folder: str | Path) -> jinja2.Environment:
     """Jinja2 environment for Typst templates.
 

@@ -6,7 +6,8 @@ rule clean_data:
         report=rules.validate_data.output.report,
     output:
         data=result("clean/data.csv"),
-        audit_table=result("clean/audit.json"),
+        audit_json=result("clean/audit.json"),
+        audit_table=result("clean/audit.csv"),
         audit=audit_file("clean_data"),
     log:
         log_file("clean_data"),

@@ -5,11 +5,9 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
-# Scripts import the package from src/ whatever environment runs them (.venv, or a conda
-# environment made by --sdm conda from environment.yml, which does not install the package).
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    filter(None, [os.path.join(workflow.basedir, "src"), os.environ.get("PYTHONPATH")])
-)
+# Scripts import the package from src/ whatever environment runs them: .venv has it
+# installed, a conda environment made by --sdm conda from environment.yml finds it here.
+os.environ.setdefault("PYTHONPATH", os.path.join(workflow.basedir, "src"))
 
 from surveysem.config import validate_config
 from surveysem.errors import InputError

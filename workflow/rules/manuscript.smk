@@ -3,13 +3,16 @@ rule build_manuscript:
     input:
         template="manuscript/manuscript.typ.j2",
         bibliography="manuscript/references.bib",
-        clean_audit=rules.clean_data.output.audit_table,
+        clean_audit=rules.clean_data.output.audit_json,
         measurement_fit=rules.fit_measurement.output.fit,
         reliability=rules.assess_reliability.output.reliability,
         structural_fit=rules.fit_structural.output.fit,
         estimates=rules.fit_structural.output.estimates,
         hypotheses=rules.fit_structural.output.hypotheses,
-        hypotheses_table=rules.render_tables.output.hypotheses,
+        nonresponse=rules.describe_sample.output.nonresponse,
+        table_hypotheses=rules.render_tables.output.hypotheses,
+        table_sample_profile=rules.render_tables.output.sample_profile,
+        table_nonresponse=rules.render_tables.output.nonresponse,
     output:
         source=result("manuscript/manuscript.typ"),
         pdf=result("manuscript.pdf"),
@@ -28,5 +31,6 @@ rule build_manuscript:
         hypotheses=config["hypotheses"],
         alpha=config["support"]["alpha"],
         seed=config["seed"],
+        sample_weighted=bool(config["sample"]["weight"]),
     script:
         "../scripts/build_manuscript.py"

@@ -19,9 +19,14 @@ def main(inputs, outputs, params, log):
         structural_fit=read_json(inputs["structural_fit"]),
         estimates=pd.read_csv(inputs["estimates"]),
         hypotheses=pd.read_csv(inputs["hypotheses"]),
+        nonresponse=pd.read_csv(inputs["nonresponse"]),
     )
     source = Path(outputs["source"])
-    context["hypotheses_table"] = os.path.relpath(inputs["hypotheses_table"], source.parent)
+    context["tables"] = {
+        name.removeprefix("table_"): os.path.relpath(path, source.parent)
+        for name, path in inputs.items()
+        if name.startswith("table_")
+    }
     context["bibliography"] = "/" + inputs["bibliography"]
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_text(

@@ -1,6 +1,7 @@
 """Rule clean_data: raw survey to analysis dataset (surveysem.cleaning)."""
 
-from surveysem.cleaning import clean_survey
+from surveysem.audit import sha256_file
+from surveysem.cleaning import audit_table, clean_survey
 from surveysem.codebook import load_codebook
 from surveysem.io import write_csv, write_json
 from surveysem.step import run_step
@@ -12,10 +13,15 @@ def main(inputs, outputs, params, log):
     raw = read_raw(open_raw(inputs["data"], codebook, params["encoding"]), codebook)
     clean, audit = clean_survey(raw, codebook, params["options"])
     for rule, excluded in audit["exclusions"].items():
-        log.info("%s: %d excluded (%s)", rule, excluded["n"], excluded["reason"])
+        if excluded["applied"]:
+            log.info("%s: %d excluded (%s)", rule, excluded["n"], excluded["reason"])
+    log.info("multivariate outliers flagged (%s): %s", audit["outliers"]["action"],
+             audit["outliers"]["ids"])  # fmt: skip
     log.info("%d rows in, %d rows out", audit["rows_in"], audit["rows_out"])
     write_csv(clean, outputs["data"])
-    write_json(audit, outputs["audit_table"])
+    audit["sha256"] = {"input": sha256_file(inputs["data"]), "output": sha256_file(outputs["data"])}
+    write_json(audit, outputs["audit_json"])
+    write_csv(audit_table(audit), outputs["audit_table"])
     return {
         "rows_in": audit["rows_in"],
         "rows_out": audit["rows_out"],

@@ -18,7 +18,7 @@ from .errors import ModelSpecError, UnsupportedModelError
 from .estimates import implied_latent_correlations, parameter_estimates, r_squared
 from .fit_measures import fit_measures
 from .fitting import SemFit, fit_model
-from .syntax import measurement_syntax, parse_syntax
+from .syntax import factor_indicators, measurement_syntax, parse_syntax
 
 __all__ = [
     "ModelSpecError",
@@ -27,6 +27,7 @@ __all__ = [
     "fit_measures",
     "fit_model",
     "implied_latent_correlations",
+    "factor_indicators",
     "measurement_syntax",
     "parameter_estimates",
     "parse_syntax",

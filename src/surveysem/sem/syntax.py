@@ -263,3 +263,18 @@ def measurement_syntax(syntax: str) -> str:
             covs.append(f"{st.lhs} ~~ {_term(st)}")
     out = [f"{lv} =~ {' + '.join(terms)}" for lv, terms in lines.items()]
     return "\n".join(out + covs) + "\n"
+
+
+def factor_indicators(syntax: str) -> dict[str, list[str]]:
+    """Each factor of the model with its indicators, in syntax order.
+
+    Examples
+    --------
+    >>> factor_indicators("A =~ a1 + a2\\nB =~ b1 + b2 + b3\\nB ~ A")
+    {'A': ['a1', 'a2'], 'B': ['b1', 'b2', 'b3']}
+    """
+    factors: dict[str, list[str]] = {}
+    for statement in parse_syntax(syntax).statements:
+        if statement.op == "=~":
+            factors.setdefault(statement.lhs, []).append(statement.rhs)
+    return factors
