@@ -125,3 +125,18 @@ def test_new_data_example_runs_into_its_own_folder(run):
     report = json.loads((wave2 / "validate" / "report.json").read_text())
     assert report["file"] == "data/raw/wave2_survey.csv" and report["rows"] == 360
     assert sorted(p.name for p in (workdir / "results" / "ci_test").rglob("*")) == before
+
+
+def test_no_personal_data_in_any_output(run, root):
+    """The generator's fake names, e-mails and phone numbers never reach results/."""
+    raw = pd.read_csv(root / "data" / "raw" / "cai2009_survey.csv", dtype=str)
+    pii = set(raw[["resp_name", "resp_email", "resp_phone"]].stack())
+    assert len(pii) > 300
+    workdir, _ = run
+    for path in (workdir / "results").rglob("*"):
+        if path.is_file():
+            content = path.read_bytes().decode("utf-8", errors="ignore")
+            if path.suffix == ".pdf":
+                content = pdf_text(path)
+            leaked = [value for value in pii if value in content]
+            assert not leaked, f"{path} contains personal data, e.g. {leaked[0]}"
