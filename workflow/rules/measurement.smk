@@ -7,6 +7,7 @@ rule fit_measurement:
         syntax=result("measurement/model.lav"),
         estimates=result("measurement/estimates.csv"),
         fit=result("measurement/fit.json"),
+        solution=result("measurement/solution.json"),
         audit=audit_file("fit_measurement"),
     log:
         log_file("fit_measurement"),

@@ -7,6 +7,7 @@ rule fit_structural:
         syntax=result("model/model.lav"),
         estimates=result("model/estimates.csv"),
         fit=result("model/fit.json"),
+        solution=result("model/solution.json"),
         r2=result("model/r2.csv"),
         hypotheses=result("model/hypotheses.csv"),
         audit=audit_file("fit_structural"),

@@ -6,7 +6,13 @@ from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
 from surveysem.io import write_csv, write_json
 from surveysem.preflight import parse_items
-from surveysem.sem import fit_measures, fit_model, measurement_syntax, parameter_estimates
+from surveysem.sem import (
+    fit_measures,
+    fit_model,
+    measurement_syntax,
+    parameter_estimates,
+    solution_report,
+)
 from surveysem.step import run_step
 
 
@@ -28,7 +34,11 @@ def main(inputs, outputs, params, log):
         handle.write(syntax)
     write_csv(parameter_estimates(fit), outputs["estimates"])
     write_json(measures, outputs["fit"])
-    return {"n": len(data), "converged": fit.converged, "problems": fit.problems}
+    solution = solution_report(fit)
+    for problem in solution["problems"] + ([] if fit.converged else [fit.message]):
+        log.warning("%s", problem)
+    write_json(solution, outputs["solution"])
+    return {"n": len(data), **solution}
 
 
 run_step(snakemake, main)

@@ -7,7 +7,7 @@ from surveysem.codebook import load_codebook
 from surveysem.hypotheses import evaluate_hypotheses
 from surveysem.io import write_csv, write_json
 from surveysem.preflight import parse_items
-from surveysem.sem import fit_measures, fit_model, parameter_estimates, r_squared
+from surveysem.sem import fit_measures, fit_model, parameter_estimates, r_squared, solution_report
 from surveysem.step import run_step
 
 
@@ -32,10 +32,13 @@ def main(inputs, outputs, params, log):
     write_json(fit_measures(fit), outputs["fit"])
     write_csv(r_squared(fit), outputs["r2"])
     write_csv(hypotheses, outputs["hypotheses"])
+    solution = solution_report(fit)
+    for problem in solution["problems"] + ([] if fit.converged else [fit.message]):
+        log.warning("%s", problem)
+    write_json(solution, outputs["solution"])
     return {
         "n": len(data),
-        "converged": fit.converged,
-        "problems": fit.problems,
+        **solution,
         "supported": dict(zip(hypotheses["id"], hypotheses["supported"], strict=True)),
     }
 

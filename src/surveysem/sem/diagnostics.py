@@ -98,3 +98,18 @@ def solution_problems(fit: SemFit) -> list[str]:
             f"definite (min eig {low:.3g})"
         )
     return out
+
+
+def solution_report(fit: SemFit) -> dict:
+    """Convergence and admissibility of a fit, for the results folder and the log.
+
+    Returns ``{"converged": bool, "message": str, "admissible": bool, "problems": [...]}``;
+    a solution is admissible when it converged and :func:`solution_problems` finds nothing.
+    """
+    problems = solution_problems(fit)
+    return {
+        "converged": bool(fit.converged),
+        "message": fit.message,
+        "admissible": bool(fit.converged) and not problems,
+        "problems": problems,
+    }

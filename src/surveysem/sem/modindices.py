@@ -1,0 +1,292 @@
+"""Modification indices (univariate score tests) of a fitted model, as lavaan ``modindices()``.
+
+Candidate parameters are those of lavaan 0.6.14 (``modindices`` with ``lav_partable_full`` and
+``lav_object_extended(all.free = TRUE)``), for one group, no mean structure and no observed
+exogenous covariates (the only models :func:`surveysem.sem.fit_model` accepts):
+
+* every parameter the model fixes (marker loadings, fixed variances, user-fixed values);
+* ``f =~ y`` for every factor f and every observed variable y that is not in a regression;
+* ``a ~~ b`` for every pair of observed *indicators* (observed outcomes of ``~`` get none);
+* ``f ~~ g`` for every pair of factors, variances included (for endogenous factors these are
+  covariances of their residuals);
+* ``a ~ b`` for every ordered pair a != b of variables that appear in regressions (either side),
+  except ``indicator ~ factor``;
+
+minus the parameters the model already frees. Candidates that would not be identified when
+freed (``V < eps^(1/3)`` below, e.g. a marker loading, or ``f1 ~~ f2`` next to ``f2 ~ f1``)
+get no index and are dropped, as lavaan does with ``na.remove = TRUE``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .fitting import SemFit
+from .partable import ParTable
+
+COLUMNS = ["lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all"]
+
+# lavaan 0.6-14: diag(V) below .Machine$double.eps^(1/3) means "not identified if freed".
+_V_TOL = np.finfo(float).eps ** (1 / 3)
+# lavaan: (co)variance values this small are not used to standardize.
+_SMALL = np.sqrt(np.finfo(float).eps)
+
+
+def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
+    if op == "~~":
+        lhs, rhs = sorted((lhs, rhs))
+    return lhs, op, rhs
+
+
+def _candidates(pt: ParTable) -> list[tuple[str, str, str, float]]:
+    """(lhs, op, rhs, value) of every fixed or added parameter, in lavaan's order."""
+    out = [(r.lhs, r.op, r.rhs, float(r.value)) for r in pt.rows if not r.free]
+    seen = {_key(r.lhs, r.op, r.rhs) for r in pt.rows}
+
+    lv = list(pt.lv_names)
+    ov = list(pt.ov_names)
+    ov_ind = {r.rhs for r in pt.rows if r.op == "=~" and r.rhs not in set(lv)}
+    eqs = list(
+        dict.fromkeys([r.lhs for r in pt.rows if r.op == "~"] + [r.rhs for r in pt.rows if r.op == "~"])
+    )
+    full = [(f, "=~", y) for f in lv for y in ov if y not in eqs]
+    ov_pairs = [o for o in ov if o in ov_ind]  # lavaan drops pairs with a non-indicator
+    full += [(a, "~~", b) for i, a in enumerate(ov_pairs) for b in ov_pairs[i:]]
+    full += [(a, "~~", b) for i, a in enumerate(lv) for b in lv[i:]]
+    full += [
+        (a, "~", b)
+        for a in eqs
+        for b in eqs
+        if a != b and not (a in ov_ind and b in set(lv))
+    ]
+    for lhs, op, rhs in full:
+        if _key(lhs, op, rhs) not in seen:
+            seen.add(_key(lhs, op, rhs))
+            out.append((lhs, op, rhs, 0.0))
+    return out
+
+
+class _Ram:
+    """RAM form of the model: Sigma_all = C S C', C = (I - A)^-1, Sigma = rows/cols of ``ov``."""
+
+    def __init__(self, variables: list[str], observed: list[str]):
+        self.index = {v: i for i, v in enumerate(variables)}
+        self.m = len(variables)
+        self.ov = np.array([self.index[v] for v in observed])
+        self.a = np.zeros((self.m, self.m))
+        self.s = np.zeros((self.m, self.m))
+
+    def cell(self, lhs: str, op: str, rhs: str) -> tuple[str, int, int]:
+        i, j = self.index[lhs], self.index[rhs]
+        if op == "=~":
+            return "a", j, i  # rhs regressed on lhs
+        if op == "~":
+            return "a", i, j
+        return "s", i, j
+
+    def set(self, lhs: str, op: str, rhs: str, value: float) -> None:
+        mat, i, j = self.cell(lhs, op, rhs)
+        if mat == "a":
+            self.a[i, j] = value
+        else:
+            self.s[i, j] = self.s[j, i] = value
+
+    def solve(self) -> None:
+        self.c = np.linalg.inv(np.identity(self.m) - self.a)
+        self.total = self.c @ self.s @ self.c.T
+        self.sigma = self.total[np.ix_(self.ov, self.ov)]
+
+    def derivative(self, lhs: str, op: str, rhs: str) -> np.ndarray:
+        """dSigma / d(parameter) at the current values (analytic)."""
+        mat, i, j = self.cell(lhs, op, rhs)
+        c = self.c[self.ov]
+        if mat == "a":  # d(C S C') = C dA Sigma_all + (.)'
+            d = np.outer(c[:, i], self.total[j, self.ov])
+            return d + d.T
+        if i == j:
+            return np.outer(c[:, i], c[:, i])
+        d = np.outer(c[:, i], c[:, j])
+        return d + d.T
+
+
+def _standardize(rows, values, epc, ram: _Ram, lv_names: list[str], level: str) -> np.ndarray:
+    """lavaan's sign(epc) * lav_standardize_{lv,all}(abs(EPC)), cov.std = TRUE."""
+    lvs = set(lv_names)
+    total = np.diag(ram.total)
+    eta = {v: np.sqrt(total[ram.index[v]]) if total[ram.index[v]] >= 0 else np.nan for v in lvs}
+    ov_var = {}
+    for v, k in ram.index.items():
+        if v not in lvs:
+            var = total[k]
+            ov_var[v] = np.nan if abs(var) < np.finfo(float).eps else var
+    ov_sd = {v: np.sqrt(x) if x >= 0 else np.nan for v, x in ov_var.items()}
+    # Residual SDs from the (co)variance values of the variance rows; tiny ones are unusable.
+    resid = {}
+    for (lhs, op, rhs), val in zip(rows, values, strict=True):
+        if op == "~~" and lhs == rhs:
+            resid[lhs] = np.sqrt(abs(val)) if abs(val) >= _SMALL else np.nan
+
+    out = np.empty(len(rows))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k, ((lhs, op, rhs), e) in enumerate(zip(rows, epc, strict=True)):
+            if op == "~~" and lhs == rhs:
+                val = abs(values[k])
+                if val < _SMALL:
+                    out[k] = 0.0
+                    continue
+                if lhs in lvs:
+                    val = val / eta[lhs] ** 2
+                elif level == "all":
+                    val = val / ov_var[lhs]
+                out[k] = np.sign(e) * val
+                continue
+            val = abs(e)
+            if op == "=~":
+                val = val * eta[lhs]
+                val = val / eta[rhs] if rhs in lvs else val
+                if level == "all" and rhs not in lvs:
+                    val = val / ov_sd[rhs]
+            elif op == "~":
+                for v, power in ((lhs, -1), (rhs, 1)):
+                    if v in lvs:
+                        val = val * eta[v] ** power
+                    elif level == "all":
+                        val = val * ov_sd[v] ** power
+            else:  # covariance: divide by residual SDs (cov.std = TRUE)
+                for v in (lhs, rhs):
+                    if v in lvs or level == "all":
+                        val = val / resid.get(v, np.nan)
+            out[k] = np.sign(e) * val
+    return out
+
+
+def modification_indices(
+    fit: SemFit, sort: bool = True, minimum_value: float = 0.0
+) -> pd.DataFrame:
+    """Modification indices and expected parameter changes, as lavaan ``modindices(fit)``.
+
+    For each fixed-to-zero (or otherwise fixed) candidate parameter j, the modification index is
+    the score (Lagrange multiplier) test of freeing j alone, evaluated at the current estimates
+    with the expected information (Sörbom 1989; Saris, Satorra & Sörbom 1987). With
+    ``F = ln|Sigma| + tr(S Sigma^-1) - ln|S| - p`` (N-divisor S), the augmented parameter vector
+    (free parameters, index 2; candidates, index 1), the score ``g = 1/2 dF/dtheta`` and the unit
+    expected information ``I_kl = 1/2 tr(Sigma^-1 dSigma_k Sigma^-1 dSigma_l)``:
+
+    ``V_j = I_jj - I_j2 I_22^-1 I_2j``,   ``mi_j = N g_j^2 / V_j``,   ``epc_j = -g_j / V_j``.
+
+    ``mi`` is approximately the chi-square drop (1 df) if j were freed; ``epc`` is the expected
+    value of j when freed. ``sepc.lv`` rescales ``epc`` by the model-implied factor SDs,
+    ``sepc.all`` also by the model-implied SDs of observed variables; for covariances both divide
+    by the square roots of the *residual* variances (lavaan ``cov.std = TRUE``), so a residual
+    covariance's ``sepc.all`` is a residual correlation. For fixed variances lavaan reports the
+    standardized fixed value instead (0 if it is 0). Derivatives of Sigma are analytic
+    (RAM form). Candidates are listed in the module docstring; those not identified when freed
+    (``V_j < eps^(1/3)``) are dropped.
+
+    Parameters
+    ----------
+    fit : SemFit
+        Result of :func:`surveysem.sem.fit_model`.
+    sort : bool
+        Sort by ``mi``, largest first (lavaan ``sort. = TRUE``); otherwise fixed parameters of
+        the model come first, then the added candidates.
+    minimum_value : float
+        If > 0, keep only rows with ``mi > minimum_value`` (lavaan ``minimum.value``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``lhs, op, rhs, mi, epc, sepc.lv, sepc.all``.
+
+    References
+    ----------
+    Sörbom, D. (1989). Model modification. Psychometrika, 54(3), 371-384.
+    Saris, W. E., Satorra, A., & Sörbom, D. (1987). The detection and correction of
+    specification errors in structural equation models. Sociological Methodology, 17, 105-129.
+    lavaan ``modindices`` (Rosseel 2012, JSS 48(2)), ``R/lav_modification.R``.
+
+    Examples
+    --------
+    >>> from surveysem.sem import fit_model, modification_indices
+    >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+    >>> fit = fit_model(TWO_FACTOR_MODEL, two_factor_data())
+    >>> mi = modification_indices(fit)
+    >>> len(mi), list(mi.columns)
+    (21, ['lhs', 'op', 'rhs', 'mi', 'epc', 'sepc.lv', 'sepc.all'])
+    >>> mi.head(3).round(3)
+    """
+    if not fit.converged:
+        warnings.warn("the model did not converge; modification indices are unreliable", stacklevel=2)
+    pt = fit.partable
+    ram = _Ram(list(pt.lv_names) + list(fit.observed), list(fit.observed))
+    for r in pt.rows:
+        ram.set(r.lhs, r.op, r.rhs, fit.x[r.free - 1] if r.free else r.value)
+    cands = _candidates(pt)
+    for lhs, op, rhs, val in cands:
+        ram.set(lhs, op, rhs, val)
+    ram.solve()
+
+    # Derivatives of Sigma: free parameters (rows sharing a label add up), then candidates.
+    k = pt.n_free
+    p = len(fit.observed)
+    deriv = np.zeros((k + len(cands), p, p))
+    for r in pt.rows:
+        if r.free:
+            deriv[r.free - 1] += ram.derivative(r.lhs, r.op, r.rhs)
+    for c, (lhs, op, rhs, _) in enumerate(cands):
+        deriv[k + c] = ram.derivative(lhs, op, rhs)
+
+    sinv = np.linalg.inv(ram.sigma)
+    s = fit.sample_cov
+    resid = sinv - sinv @ s @ sinv
+    score = 0.5 * np.einsum("kij,ij->k", deriv, resid)  # 1/2 dF/dtheta = -(1/N) dlogL/dtheta
+    a = np.einsum("ij,kjl->kil", sinv, deriv)
+    info = 0.5 * np.einsum("ikl,jlk->ij", a, a)
+
+    i22 = info[:k, :k]
+    i12 = info[k:, :k]
+    try:
+        proj = np.linalg.solve(i22, i12.T) if k else np.zeros((0, len(cands)))
+    except np.linalg.LinAlgError as err:
+        raise ValueError(
+            "could not compute modification indices: the information matrix is singular"
+        ) from err
+    v = np.diag(info[k:, k:]) - np.einsum("jk,kj->j", i12, proj)
+    g = score[k:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(v < _V_TOL, np.nan, v)
+        mi = fit.n * g**2 / v
+        epc = -g / v
+
+    rows = [(lhs, op, rhs) for lhs, op, rhs, _ in cands]
+    values = np.array([val for *_, val in cands])
+    # Variance rows of the model (for the residual SDs of cov.std) plus the candidates.
+    var_rows = [(r.lhs, r.op, r.rhs) for r in pt.rows if r.free and r.op == "~~" and r.lhs == r.rhs]
+    var_vals = [fit.x[r.free - 1] for r in pt.rows if r.free and r.op == "~~" and r.lhs == r.rhs]
+    std_rows = var_rows + rows
+    std_vals = np.concatenate([var_vals, values])
+    std_epc = np.concatenate([np.ones(len(var_rows)), epc])
+    n_var = len(var_rows)
+    sepc_lv = _standardize(std_rows, std_vals, std_epc, ram, pt.lv_names, "lv")[n_var:]
+    sepc_all = _standardize(std_rows, std_vals, std_epc, ram, pt.lv_names, "all")[n_var:]
+
+    out = pd.DataFrame(
+        {
+            "lhs": [r[0] for r in rows],
+            "op": [r[1] for r in rows],
+            "rhs": [r[2] for r in rows],
+            "mi": mi,
+            "epc": epc,
+            "sepc.lv": sepc_lv,
+            "sepc.all": sepc_all,
+        },
+        columns=COLUMNS,
+    )
+    if sort:
+        out = out.sort_values("mi", ascending=False, kind="stable", na_position="last")
+    if minimum_value > 0:
+        out = out[out["mi"] > minimum_value]
+    return out.dropna(subset=["mi"]).reset_index(drop=True)
