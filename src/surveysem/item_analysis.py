@@ -35,9 +35,10 @@ def item_descriptives(
     ``bias_adjusted=True`` (default) reports G1 and G2: the skewness and excess kurtosis of
     SPSS, SAS, Excel (``SKEW``/``KURT``), pandas (``.skew()``/``.kurt()``), ``scipy.stats``
     with ``bias=False`` and ``psych::describe(type = 2)`` (Joanes & Gill 1998, type 2).
-    ``bias_adjusted=False`` reports g1 and g2: semTools ``skew()``/``kurtosis()``,
-    ``psych::describe(type = 1)`` and the scipy default. Kurtosis is *excess* kurtosis (0 for a
-    normal distribution). G1 needs n >= 3 and G2 n >= 4 (else NaN); a constant item gives NaN.
+    ``bias_adjusted=False`` reports g1 and g2 (Joanes & Gill type 1):
+    ``psych::describe(type = 1)``, ``e1071::skewness(type = 1)`` and the scipy default.
+    Kurtosis is *excess* kurtosis (0 for a normal distribution). G1 needs n >= 3, G2 n >= 4
+    and g1/g2 n >= 2 (else NaN); a constant item has NaN skewness and kurtosis.
 
     Parameters
     ----------
@@ -82,20 +83,20 @@ def item_descriptives(
             row.update(dict.fromkeys(["mean", "sd", "min", "max", "skew", "kurtosis"], np.nan))
             rows.append(row)
             continue
-        constant = np.ptp(x) == 0
-        with np.errstate(all="ignore"):
-            skew = stats.skew(x, bias=not bias_adjusted)
-            kurt = stats.kurtosis(x, fisher=True, bias=not bias_adjusted)
-        too_few_skew = n < (3 if bias_adjusted else 1)
-        too_few_kurt = n < (4 if bias_adjusted else 1)
+        varies = np.ptp(x) > 0
+        skew = kurt = np.nan
+        if varies and n >= (3 if bias_adjusted else 2):
+            skew = float(stats.skew(x, bias=not bias_adjusted))
+        if varies and n >= (4 if bias_adjusted else 2):
+            kurt = float(stats.kurtosis(x, fisher=True, bias=not bias_adjusted))
         row.update(
             {
                 "mean": float(x.mean()),
                 "sd": float(x.std(ddof=1)) if n > 1 else np.nan,
                 "min": float(x.min()),
                 "max": float(x.max()),
-                "skew": np.nan if constant or too_few_skew else float(skew),
-                "kurtosis": np.nan if constant or too_few_kurt else float(kurt),
+                "skew": skew,
+                "kurtosis": kurt,
             }
         )
         rows.append(row)

@@ -18,6 +18,7 @@ from .errors import ModelSpecError, UnsupportedModelError
 from .estimates import implied_latent_correlations, parameter_estimates, r_squared
 from .fit_measures import fit_measures
 from .fitting import SemFit, fit_model
+from .modindices import modification_indices
 from .syntax import factor_indicators, measurement_syntax, parse_syntax
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "implied_latent_correlations",
     "factor_indicators",
     "measurement_syntax",
+    "modification_indices",
     "parameter_estimates",
     "parse_syntax",
     "r_squared",

@@ -50,18 +50,15 @@ def _candidates(pt: ParTable) -> list[tuple[str, str, str, float]]:
     ov = list(pt.ov_names)
     ov_ind = {r.rhs for r in pt.rows if r.op == "=~" and r.rhs not in set(lv)}
     eqs = list(
-        dict.fromkeys([r.lhs for r in pt.rows if r.op == "~"] + [r.rhs for r in pt.rows if r.op == "~"])
+        dict.fromkeys(
+            [r.lhs for r in pt.rows if r.op == "~"] + [r.rhs for r in pt.rows if r.op == "~"]
+        )
     )
     full = [(f, "=~", y) for f in lv for y in ov if y not in eqs]
     ov_pairs = [o for o in ov if o in ov_ind]  # lavaan drops pairs with a non-indicator
     full += [(a, "~~", b) for i, a in enumerate(ov_pairs) for b in ov_pairs[i:]]
     full += [(a, "~~", b) for i, a in enumerate(lv) for b in lv[i:]]
-    full += [
-        (a, "~", b)
-        for a in eqs
-        for b in eqs
-        if a != b and not (a in ov_ind and b in set(lv))
-    ]
+    full += [(a, "~", b) for a in eqs for b in eqs if a != b and not (a in ov_ind and b in set(lv))]
     for lhs, op, rhs in full:
         if _key(lhs, op, rhs) not in seen:
             seen.add(_key(lhs, op, rhs))
@@ -178,10 +175,11 @@ def modification_indices(
     ``V_j = I_jj - I_j2 I_22^-1 I_2j``,   ``mi_j = N g_j^2 / V_j``,   ``epc_j = -g_j / V_j``.
 
     ``mi`` is approximately the chi-square drop (1 df) if j were freed; ``epc`` is the expected
-    value of j when freed. ``sepc.lv`` rescales ``epc`` by the model-implied factor SDs,
-    ``sepc.all`` also by the model-implied SDs of observed variables; for covariances both divide
-    by the square roots of the *residual* variances (lavaan ``cov.std = TRUE``), so a residual
-    covariance's ``sepc.all`` is a residual correlation. For fixed variances lavaan reports the
+    change of j when freed (its expected value if fixed at 0). ``sepc.lv`` rescales ``epc`` by
+    the model-implied factor SDs, ``sepc.all`` also by the model-implied SDs of observed
+    variables; for covariances both divide by the square roots of the *residual* variances
+    (lavaan ``cov.std = TRUE``), so a residual covariance's ``sepc.all`` is a residual
+    correlation. For fixed variances lavaan reports the
     standardized fixed value instead (0 if it is 0). Derivatives of Sigma are analytic
     (RAM form). Candidates are listed in the module docstring; those not identified when freed
     (``V_j < eps^(1/3)``) are dropped.
@@ -217,9 +215,15 @@ def modification_indices(
     >>> len(mi), list(mi.columns)
     (21, ['lhs', 'op', 'rhs', 'mi', 'epc', 'sepc.lv', 'sepc.all'])
     >>> mi.head(3).round(3)
+      lhs  op rhs     mi    epc  sepc.lv  sepc.all
+    0  a1  ~~  b3  4.934 -0.080   -0.080    -0.176
+    1  a3  ~~  b1  3.138 -0.071   -0.071    -0.132
+    2  a1  ~~  b1  2.399  0.068    0.068     0.140
     """
     if not fit.converged:
-        warnings.warn("the model did not converge; modification indices are unreliable", stacklevel=2)
+        warnings.warn(
+            "the model did not converge; modification indices are unreliable", stacklevel=2
+        )
     pt = fit.partable
     ram = _Ram(list(pt.lv_names) + list(fit.observed), list(fit.observed))
     for r in pt.rows:
