@@ -1,6 +1,6 @@
 # Customer focus and organizational performance: the whole study as one DAG.
-#   validate -> clean -> measurement (CFA) -> reliability -> structural model
-#   -> tables -> manuscript
+#   validate -> clean -> sample description -> measurement (CFA) -> reliability
+#   -> validity -> structural model -> tables -> manuscript
 # Run: snakemake --cores all        (another study: add --configfile path/to/study.yaml)
 # The science lives in src/surveysem; rules and scripts only wire files to it.
 
@@ -15,6 +15,7 @@ include: "workflow/rules/clean.smk"
 include: "workflow/rules/sample.smk"
 include: "workflow/rules/measurement.smk"
 include: "workflow/rules/reliability.smk"
+include: "workflow/rules/validity.smk"
 include: "workflow/rules/structural.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/manuscript.smk"

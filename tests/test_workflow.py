@@ -27,8 +27,11 @@ PROJECT_FILES = [
 RULES = [
     "validate_data",
     "clean_data",
+    "describe_sample",
     "fit_measurement",
     "assess_reliability",
+    "assess_validity",
+    "summarize_measurement",
     "fit_structural",
     "render_tables",
     "build_manuscript",

@@ -6,6 +6,7 @@ rule build_manuscript:
         clean_audit=rules.clean_data.output.audit_json,
         measurement_fit=rules.fit_measurement.output.fit,
         reliability=rules.assess_reliability.output.reliability,
+        measurement_summary=rules.summarize_measurement.output.summary,
         structural_fit=rules.fit_structural.output.fit,
         estimates=rules.fit_structural.output.estimates,
         hypotheses=rules.fit_structural.output.hypotheses,

@@ -8,6 +8,7 @@ rule fit_measurement:
         estimates=result("measurement/estimates.csv"),
         fit=result("measurement/fit.json"),
         solution=result("measurement/solution.json"),
+        modindices=result("measurement/modindices.csv"),
         audit=audit_file("fit_measurement"),
     log:
         log_file("fit_measurement"),

@@ -1,11 +1,14 @@
 rule assess_reliability:
-    """Cronbach's alpha with its Feldt CI, composite reliability (omega) and AVE."""
+    """Item analysis, and alpha (Feldt CI), composite reliability (omega) and AVE."""
     input:
         data=rules.clean_data.output.data,
         codebook=config["codebook"],
         syntax=rules.fit_measurement.output.syntax,
     output:
         reliability=result("measurement/reliability.csv"),
+        item_total=result("measurement/item_total.csv"),
+        descriptives=result("measurement/item_descriptives.csv"),
+        mardia=result("measurement/mardia.json"),
         audit=audit_file("assess_reliability"),
     log:
         log_file("assess_reliability"),

@@ -1,4 +1,8 @@
-"""Rule assess_reliability: alpha, omega and AVE per construct (surveysem.reliability)."""
+"""Rule assess_reliability: item analysis and reliability per construct.
+
+Item descriptives and Mardia's test (surveysem.item_analysis), corrected item-total
+correlations with alpha-if-deleted, and alpha (Feldt CI), omega and AVE (surveysem.reliability).
+"""
 
 from pathlib import Path
 
@@ -6,24 +10,31 @@ import pandas as pd
 
 from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
-from surveysem.io import write_csv
+from surveysem.io import write_csv, write_json
+from surveysem.item_analysis import item_descriptives, item_total, mardia
 from surveysem.preflight import parse_items
 from surveysem.reliability import reliability_table
-from surveysem.sem import fit_model
+from surveysem.sem import factor_indicators, fit_model
 from surveysem.step import run_step
 
 
 def main(inputs, outputs, params, log):
     syntax = Path(inputs["syntax"]).read_text(encoding="utf-8")
     items = parse_items(syntax, load_codebook(inputs["codebook"]))
-    data = analysis_rows(pd.read_csv(inputs["data"]), items, params["missing_data"])
-    fit = fit_model(syntax, data)
-    table = reliability_table(fit, data)
-    for row in table.itertuples():
-        log.info(
-            "%s: alpha %.3f, omega %.3f, AVE %.3f", row.construct, row.alpha, row.omega, row.ave
-        )
+    clean = pd.read_csv(inputs["data"])
+    # Descriptives show every answer given; the models and Mardia use the analysis rows.
+    write_csv(item_descriptives(clean, items), outputs["descriptives"])
+    data = analysis_rows(clean, items, params["missing_data"])
+    normality = mardia(data[items])
+    write_json(normality, outputs["mardia"])
+    write_csv(item_total(data, factor_indicators(syntax)), outputs["item_total"])
+    table = reliability_table(fit_model(syntax, data), data)
     write_csv(table, outputs["reliability"])
+    for row in table.itertuples():
+        log.info("%s: alpha %.3f, omega %.3f, AVE %.3f", row.construct, row.alpha, row.omega,
+                 row.ave)  # fmt: skip
+    log.info("Mardia: skewness p = %.3g, kurtosis z = %.2f (p = %.3g)", normality["skew_pvalue"],
+             normality["kurt_z"], normality["kurt_pvalue"])  # fmt: skip
     return {"n": len(data), "constructs": table["construct"].tolist()}
 
 

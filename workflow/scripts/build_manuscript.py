@@ -15,6 +15,7 @@ def main(inputs, outputs, params, log):
         settings=params,
         clean_audit=read_json(inputs["clean_audit"]),
         measurement_fit=read_json(inputs["measurement_fit"]),
+        measurement_summary=read_json(inputs["measurement_summary"]),
         reliability=pd.read_csv(inputs["reliability"]),
         structural_fit=read_json(inputs["structural_fit"]),
         estimates=pd.read_csv(inputs["estimates"]),

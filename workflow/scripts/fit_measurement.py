@@ -10,6 +10,7 @@ from surveysem.sem import (
     fit_measures,
     fit_model,
     measurement_syntax,
+    modification_indices,
     parameter_estimates,
     solution_report,
 )
@@ -34,6 +35,7 @@ def main(inputs, outputs, params, log):
         handle.write(syntax)
     write_csv(parameter_estimates(fit), outputs["estimates"])
     write_json(measures, outputs["fit"])
+    write_csv(modification_indices(fit), outputs["modindices"])
     solution = solution_report(fit)
     for problem in solution["problems"] + ([] if fit.converged else [fit.message]):
         log.warning("%s", problem)

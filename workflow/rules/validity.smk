@@ -1,0 +1,45 @@
+rule assess_validity:
+    """Discriminant validity (Fornell-Larcker, HTMT) and common method variance (Harman)."""
+    input:
+        data=rules.clean_data.output.data,
+        codebook=config["codebook"],
+        syntax=rules.fit_measurement.output.syntax,
+        fit=rules.fit_measurement.output.fit,
+    output:
+        fornell_larcker=result("measurement/fornell_larcker.csv"),
+        fornell_larcker_verdicts=result("measurement/fornell_larcker_verdicts.csv"),
+        htmt=result("measurement/htmt.csv"),
+        harman=result("measurement/harman.json"),
+        method_comparison=result("measurement/method_comparison.csv"),
+        audit=audit_file("assess_validity"),
+    log:
+        log_file("assess_validity"),
+    conda:
+        "../../environment.yml"
+    params:
+        missing_data=config["cleaning"]["missing_data"],
+    script:
+        "../scripts/assess_validity.py"
+
+
+rule summarize_measurement:
+    """Every measurement check against the thresholds of the config, in one summary."""
+    input:
+        reliability=rules.assess_reliability.output.reliability,
+        htmt=rules.assess_validity.output.htmt,
+        fornell_larcker=rules.assess_validity.output.fornell_larcker_verdicts,
+        harman=rules.assess_validity.output.harman,
+        fit=rules.fit_measurement.output.fit,
+        solution=rules.fit_measurement.output.solution,
+    output:
+        checks=result("measurement/checks.csv"),
+        summary=result("measurement/summary.json"),
+        audit=audit_file("summarize_measurement"),
+    log:
+        log_file("summarize_measurement"),
+    conda:
+        "../../environment.yml"
+    params:
+        thresholds=config["thresholds"],
+    script:
+        "../scripts/summarize_measurement.py"
