@@ -6,7 +6,8 @@ import typst
 
 from surveysem import formatting as fmt
 from surveysem.hypotheses import evaluate_hypotheses
-from surveysem.tables import hypotheses_table, render_table, typst_escape
+from surveysem.rendering import render_table, typst_escape
+from surveysem.tables import hypotheses_table
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import typst
 
 from surveysem import formatting as fmt
 from surveysem.audit import software_versions
-from surveysem.tables import template_environment
+from surveysem.rendering import template_environment
 
 
 def _filters(environment) -> None:

@@ -1,36 +1,13 @@
-"""Manuscript tables: one definition per table, rendered by Jinja2 templates.
+"""Manuscript tables: each function turns results files into one formatted Table.
 
-A table is defined once as data (caption, header, formatted rows, note); templates in
-manuscript/templates/ turn the same definition into Typst for the PDF (and, later, LaTeX
-and HTML), so the formats can never disagree on a number.
+Every cell is formatted here, in APA style (surveysem.formatting), so the Typst, LaTeX and
+HTML renderings of surveysem.rendering print the same strings.
 """
 
-from dataclasses import dataclass, field
-from pathlib import Path
-
-import jinja2
 import pandas as pd
 
 from surveysem import formatting as fmt
-
-TYPST_SPECIAL = set('\\#$*_`<>@[]~"/=')
-
-
-def typst_escape(text) -> str:
-    """Escape the characters that start markup in Typst content blocks."""
-    return "".join("\\" + c if c in TYPST_SPECIAL else c for c in str(text))
-
-
-@dataclass(frozen=True)
-class Table:
-    """A formatted table: every cell is already a string in APA style."""
-
-    name: str
-    caption: str
-    header: list[str]
-    rows: list[list[str]]
-    note: str
-    align: list[str] = field(default_factory=list)
+from surveysem.rendering import Table
 
 
 def abbreviations(constructs: dict[str, str]) -> str:
@@ -138,25 +115,105 @@ def nonresponse_table(comparison: pd.DataFrame, constructs: dict[str, str]) -> T
     )
 
 
-def template_environment(folder: str | Path) -> jinja2.Environment:
-    """Jinja2 environment for Typst templates.
+def _construct_label(name: str, constructs: dict[str, str]) -> str:
+    return f"{constructs[name].capitalize()} ({name})" if name in constructs else name
 
-    Comments use {## ##} because `{#` can occur in Typst code; undefined variables are
-    errors, so a template never silently prints an empty number.
-    """
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
-        undefined=jinja2.StrictUndefined,
-        comment_start_string="{##",
-        comment_end_string="##}",
-        keep_trailing_newline=True,
-        autoescape=False,
+
+def measurement_table(
+    estimates: pd.DataFrame,
+    reliability: pd.DataFrame,
+    wordings: dict[str, str],
+    constructs: dict[str, str],
+) -> Table:
+    """Items with their wording and standardized loading, and each construct's alpha, CR, AVE."""
+    loadings = estimates[estimates.op == "=~"]
+    rows = []
+    for construct in reliability.to_dict("records"):
+        name = construct["construct"]
+        rows.append(
+            [
+                _construct_label(name, constructs),
+                "",
+                fmt.number(construct["alpha"], 2, bounded=True),
+                fmt.number(construct["omega"], 2, bounded=True),
+                fmt.number(construct["ave"], 2, bounded=True),
+            ]
+        )
+        for item in loadings[loadings.lhs == name].to_dict("records"):
+            wording = wordings.get(item["rhs"], "")
+            rows.append(
+                [f"  {item['rhs']}: {wording}", fmt.number(item["std.all"], 2, bounded=True)]
+                + [""] * 3
+            )
+    return Table(
+        name="measurement",
+        caption="Measurement model: items, standardized loadings and reliability",
+        header=["Construct and item", "λ", "α", "CR", "AVE"],
+        rows=rows,
+        note=(
+            "λ = completely standardized loading from the confirmatory factor analysis; "
+            "α = Cronbach's alpha; CR = composite reliability (omega, semTools compRelSEM); "
+            "AVE = average variance extracted. Reverse-worded items are scored reversed."
+        ),
+        align=["left", "right", "right", "right", "right"],
     )
-    environment.filters["typst"] = typst_escape
-    return environment
 
 
-def render_table(table: Table, template: str | Path) -> str:
-    """Render `table` with the Jinja2 template file `template`."""
-    template = Path(template)
-    return template_environment(template.parent).get_template(template.name).render(table=table)
+def discriminant_table(fornell_larcker: pd.DataFrame, htmt: pd.DataFrame) -> Table:
+    """Fornell–Larcker matrix (√AVE on the diagonal, correlations below) with HTMT above."""
+    names = fornell_larcker["construct"].tolist()
+    matrix = fornell_larcker.set_index("construct")
+    ratio = {(r["construct_1"], r["construct_2"]): r["htmt"] for r in htmt.to_dict("records")}
+    rows = []
+    for i, a in enumerate(names):
+        cells = []
+        for j, b in enumerate(names):
+            if j <= i:
+                cells.append(fmt.number(matrix.loc[a, b], 2, bounded=True))
+            else:
+                cells.append(fmt.number(ratio.get((a, b), ratio.get((b, a))), 2, bounded=True))
+        rows.append([a, *cells])
+    return Table(
+        name="discriminant",
+        caption="Discriminant validity",
+        header=["", *names],
+        rows=rows,
+        note=(
+            "Diagonal: square root of the AVE. Below the diagonal: latent correlations from the "
+            "confirmatory factor analysis (Fornell–Larcker criterion: each correlation below "
+            "both square roots). Above the diagonal: heterotrait–monotrait ratios (HTMT)."
+        ),
+        align=["left"] + ["right"] * len(names),
+    )
+
+
+def fit_table(fits: dict[str, dict], thresholds: dict) -> Table:
+    """Fit of the compared models, lavaan fitMeasures, with the cut-offs in the note."""
+    rows = [
+        [
+            name,
+            fmt.number(fit["chisq"], 2),
+            str(int(fit["df"])),
+            fmt.number(fit["cfi"], 3, bounded=True),
+            fmt.number(fit["tli"], 3, bounded=True),
+            fmt.number(fit["rmsea"], 3, bounded=True),
+            fmt.number(fit["srmr"], 3, bounded=True),
+            fmt.number(fit["aic"], 1),
+            fmt.number(fit["bic"], 1),
+        ]
+        for name, fit in fits.items()
+    ]
+    cut = {k: thresholds[k] for k in ("cfi", "tli", "rmsea", "srmr")}
+    rule = "; ".join(
+        f"{k.upper()} {'≥' if v['direction'] == 'min' else '≤'} "
+        f"{fmt.number(v['value'], 2, bounded=True)}"
+        for k, v in cut.items()
+    )
+    return Table(
+        name="fit",
+        caption="Model fit",
+        header=["Model", "χ²", "df", "CFI", "TLI", "RMSEA", "SRMR", "AIC", "BIC"],
+        rows=rows,
+        note=f"Maximum likelihood; indices as defined by lavaan. Cut-offs: {rule}.",
+        align=["left"] + ["right"] * 8,
+    )

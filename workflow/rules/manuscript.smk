@@ -11,9 +11,7 @@ rule build_manuscript:
         estimates=rules.fit_structural.output.estimates,
         hypotheses=rules.fit_structural.output.hypotheses,
         nonresponse=rules.describe_sample.output.nonresponse,
-        table_hypotheses=rules.render_tables.output.hypotheses,
-        table_sample_profile=rules.render_tables.output.sample_profile,
-        table_nonresponse=rules.render_tables.output.nonresponse,
+        tables=rules.render_tables.output.typ,
     output:
         source=result("manuscript/manuscript.typ"),
         pdf=result("manuscript.pdf"),

@@ -1,14 +1,33 @@
+# Every manuscript table, in Typst (PDF), LaTeX (booktabs) and HTML (report).
+TABLES = [
+    "sample-profile",
+    "nonresponse",
+    "measurement",
+    "discriminant",
+    "fit",
+    "hypotheses",
+]
+
+
 rule render_tables:
     """Manuscript tables rendered from the results files by Jinja2 templates."""
     input:
-        hypotheses=rules.fit_structural.output.hypotheses,
         profile=rules.describe_sample.output.profile,
         nonresponse=rules.describe_sample.output.nonresponse,
-        template="manuscript/templates/table.typ.j2",
+        codebook=config["codebook"],
+        measurement_estimates=rules.fit_measurement.output.estimates,
+        measurement_fit=rules.fit_measurement.output.fit,
+        reliability=rules.assess_reliability.output.reliability,
+        fornell_larcker=rules.assess_validity.output.fornell_larcker,
+        htmt=rules.assess_validity.output.htmt,
+        harman=rules.assess_validity.output.harman,
+        structural_fit=rules.fit_structural.output.fit,
+        hypotheses=rules.fit_structural.output.hypotheses,
+        templates="manuscript/templates",
     output:
-        hypotheses=result("tables/hypotheses.typ"),
-        sample_profile=result("tables/sample_profile.typ"),
-        nonresponse=result("tables/nonresponse.typ"),
+        typ=expand(result("tables/{table}.typ"), table=TABLES),
+        tex=expand(result("tables/{table}.tex"), table=TABLES),
+        html=expand(result("tables/{table}.html"), table=TABLES),
         audit=audit_file("render_tables"),
     log:
         log_file("render_tables"),
@@ -18,5 +37,6 @@ rule render_tables:
         alpha=config["support"]["alpha"],
         constructs=config["constructs"],
         weighted=bool(config["sample"]["weight"]),
+        thresholds=config["thresholds"],
     script:
         "../scripts/render_tables.py"

@@ -24,9 +24,8 @@ def main(inputs, outputs, params, log):
     )
     source = Path(outputs["source"])
     context["tables"] = {
-        name.removeprefix("table_"): os.path.relpath(path, source.parent)
-        for name, path in inputs.items()
-        if name.startswith("table_")
+        Path(path).stem.replace("-", "_"): os.path.relpath(path, source.parent)
+        for path in inputs["tables"]
     }
     context["bibliography"] = "/" + inputs["bibliography"]
     source.parent.mkdir(parents=True, exist_ok=True)

@@ -1,33 +1,59 @@
-"""Rule render_tables: results files -> Typst tables (surveysem.tables)."""
+"""Rule render_tables: results files -> every manuscript table in Typst, LaTeX and HTML."""
 
 from pathlib import Path
 
 import pandas as pd
 
+from surveysem import tables
+from surveysem.codebook import load_codebook
+from surveysem.io import read_json
+from surveysem.rendering import render_table
 from surveysem.step import run_step
-from surveysem.tables import (
-    hypotheses_table,
-    nonresponse_table,
-    render_table,
-    sample_profile_table,
-)
+
+
+def build(inputs, params) -> list:
+    codebook = load_codebook(inputs["codebook"])
+    wordings = dict(zip(codebook.fields["name"], codebook.fields["wording"], strict=True))
+    harman = read_json(inputs["harman"])
+    return [
+        tables.sample_profile_table(
+            pd.read_csv(inputs["profile"], keep_default_na=False), weighted=params["weighted"]
+        ),
+        tables.nonresponse_table(pd.read_csv(inputs["nonresponse"]), params["constructs"]),
+        tables.measurement_table(
+            pd.read_csv(inputs["measurement_estimates"]),
+            pd.read_csv(inputs["reliability"]),
+            wordings,
+            params["constructs"],
+        ),
+        tables.discriminant_table(
+            pd.read_csv(inputs["fornell_larcker"]), pd.read_csv(inputs["htmt"])
+        ),
+        tables.fit_table(
+            {
+                "One-factor model": harman["cfa"]["fit"],
+                "Measurement model (CFA)": read_json(inputs["measurement_fit"]),
+                "Hypothesized model": read_json(inputs["structural_fit"]),
+            },
+            params["thresholds"],
+        ),
+        tables.hypotheses_table(
+            pd.read_csv(inputs["hypotheses"]), params["alpha"], params["constructs"]
+        ),
+    ]
 
 
 def main(inputs, outputs, params, log):
-    tables = {
-        "hypotheses": hypotheses_table(
-            pd.read_csv(inputs["hypotheses"]), params["alpha"], params["constructs"]
-        ),
-        "sample_profile": sample_profile_table(
-            pd.read_csv(inputs["profile"], keep_default_na=False), weighted=params["weighted"]
-        ),
-        "nonresponse": nonresponse_table(pd.read_csv(inputs["nonresponse"]), params["constructs"]),
-    }
-    for name, table in tables.items():
-        text = render_table(table, inputs["template"])
-        Path(outputs[name]).write_text(text, encoding="utf-8", newline="\n")
-        log.info("rendered table %s with %d rows", table.name, len(table.rows))
-    return {"tables": list(tables)}
+    folder = Path(outputs["typ"][0]).parent
+    built = build(inputs, params)
+    for table in built:
+        for fmt in ("typ", "tex", "html"):
+            template = Path(inputs["templates"]) / f"table.{fmt}.j2"
+            path = folder / f"{table.name}.{fmt}"
+            path.write_text(render_table(table, template), encoding="utf-8", newline="\n")
+        log.info("rendered table %s (%d rows) as Typst, LaTeX and HTML", table.name,
+                 len(table.rows))  # fmt: skip
+    return {"tables": [t.name for t in built]}
 
 
 run_step(snakemake, main)
