@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= all
 CONFIG ?= config/config.yaml
+STUDY ?= cai2009
 STAMP := $(VENV)/.installed
 
 # One BLAS thread per process: bit-identical results, parallelism from Snakemake jobs.
@@ -13,7 +14,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: reproduce run test lint format data lock environment clean
+.PHONY: reproduce run test lint format data lock environment verify snapshot clean
 
 # The environment is rebuilt from scratch whenever the lock or the package metadata changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -34,6 +35,14 @@ run: reproduce
 ## test: the full test suite
 test: $(STAMP)
 	$(BIN)/pytest
+
+## verify: re-hash every output against provenance.json and compare key numbers with snapshot/
+verify: $(STAMP)
+	$(BIN)/python -m surveysem.verify --study $(STUDY)
+
+## snapshot: record the current key numbers of the bundled study as the reference snapshot
+snapshot: $(STAMP)
+	$(BIN)/python -m surveysem.verify --study $(STUDY) --write-snapshot
 
 ## lint: ruff, snakefmt and the Snakemake linter, as CI runs them
 lint: $(STAMP)

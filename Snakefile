@@ -19,9 +19,11 @@ include: "workflow/rules/validity.smk"
 include: "workflow/rules/structural.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/manuscript.smk"
+include: "workflow/rules/provenance.smk"
 
 
 rule all:
     default_target: True
     input:
         result("manuscript.pdf"),
+        result("provenance.json"),

@@ -25,7 +25,15 @@ CODEBOOK = Path("data/codebook/cai2009.datapackage.json")
 def project(root, tmp_path_factory):
     """A copy of the project with another study's results already in place."""
     workdir = tmp_path_factory.mktemp("project")
-    for name in ["Snakefile", "environment.yml", "workflow", "config", "data", "manuscript"]:
+    for name in [
+        "Snakefile",
+        "environment.yml",
+        "requirements.lock",
+        "workflow",
+        "config",
+        "data",
+        "manuscript",
+    ]:
         source = root / name
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, workdir / name)
     other = workdir / "results" / "cai2009" / "model"

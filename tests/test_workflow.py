@@ -1,5 +1,6 @@
 """End to end: the whole DAG on the bundled data in a temporary copy of the project."""
 
+import hashlib
 import json
 import re
 import shutil
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.integration
 PROJECT_FILES = [
     "Snakefile",
     "environment.yml",
+    "requirements.lock",
     "workflow",
     "config",
     "data",
@@ -36,6 +38,7 @@ RULES = [
     "render_tables",
     "build_manuscript",
 ]
+VOLATILE = ("audit", "logs", "benchmarks", "provenance.json")  # times, paths, versions
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -143,3 +146,55 @@ def test_no_personal_data_in_any_output(run, root):
                 content = pdf_text(path)
             leaked = [value for value in pii if value in content]
             assert not leaked, f"{path} contains personal data, e.g. {leaked[0]}"
+
+
+def result_digests(folder: Path) -> dict:
+    """sha256 of every results file except the records of when and where it ran."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.relative_to(folder).parts[0] not in VOLATILE
+    }
+
+
+def test_verify_passes_then_catches_an_altered_file(run):
+    workdir, results = run
+    verify = [sys.executable, "-m", "surveysem.verify", "--study", "ci_test"]
+    snapshot = [*verify, "--snapshot-dir", str(workdir / "snapshot")]
+    assert subprocess.run([*snapshot, "--write-snapshot"], cwd=workdir).returncode == 0
+    done = subprocess.run(snapshot, cwd=workdir, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("OK:"), done.stdout
+    fit = results / "model" / "fit.json"
+    original = fit.read_text()
+    fit.write_text(original.replace('"cfi": 0.', '"cfi": 0.0'))
+    try:
+        done = subprocess.run(snapshot, cwd=workdir, capture_output=True, text=True)
+    finally:
+        fit.write_text(original)
+    assert done.returncode == 1
+    assert "model/fit.json (written by fit_structural) has changed" in done.stdout
+    assert "model/fit.json: cfi is" in done.stdout
+
+
+def test_rebuild_is_byte_identical(run):
+    workdir, results = run
+    before = result_digests(results)
+    done = snakemake(workdir, "--configfile", ".test/config/config.yaml", "--forceall")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert result_digests(results) == before
+
+
+def test_changed_result_changes_the_pdf_text(run):
+    """Numbers in the prose come from the results files, not from the template."""
+    workdir, results = run
+    hypotheses = results / "model" / "hypotheses.csv"
+    table = pd.read_csv(hypotheses)
+    table.loc[table.id == "H1", "std.all"] = 0.123456
+    table.to_csv(hypotheses, index=False)
+    done = snakemake(workdir, "--configfile", ".test/config/config.yaml")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"H1 \(CO → CRP\) was (?:not )?supported \(β = \.12,", pdf_text(
+        results / "manuscript.pdf"))  # fmt: skip
+    forced = snakemake(workdir, "--configfile", ".test/config/config.yaml", "--forcerun",
+                       "fit_structural")  # fmt: skip
+    assert forced.returncode == 0
