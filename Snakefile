@@ -19,6 +19,7 @@ include: "workflow/rules/validity.smk"
 include: "workflow/rules/structural.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/manuscript.smk"
+include: "workflow/rules/lavaan_check.smk"
 include: "workflow/rules/provenance.smk"
 
 
@@ -27,3 +28,4 @@ rule all:
     input:
         result("manuscript.pdf"),
         result("provenance.json"),
+        result("audit/lavaan_check.csv") if lavaan_available() else [],

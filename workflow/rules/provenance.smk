@@ -10,6 +10,7 @@ AUDITED = [
     "fit_structural",
     "render_tables",
     "build_manuscript",
+    "write_lavaan_check",
 ]
 
 

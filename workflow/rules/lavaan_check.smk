@@ -1,0 +1,44 @@
+import shutil
+import subprocess
+
+
+def lavaan_available():
+    """True when Rscript is on PATH and R has lavaan (the check then runs in the DAG)."""
+    if shutil.which("Rscript") is None:
+        return False
+    probe = 'quit(status = !requireNamespace("lavaan", quietly = TRUE))'
+    return subprocess.run(["Rscript", "-e", probe], capture_output=True).returncode == 0
+
+
+rule write_lavaan_check:
+    """A standalone R script that refits the main model with lavaan and compares."""
+    input:
+        codebook=config["codebook"],
+        data=rules.clean_data.output.data,
+        estimates=rules.fit_structural.output.estimates,
+    output:
+        script=result("audit/lavaan_check.R"),
+        audit=audit_file("write_lavaan_check"),
+    log:
+        log_file("write_lavaan_check"),
+    conda:
+        "../../environment.yml"
+    params:
+        study=STUDY,
+        model=config["model"],
+    script:
+        "../scripts/write_lavaan_check.py"
+
+
+rule run_lavaan_check:
+    """Optional: run the R script when R with lavaan is installed; record the agreement."""
+    input:
+        script=rules.write_lavaan_check.output.script,
+        estimates=rules.fit_structural.output.estimates,
+        fit=rules.fit_structural.output.fit,
+    output:
+        agreement=result("audit/lavaan_check.csv"),
+    log:
+        log_file("run_lavaan_check"),
+    shell:
+        "Rscript {input.script} > {log} 2>&1"

@@ -1,0 +1,21 @@
+"""Rule write_lavaan_check: the reviewer's R script (surveysem.lavaan_check)."""
+
+from pathlib import Path
+
+from surveysem.codebook import load_codebook
+from surveysem.lavaan_check import lavaan_check_script
+from surveysem.preflight import parse_items
+from surveysem.step import run_step
+
+
+def main(inputs, outputs, params, log):
+    items = parse_items(params["model"], load_codebook(inputs["codebook"]))
+    script = lavaan_check_script(
+        study=params["study"], model=params["model"], items=items, script_path=outputs["script"]
+    )
+    Path(outputs["script"]).write_text(script, encoding="utf-8", newline="\n")
+    log.info("wrote %s; run it with Rscript to compare with R lavaan", outputs["script"])
+    return {"items": len(items)}
+
+
+run_step(snakemake, main)
