@@ -14,7 +14,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: reproduce run test lint format data lock environment verify snapshot clean
+.PHONY: reproduce run report test lint format data lock environment verify snapshot clean
 
 # The environment is rebuilt from scratch whenever the lock or the package metadata changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -43,6 +43,10 @@ verify: $(STAMP)
 ## snapshot: record the current key numbers of the bundled study as the reference snapshot
 snapshot: $(STAMP)
 	$(BIN)/python -m surveysem.verify --study $(STUDY) --write-snapshot
+
+## report: the HTML report of the bundled study (every table and figure, by stage)
+report: reproduce
+	$(BIN)/snakemake --configfile $(CONFIG) --report results/$(STUDY)/report.html
 
 ## lint: ruff, snakefmt and the Snakemake linter, as CI runs them
 lint: $(STAMP)

@@ -198,3 +198,14 @@ def test_changed_result_changes_the_pdf_text(run):
     forced = snakemake(workdir, "--configfile", ".test/config/config.yaml", "--forcerun",
                        "fit_structural")  # fmt: skip
     assert forced.returncode == 0
+
+
+def test_report_holds_every_stage(run):
+    workdir, results = run
+    report = results / "report.html"
+    done = snakemake(workdir, "--configfile", ".test/config/config.yaml", "--report", str(report))
+    assert done.returncode == 0, done.stderr[-3000:]
+    html = report.read_text(encoding="utf-8")
+    for category in ("1 Data", "2 Sample", "3 Measurement", "4 Structural model", "5 Tables"):
+        assert category in html, category
+    assert "synthetic" in html

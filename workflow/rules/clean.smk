@@ -7,7 +7,11 @@ rule clean_data:
     output:
         data=result("clean/data.csv"),
         audit_json=result("clean/audit.json"),
-        audit_table=result("clean/audit.csv"),
+        audit_table=report(
+            result("clean/audit.csv"),
+            caption="../report/cleaning_audit.rst",
+            category="1 Data",
+        ),
         audit=audit_file("clean_data"),
     log:
         log_file("clean_data"),

@@ -14,7 +14,11 @@ rule build_manuscript:
         tables=rules.render_tables.output.typ,
     output:
         source=result("manuscript/manuscript.typ"),
-        pdf=result("manuscript.pdf"),
+        pdf=report(
+            result("manuscript.pdf"),
+            caption="../report/manuscript.rst",
+            category="6 Manuscript",
+        ),
         audit=audit_file("build_manuscript"),
     log:
         log_file("build_manuscript"),

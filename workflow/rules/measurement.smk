@@ -5,10 +5,20 @@ rule fit_measurement:
         codebook=config["codebook"],
     output:
         syntax=result("measurement/model.lav"),
-        estimates=result("measurement/estimates.csv"),
+        estimates=report(
+            result("measurement/estimates.csv"),
+            caption="../report/estimates.rst",
+            category="3 Measurement",
+            subcategory="CFA",
+        ),
         fit=result("measurement/fit.json"),
         solution=result("measurement/solution.json"),
-        modindices=result("measurement/modindices.csv"),
+        modindices=report(
+            result("measurement/modindices.csv"),
+            caption="../report/modindices.rst",
+            category="3 Measurement",
+            subcategory="CFA",
+        ),
         audit=audit_file("fit_measurement"),
     log:
         log_file("fit_measurement"),

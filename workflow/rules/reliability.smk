@@ -5,7 +5,12 @@ rule assess_reliability:
         codebook=config["codebook"],
         syntax=rules.fit_measurement.output.syntax,
     output:
-        reliability=result("measurement/reliability.csv"),
+        reliability=report(
+            result("measurement/reliability.csv"),
+            caption="../report/reliability.rst",
+            category="3 Measurement",
+            subcategory="Reliability",
+        ),
         item_total=result("measurement/item_total.csv"),
         descriptives=result("measurement/item_descriptives.csv"),
         mardia=result("measurement/mardia.json"),

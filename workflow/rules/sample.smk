@@ -4,8 +4,16 @@ rule describe_sample:
         data=rules.clean_data.output.data,
         codebook=config["codebook"],
     output:
-        profile=result("sample/profile.csv"),
-        nonresponse=result("sample/nonresponse.csv"),
+        profile=report(
+            result("sample/profile.csv"),
+            caption="../report/sample_profile.rst",
+            category="2 Sample",
+        ),
+        nonresponse=report(
+            result("sample/nonresponse.csv"),
+            caption="../report/nonresponse.rst",
+            category="2 Sample",
+        ),
         audit=audit_file("describe_sample"),
     log:
         log_file("describe_sample"),

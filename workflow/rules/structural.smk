@@ -5,11 +5,19 @@ rule fit_structural:
         codebook=config["codebook"],
     output:
         syntax=result("model/model.lav"),
-        estimates=result("model/estimates.csv"),
+        estimates=report(
+            result("model/estimates.csv"),
+            caption="../report/estimates.rst",
+            category="4 Structural model",
+        ),
         fit=result("model/fit.json"),
         solution=result("model/solution.json"),
         r2=result("model/r2.csv"),
-        hypotheses=result("model/hypotheses.csv"),
+        hypotheses=report(
+            result("model/hypotheses.csv"),
+            caption="../report/hypotheses.rst",
+            category="4 Structural model",
+        ),
         audit=audit_file("fit_structural"),
     log:
         log_file("fit_structural"),

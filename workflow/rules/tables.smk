@@ -27,7 +27,11 @@ rule render_tables:
     output:
         typ=expand(result("tables/{table}.typ"), table=TABLES),
         tex=expand(result("tables/{table}.tex"), table=TABLES),
-        html=expand(result("tables/{table}.html"), table=TABLES),
+        html=report(
+            expand(result("tables/{table}.html"), table=TABLES),
+            caption="../report/tables.rst",
+            category="5 Tables",
+        ),
         audit=audit_file("render_tables"),
     log:
         log_file("render_tables"),

@@ -6,9 +6,19 @@ rule assess_validity:
         syntax=rules.fit_measurement.output.syntax,
         fit=rules.fit_measurement.output.fit,
     output:
-        fornell_larcker=result("measurement/fornell_larcker.csv"),
+        fornell_larcker=report(
+            result("measurement/fornell_larcker.csv"),
+            caption="../report/discriminant.rst",
+            category="3 Measurement",
+            subcategory="Validity",
+        ),
         fornell_larcker_verdicts=result("measurement/fornell_larcker_verdicts.csv"),
-        htmt=result("measurement/htmt.csv"),
+        htmt=report(
+            result("measurement/htmt.csv"),
+            caption="../report/discriminant.rst",
+            category="3 Measurement",
+            subcategory="Validity",
+        ),
         harman=result("measurement/harman.json"),
         method_comparison=result("measurement/method_comparison.csv"),
         audit=audit_file("assess_validity"),
@@ -32,7 +42,12 @@ rule summarize_measurement:
         fit=rules.fit_measurement.output.fit,
         solution=rules.fit_measurement.output.solution,
     output:
-        checks=result("measurement/checks.csv"),
+        checks=report(
+            result("measurement/checks.csv"),
+            caption="../report/checks.rst",
+            category="3 Measurement",
+            subcategory="Verdicts",
+        ),
         summary=result("measurement/summary.json"),
         audit=audit_file("summarize_measurement"),
     log:
