@@ -36,7 +36,9 @@ RULES = [
     "summarize_measurement",
     "fit_structural",
     "render_tables",
+    "draw_figures",
     "build_manuscript",
+    "write_lavaan_check",
 ]
 VOLATILE = ("audit", "logs", "benchmarks", "provenance.json")  # times, paths, versions
 

@@ -12,6 +12,8 @@ rule build_manuscript:
         hypotheses=rules.fit_structural.output.hypotheses,
         nonresponse=rules.describe_sample.output.nonresponse,
         tables=rules.render_tables.output.typ,
+        conceptual=rules.draw_figures.output.conceptual,
+        path_diagram=rules.draw_figures.output.path_diagram,
     output:
         source=result("manuscript/manuscript.typ"),
         pdf=report(

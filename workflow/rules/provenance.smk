@@ -9,6 +9,7 @@ AUDITED = [
     "summarize_measurement",
     "fit_structural",
     "render_tables",
+    "draw_figures",
     "build_manuscript",
     "write_lavaan_check",
 ]

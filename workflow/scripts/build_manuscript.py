@@ -27,6 +27,10 @@ def main(inputs, outputs, params, log):
         Path(path).stem.replace("-", "_"): os.path.relpath(path, source.parent)
         for path in inputs["tables"]
     }
+    context["figures"] = {
+        name: os.path.relpath(inputs[name][0], source.parent)
+        for name in ("conceptual", "path_diagram")
+    }
     context["bibliography"] = "/" + inputs["bibliography"]
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_text(

@@ -1,0 +1,127 @@
+"""Figures of the structural model: the conceptual model and the estimated path diagram.
+
+Positions come from the model itself (each construct's column is the length of the longest
+chain of paths leading to it), so a new model is drawn without code changes. Files are
+written without timestamps so that the same results give byte-identical figures.
+"""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display needed; must precede pyplot
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.patches import Ellipse
+
+from surveysem import formatting as fmt
+
+plt.rcParams.update({"svg.hashsalt": "surveysem", "font.family": "DejaVu Sans", "font.size": 9})
+NO_METADATA = {"svg": {"Date": None}, "pdf": {"CreationDate": None}, "png": {"Software": None}}
+
+
+def layout(paths: list[tuple[str, str]]) -> dict[str, tuple[float, float]]:
+    """(x, y) of every construct: x = longest chain into it, y spread evenly per column.
+
+    >>> layout([("A", "B"), ("B", "C"), ("B", "D"), ("C", "E"), ("D", "E")])["E"]
+    (3.0, 0.0)
+    """
+    nodes = list(dict.fromkeys(n for path in paths for n in path))
+    depth = dict.fromkeys(nodes, 0)
+    for _ in nodes:  # longest-path relaxation; a recursive model would not settle, bounded
+        for source, target in paths:
+            depth[target] = max(depth[target], depth[source] + 1)
+    columns: dict[int, list[str]] = {}
+    for node in nodes:
+        columns.setdefault(depth[node], []).append(node)
+    return {
+        node: (float(x), (len(members) - 1) / 2 - i)
+        for x, members in columns.items()
+        for i, node in enumerate(members)
+    }
+
+
+# Drawing units: columns DX apart, rows DY apart, ellipses with semi-axes A and B.
+DX, DY, A, B = 2.4, 1.5, 0.6, 0.36
+
+
+def _edge(center, towards):
+    """The point where the line from `center` to `towards` leaves the ellipse."""
+    (x, y), (tx, ty) = center, towards
+    dx, dy = tx - x, ty - y
+    scale = 1 / ((dx / A) ** 2 + (dy / B) ** 2) ** 0.5
+    return x + dx * scale, y + dy * scale
+
+
+def _draw(paths, labels, dashed, inner_text, title) -> plt.Figure:
+    position = {node: (x * DX, y * DY) for node, (x, y) in layout(paths).items()}
+    xs = [x for x, _ in position.values()]
+    ys = [y for _, y in position.values()]
+    width, height = max(xs) - min(xs) + 2 * A + 0.4, max(ys) - min(ys) + 2 * B + 0.6
+    figure, ax = plt.subplots(figsize=(1.1 * width, 1.1 * height))
+    for node, (x, y) in position.items():
+        ax.add_patch(Ellipse((x, y), 2 * A, 2 * B, facecolor="white", edgecolor="black", lw=1))
+        ax.text(x, y + (0.06 if node in inner_text else 0), node, ha="center", va="center",
+                weight="bold")  # fmt: skip
+        if node in inner_text:
+            ax.text(x, y - 0.12, inner_text[node], ha="center", va="center", fontsize=7)
+    for (source, target), label, dash in zip(paths, labels, dashed, strict=True):
+        start = _edge(position[source], position[target])
+        end = _edge(position[target], position[source])
+        ax.annotate(
+            "", xy=end, xytext=start,
+            arrowprops={"arrowstyle": "-|>", "lw": 1, "color": "black",
+                        "linestyle": "--" if dash else "-", "shrinkA": 2, "shrinkB": 2},
+        )  # fmt: skip
+        ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, label, ha="center", va="center",
+                fontsize=8, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})  # fmt: skip
+    ax.set_xlim(min(xs) - A - 0.2, max(xs) + A + 0.2)
+    ax.set_ylim(min(ys) - B - 0.2, max(ys) + B + 0.3)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title, fontsize=9)
+    return figure
+
+
+def conceptual_model(hypotheses: list[dict]) -> plt.Figure:
+    """The hypothesized paths, each labelled with its hypothesis and expected sign."""
+    paths, labels = [], []
+    for hypothesis in hypotheses:
+        outcome, predictor = (part.strip() for part in hypothesis["path"].split("~"))
+        paths.append((predictor, outcome))
+        labels.append(
+            f"{hypothesis['id']} ({'+' if hypothesis['expected'] == 'positive' else '−'})"
+        )
+    return _draw(paths, labels, [False] * len(paths), {}, "Hypothesized model")
+
+
+def stars(p: float) -> str:
+    """Significance marks: * p < .05, ** p < .01, *** p < .001."""
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
+
+
+def path_diagram(estimates: pd.DataFrame, r2: pd.DataFrame, alpha: float) -> plt.Figure:
+    """Estimated structural paths (std.all with significance marks; dashed if p ≥ alpha)."""
+    latent = set(estimates.loc[estimates.op == "=~", "lhs"])
+    structural = estimates[(estimates.op == "~") & estimates.lhs.isin(latent)]
+    paths = list(zip(structural.rhs, structural.lhs, strict=True))
+    labels = [
+        fmt.number(b, 2, bounded=True) + stars(p)
+        for b, p in zip(structural["std.all"], structural.pvalue, strict=True)
+    ]
+    explained = {row.lhs: f"R² = {fmt.number(row.r2, 2, bounded=True)}" for row in r2.itertuples()}
+    inner = {node: explained[node] for node in structural.lhs if node in explained}
+    return _draw(paths, labels, list(structural.pvalue >= alpha), inner, "Estimated model")
+
+
+def save(figure: plt.Figure, stem: str | Path) -> list[Path]:
+    """Write `stem`.svg (vector) and `stem`.png (300 dpi) without timestamps."""
+    written = []
+    for suffix, dpi in (("svg", None), ("png", 300)):
+        path = Path(f"{stem}.{suffix}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(path, format=suffix, dpi=dpi, bbox_inches="tight",
+                       metadata=NO_METADATA[suffix])  # fmt: skip
+        written.append(path)
+    plt.close(figure)
+    return written

@@ -1,0 +1,22 @@
+rule draw_figures:
+    """The conceptual model and the estimated path diagram (matplotlib, SVG and PNG)."""
+    input:
+        estimates=rules.fit_structural.output.estimates,
+        r2=rules.fit_structural.output.r2,
+    output:
+        conceptual=multiext(result("figures/conceptual_model"), ".svg", ".png"),
+        path_diagram=report(
+            multiext(result("figures/path_diagram"), ".svg", ".png"),
+            caption="../report/path_diagram.rst",
+            category="4 Structural model",
+        ),
+        audit=audit_file("draw_figures"),
+    log:
+        log_file("draw_figures"),
+    conda:
+        "../../environment.yml"
+    params:
+        hypotheses=config["hypotheses"],
+        alpha=config["support"]["alpha"],
+    script:
+        "../scripts/draw_figures.py"
