@@ -1,0 +1,1068 @@
+"""Multi-group ML SEM with mean structures and lavaan ``group.equal`` constraints.
+
+semopy 2.3.11 fits groups only separately (tooling notes, section 1), so metric and scalar
+invariance need a stacked objective. This module estimates it directly (no semopy): a
+RAM-type model per group (Jöreskog 1971; McArdle & McDonald 1984) with all variables
+``v = (observed, latent)``, directed paths ``A`` (loadings and regressions), (residual)
+(co)variances ``S`` and intercepts/means ``m``:
+
+    B = (I - A)^-1,  G = B[observed, :],  Sigma_g = G S G',  mu_g = G m.
+
+Estimation reproduces lavaan ``cfa()/sem(..., group = , group.equal = )`` (ML,
+``likelihood = "normal"``, ``meanstructure = TRUE``, expected information):
+
+* groups in order of first appearance in the data (lavaan's default ``group.label``);
+* sample moments per group with divisor N_g;
+* discrepancy ``F = sum_g (N_g/N) F_g`` with
+  ``F_g = ln|Sigma_g| + tr(S_g Sigma_g^-1) - ln|S_g| - p + (ybar_g - mu_g)' Sigma_g^-1
+  (ybar_g - mu_g)``, so ``chisq = N F`` (lavaan's ``fmin`` is ``F/2``);
+* identification as lavaan: the first loading of every factor is 1 in every group; latent
+  means are 0 in every group, except that they are free in groups 2, 3, ... when
+  ``"intercepts"`` (and not ``"means"``) is in ``equal``;
+* ``equal`` follows lavaan ``group.equal`` (``lav_partable_labels``): a constrained parameter
+  of group g > 1 is the same free parameter as its group-1 counterpart and is labelled
+  ``.pK.`` with K the parameter-table id of the group-1 row. User labels (``a*x``) apply to
+  every group, so a labelled parameter is equal across groups, as in lavaan;
+* Fisher scoring with step halving from lavaan-like starting values (residual variances
+  ``S_ii/2``, marker-based loadings and factor variances, intercepts = group means);
+* standard errors from the expected information ``(N/2 H)^-1``, with
+  ``H = sum_g (N_g/N) [tr(Sigma^-1 dSigma_i Sigma^-1 dSigma_j) + 2 dmu_i' Sigma^-1 dmu_j]``.
+
+References
+----------
+Jöreskog, K. G. (1971). Simultaneous factor analysis in several populations.
+Psychometrika, 36(4), 409-426.
+Meredith, W. (1993). Measurement invariance, factor analysis and factorial invariance.
+Psychometrika, 58(4), 525-543.
+Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+Statistical Software, 48(2). https://doi.org/10.18637/jss.v048.i02
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from surveysem.errors import InputError
+
+from .errors import ModelSpecError, UnsupportedModelError
+from .partable import ParTable, build_partable
+from .syntax import parse_syntax
+
+#: lavaan ``group.equal`` keywords supported here.
+EQUAL_TYPES = (
+    "loadings",
+    "intercepts",
+    "means",
+    "regressions",
+    "residuals",
+    "residual.covariances",
+    "lv.variances",
+    "lv.covariances",
+)
+GRAD_TOL = 1e-4  # largest |dF/dtheta| accepted as converged (as surveysem.sem.fitting)
+
+ESTIMATE_COLUMNS = [
+    "lhs",
+    "op",
+    "rhs",
+    "block",
+    "group",
+    "label",
+    "est",
+    "se",
+    "z",
+    "pvalue",
+    "ci.lower",
+    "ci.upper",
+    "std.lv",
+    "std.all",
+]
+
+
+@dataclass
+class MGRow:
+    """One row of the multi-group parameter table (lavaan ``parTable`` semantics).
+
+    ``free`` is 0 for fixed rows, else the 1-based index of the free parameter; rows that
+    share it are constrained equal. ``label`` is the user label or lavaan's ``.pK.``.
+    """
+
+    id: int
+    lhs: str
+    op: str
+    rhs: str
+    group: int
+    user: bool
+    free: int
+    value: float
+    label: str
+
+    @property
+    def key(self) -> str:
+        """``lhs op rhs`` without spaces, as lavaan's ``group.partial`` names it."""
+        return f"{self.lhs}{self.op}{self.rhs}"
+
+
+@dataclass
+class MultiGroupFit:
+    """A fitted multi-group model; pass it to :func:`multigroup_estimates` and
+    :func:`multigroup_fit_measures`.
+
+    Attributes
+    ----------
+    syntax : the lavaan syntax as given.
+    group : name of the grouping column.
+    groups : group values, in lavaan's order (first appearance in the data).
+    equal : the ``group.equal`` types applied.
+    rows : the parameter table (:class:`MGRow`), lavaan's order: group 1 rows, then group 2...
+    ov_names, lv_names : observed and latent variables (lavaan order).
+    n_free : number of free parameters (lavaan ``npar``).
+    nobs : complete cases per group.
+    sample_cov, sample_mean : per-group sample moments (covariance with divisor N_g).
+    x : estimates of the free parameters (index ``free - 1``).
+    vcov : their covariance matrix (NaN when the information matrix is singular).
+    converged : vanishing gradient at the solution (``max |dF/dtheta| < 1e-4``).
+    message : optimizer details.
+    """
+
+    syntax: str
+    group: str
+    groups: list
+    equal: tuple[str, ...]
+    rows: list[MGRow] = field(repr=False)
+    ov_names: list[str]
+    lv_names: list[str]
+    n_free: int
+    nobs: list[int]
+    sample_cov: list[np.ndarray] = field(repr=False)
+    sample_mean: list[np.ndarray] = field(repr=False)
+    x: np.ndarray = field(repr=False)
+    vcov: np.ndarray = field(repr=False)
+    converged: bool
+    message: str
+    partial: tuple[str, ...] = ()
+    equal_params: tuple[str, ...] = ()
+
+    @property
+    def ntotal(self) -> int:
+        """Total number of complete cases."""
+        return int(sum(self.nobs))
+
+    @property
+    def fmin(self) -> float:
+        """lavaan's ``fmin`` = F/2 at the estimates."""
+        return _engine(self).objective(self.x) / 2
+
+    def implied(self) -> list[tuple[pd.DataFrame, pd.Series]]:
+        """Model-implied covariance matrix and mean vector of every group."""
+        out = []
+        for mats in _engine(self).moments(self.x):
+            sig, mu = mats["sigma"], mats["mu"]
+            out.append(
+                (
+                    pd.DataFrame(sig, index=self.ov_names, columns=self.ov_names),
+                    pd.Series(mu, index=self.ov_names),
+                )
+            )
+        return out
+
+    @property
+    def problems(self) -> list[str]:
+        """Non-convergence, singular information and negative variances, per group."""
+        out = []
+        if not self.converged:
+            out.append(f"model did not converge: {self.message}")
+        if self.n_free and np.isnan(self.vcov).all():
+            out.append(
+                "standard errors unavailable: the information matrix is singular "
+                "(the model may not be identified)"
+            )
+        for r in self.rows:
+            val = self.x[r.free - 1] if r.free else r.value
+            if r.op == "~~" and r.lhs == r.rhs and r.free and val < 0:
+                out.append(
+                    f"negative variance (Heywood case): {r.lhs} ~~ {r.rhs} = {val:.4g} in "
+                    f"group {self.groups[r.group - 1]!r}"
+                )
+        return out
+
+
+# --------------------------------------------------------------------------------------
+# parameter table
+# --------------------------------------------------------------------------------------
+
+
+def _equal_flag(row: MGRow, equal: set[str], ov: set[str], lv: set[str]) -> bool:
+    """lavaan ``lav_partable_labels``: is this group-1 row covered by ``group.equal``?"""
+    op, lhs, rhs = row.op, row.lhs, row.rhs
+    if op == "=~":
+        return "loadings" in equal
+    if op == "~":
+        return "regressions" in equal
+    if op == "~1":
+        return ("intercepts" in equal and lhs in ov) or ("means" in equal and lhs in lv)
+    if op == "~~":
+        if lhs in ov:
+            return ("residuals" in equal) if lhs == rhs else ("residual.covariances" in equal)
+        if lhs in lv:
+            return ("lv.variances" in equal) if lhs == rhs else ("lv.covariances" in equal)
+    return False
+
+
+def _normalize_names(names) -> tuple[str, ...]:
+    if isinstance(names, str):
+        names = (names,)
+    return tuple("".join(str(n).split()) for n in names)
+
+
+def build_multigroup_rows(
+    pt: ParTable,
+    n_groups: int,
+    equal: tuple[str, ...] = (),
+    partial: tuple[str, ...] = (),
+    equal_params: tuple[str, ...] = (),
+) -> tuple[list[MGRow], int]:
+    """The multi-group parameter table (lavaan row order and ``.pK.`` labels).
+
+    Each group gets the single-group table of :func:`surveysem.sem.partable.build_partable`
+    followed by the intercepts of the observed variables (free) and the latent means (0;
+    free in groups > 1 when ``"intercepts"`` but not ``"means"`` is in ``equal``).
+
+    Parameters
+    ----------
+    pt : ParTable
+        Single-group table.
+    n_groups : int
+        Number of groups.
+    equal : tuple of str
+        lavaan ``group.equal`` types (see :data:`EQUAL_TYPES`).
+    partial : tuple of str
+        lavaan ``group.partial``: parameters (``"visual=~x2"``, ``"x1~1"``) exempted from
+        ``equal``.
+    equal_params : tuple of str
+        Further parameters (same notation) constrained equal across groups.
+
+    Returns
+    -------
+    rows, n_free
+    """
+    equal_set, partial_set = set(equal), set(partial)
+    extra = set(equal_params)
+    ov, lv = set(pt.ov_names), set(pt.lv_names)
+    free_lv_means = "intercepts" in equal_set and "means" not in equal_set
+    rows: list[MGRow] = []
+    for g in range(1, n_groups + 1):
+        for r in pt.rows:
+            rows.append(
+                MGRow(0, r.lhs, r.op, r.rhs, g, r.user, 1 if r.free else 0, r.value, r.label)
+            )
+        for v in pt.ov_names:
+            rows.append(MGRow(0, v, "~1", "", g, False, 1, np.nan, ""))
+        for v in pt.lv_names:
+            free = g > 1 and free_lv_means
+            rows.append(MGRow(0, v, "~1", "", g, False, int(free), np.nan if free else 0.0, ""))
+    for i, r in enumerate(rows, start=1):
+        r.id = i
+
+    known = {r.key for r in rows}
+    for name in partial_set | extra:
+        if name not in known:
+            raise ModelSpecError(
+                f"parameter '{name}' is not in the model. Write it as lavaan does, e.g. "
+                f"'visual=~x2', 'y~x', 'x1~~x1' or 'x1~1'."
+            )
+
+    # Tie keys: user label > group.equal / equal_params (to the group-1 row) > own row.
+    first = {r.key: r for r in rows if r.group == 1}
+    keys: list[tuple] = []
+    labels: list[str] = []
+    for r in rows:
+        ref = first[r.key]
+        tied = r.key in extra or (_equal_flag(ref, equal_set, ov, lv) and r.key not in partial_set)
+        if r.label:
+            keys.append(("label", r.label))
+            labels.append(r.label)
+        elif tied:
+            keys.append(("row", ref.id))
+            labels.append(f".p{ref.id}.")
+        else:
+            keys.append(("row", r.id))
+            labels.append("")
+    index: dict[tuple, int] = {}
+    for r, key, label in zip(rows, keys, labels, strict=True):
+        if not r.free:
+            r.label = r.label if r.user else ""
+            continue
+        if key not in index:
+            index[key] = len(index) + 1
+        r.free = index[key]
+        r.label = label
+    # A constraint label is shown only where the parameter is shared by more than one row.
+    counts = pd.Series([r.free for r in rows if r.free]).value_counts()
+    for r in rows:
+        if r.free and r.label.startswith(".p") and counts[r.free] < 2:
+            r.label = ""
+    return rows, len(index)
+
+
+# --------------------------------------------------------------------------------------
+# model engine: implied moments, objective, gradient, expected information
+# --------------------------------------------------------------------------------------
+
+
+class _Engine:
+    """Vectorized RAM computations for all groups of a fixed parameter table."""
+
+    def __init__(self, rows, ov_names, lv_names, n_free, covs, means, nobs):
+        self.ov, self.lv = list(ov_names), list(lv_names)
+        names = self.ov + self.lv
+        self.pos = {v: i for i, v in enumerate(names)}
+        self.nv, self.p = len(names), len(self.ov)
+        self.k = n_free
+        self.covs, self.means = covs, means
+        self.nobs = np.asarray(nobs, dtype=float)
+        self.w = self.nobs / self.nobs.sum()
+        self.logdet_s = [np.linalg.slogdet(s)[1] for s in covs]
+        self.groups = []
+        for g in range(1, len(covs) + 1):
+            grows = [r for r in rows if r.group == g]
+            spec = {}
+            for kind, ops in (("A", ("=~", "~")), ("S", ("~~",)), ("m", ("~1",))):
+                sel = [r for r in grows if r.op in ops]
+                if kind == "A":
+                    # '=~': rhs <- lhs ; '~': lhs <- rhs. A[to, from]
+                    to = [self.pos[r.rhs] if r.op == "=~" else self.pos[r.lhs] for r in sel]
+                    fr = [self.pos[r.lhs] if r.op == "=~" else self.pos[r.rhs] for r in sel]
+                elif kind == "S":
+                    to = [self.pos[r.lhs] for r in sel]
+                    fr = [self.pos[r.rhs] for r in sel]
+                else:
+                    to = [self.pos[r.lhs] for r in sel]
+                    fr = [0] * len(sel)
+                spec[kind] = {
+                    "i": np.array(to, dtype=int),
+                    "j": np.array(fr, dtype=int),
+                    "free": np.array([r.free for r in sel], dtype=int),
+                    "value": np.array([r.value for r in sel], dtype=float),
+                }
+            self.groups.append(spec)
+
+    # -- matrices ----------------------------------------------------------------------
+    def _values(self, part, x):
+        return np.where(part["free"] > 0, x[np.maximum(part["free"] - 1, 0)], part["value"])
+
+    def moments(self, x: np.ndarray) -> list[dict]:
+        out = []
+        eye = np.eye(self.nv)
+        for spec in self.groups:
+            a = np.zeros((self.nv, self.nv))
+            s = np.zeros((self.nv, self.nv))
+            m = np.zeros(self.nv)
+            pa, ps, pm = spec["A"], spec["S"], spec["m"]
+            a[pa["i"], pa["j"]] = self._values(pa, x)
+            vs = self._values(ps, x)
+            s[ps["i"], ps["j"]] = vs
+            s[ps["j"], ps["i"]] = vs
+            m[pm["i"]] = self._values(pm, x)
+            b = np.linalg.inv(eye - a)
+            gmat = b[: self.p]
+            sigma = gmat @ s @ gmat.T
+            sigma = (sigma + sigma.T) / 2
+            out.append({"A": a, "S": s, "m": m, "B": b, "G": gmat, "sigma": sigma, "mu": gmat @ m})
+        return out
+
+    # -- objective ---------------------------------------------------------------------
+    def objective(self, x: np.ndarray) -> float:
+        total = 0.0
+        for g, mats in enumerate(self.moments(x)):
+            sigma = mats["sigma"]
+            try:
+                chol = np.linalg.cholesky(sigma)
+            except np.linalg.LinAlgError:
+                return np.inf
+            logdet = 2 * np.sum(np.log(np.diag(chol)))
+            d = self.means[g] - mats["mu"]
+            sinv_s = np.linalg.solve(sigma, self.covs[g])
+            quad = float(d @ np.linalg.solve(sigma, d))
+            f_g = logdet + np.trace(sinv_s) - self.logdet_s[g] - self.p + quad
+            total += self.w[g] * f_g
+        return float(total)
+
+    def derivatives(self, mats: dict, spec: dict) -> tuple[np.ndarray, np.ndarray]:
+        """dSigma (k, p, p) and dmu (k, p) of one group, summed over rows sharing a parameter."""
+        p, k = self.p, self.k
+        gmat, b = mats["G"], mats["B"]
+        d_sig = np.zeros((k, p, p))
+        d_mu = np.zeros((k, p))
+        pa = spec["A"]
+        sel = pa["free"] > 0
+        if sel.any():
+            i, j, f = pa["i"][sel], pa["j"][sel], pa["free"][sel] - 1
+            kmat = b @ mats["S"] @ gmat.T  # (nv, p)
+            bm = b @ mats["m"]
+            gi = gmat[:, i].T  # (r, p)
+            kj = kmat[j]  # (r, p)
+            term = gi[:, :, None] * kj[:, None, :]
+            np.add.at(d_sig, f, term + term.transpose(0, 2, 1))
+            np.add.at(d_mu, f, gi * bm[j][:, None])
+        ps = spec["S"]
+        sel = ps["free"] > 0
+        if sel.any():
+            i, j, f = ps["i"][sel], ps["j"][sel], ps["free"][sel] - 1
+            gi, gj = gmat[:, i].T, gmat[:, j].T
+            term = gi[:, :, None] * gj[:, None, :]
+            off = (i != j)[:, None, None]
+            np.add.at(d_sig, f, term + np.where(off, term.transpose(0, 2, 1), 0.0))
+        pm = spec["m"]
+        sel = pm["free"] > 0
+        if sel.any():
+            np.add.at(d_mu, pm["free"][sel] - 1, gmat[:, pm["i"][sel]].T)
+        return d_sig, d_mu
+
+    def gradient_information(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient of F and its expected Hessian H (lavaan expected information = N/2 H)."""
+        grad = np.zeros(self.k)
+        info = np.zeros((self.k, self.k))
+        for g, (mats, spec) in enumerate(zip(self.moments(x), self.groups, strict=True)):
+            d_sig, d_mu = self.derivatives(mats, spec)
+            active = np.flatnonzero(np.any(d_sig != 0, axis=(1, 2)) | np.any(d_mu != 0, axis=1))
+            d_sig, d_mu = d_sig[active], d_mu[active]
+            n_act = len(active)
+            sinv = np.linalg.inv(mats["sigma"])
+            sinv = (sinv + sinv.T) / 2
+            d = self.means[g] - mats["mu"]
+            sd = sinv @ d
+            wmat = sinv - sinv @ (self.covs[g] + np.outer(d, d)) @ sinv
+            g_loc = d_sig.reshape(n_act, -1) @ wmat.ravel() - 2 * d_mu @ sd
+            # tr(Sigma^-1 dS_i Sigma^-1 dS_j) = <L' dS_i L, L' dS_j L> with Sigma^-1 = L L'
+            low = np.linalg.cholesky(sinv)
+            t = (low.T @ d_sig @ low).reshape(n_act, -1)
+            h_loc = t @ t.T + 2 * d_mu @ sinv @ d_mu.T
+            grad[active] += self.w[g] * g_loc
+            info[np.ix_(active, active)] += self.w[g] * h_loc
+        return grad, info
+
+
+def _engine(fit: MultiGroupFit) -> _Engine:
+    return _Engine(
+        fit.rows,
+        fit.ov_names,
+        fit.lv_names,
+        fit.n_free,
+        fit.sample_cov,
+        fit.sample_mean,
+        fit.nobs,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# starting values and optimization
+# --------------------------------------------------------------------------------------
+
+
+def _start_values(rows, pt: ParTable, covs, means, n_free) -> np.ndarray:
+    """lavaan-like starts: residual variances S_ii/2, marker-based factor variances and
+    loadings, zero regressions/covariances, group means as intercepts, zero latent means."""
+    ov_pos = {v: i for i, v in enumerate(pt.ov_names)}
+    loadings: dict[str, list[tuple[str, bool, float]]] = {}
+    for r in pt.rows:
+        if r.op == "=~":
+            loadings.setdefault(r.lhs, []).append((r.rhs, bool(r.free), r.value))
+    sums = np.zeros(n_free)
+    counts = np.zeros(n_free)
+    for r in rows:
+        if not r.free:
+            continue
+        s, ybar = covs[r.group - 1], means[r.group - 1]
+        val = 0.0
+        if r.op == "~~" and r.lhs == r.rhs:
+            if r.lhs in ov_pos:
+                val = 0.5 * s[ov_pos[r.lhs], ov_pos[r.lhs]]
+            else:
+                val = _factor_start(r.lhs, loadings, ov_pos, s)[0]
+        elif r.op == "=~":
+            psi, marker = _factor_start(r.lhs, loadings, ov_pos, s)
+            if r.rhs in ov_pos and marker is not None:
+                val = s[ov_pos[r.rhs], ov_pos[marker]] / psi
+                val = float(np.clip(val, -10.0, 10.0))
+            elif r.rhs in ov_pos:
+                val = float(np.sqrt(s[ov_pos[r.rhs], ov_pos[r.rhs]] / 2))
+            else:
+                val = 1.0
+        elif r.op == "~1" and r.lhs in ov_pos:
+            val = ybar[ov_pos[r.lhs]]
+        sums[r.free - 1] += val
+        counts[r.free - 1] += 1
+    return sums / np.maximum(counts, 1)
+
+
+def _factor_start(lv, loadings, ov_pos, s) -> tuple[float, str | None]:
+    """Factor variance from the covariances of its marker (first loading fixed at 1)."""
+    inds = loadings.get(lv, [])
+    markers = [v for v, free, val in inds if not free and val == 1.0 and v in ov_pos]
+    if not markers:
+        return 0.05, None
+    m = markers[0]
+    others = [v for v, _, _ in inds if v != m and v in ov_pos]
+    smm = s[ov_pos[m], ov_pos[m]]
+    if not others:
+        return max(0.5 * smm, 0.05), m
+    psi = float(np.mean([abs(s[ov_pos[m], ov_pos[v]]) for v in others]))
+    return max(psi, 0.05 * smm, 1e-3), m
+
+
+def _fisher_scoring(engine: _Engine, x: np.ndarray, max_iter: int = 500):
+    """Minimize F by Fisher scoring with step halving (Levenberg damping if H is singular)."""
+    f = engine.objective(x)
+    if not np.isfinite(f):
+        raise InputError(
+            "the starting values give a non-positive-definite implied covariance matrix; "
+            "check the model (e.g. fixed values) and the data"
+        )
+    n_iter = 0
+    for _ in range(max_iter):
+        n_iter += 1
+        grad, info = engine.gradient_information(x)
+        if np.max(np.abs(grad), initial=0.0) < 1e-12:
+            break
+        try:
+            step = -np.linalg.solve(info, grad)
+        except np.linalg.LinAlgError:
+            step = -np.linalg.lstsq(info, grad, rcond=None)[0]
+        if not np.all(np.isfinite(step)) or step @ grad >= 0:
+            damp = 1e-6 * max(1.0, np.max(np.abs(np.diag(info))))
+            step = -np.linalg.solve(info + damp * np.eye(len(x)), grad)
+        t, accepted = 1.0, False
+        for _ in range(50):
+            x_new = x + t * step
+            f_new = engine.objective(x_new)
+            if f_new <= f + 1e-14 * max(1.0, abs(f)):
+                accepted = True
+                break
+            t /= 2
+        if not accepted:
+            break
+        moved = np.max(np.abs(x_new - x))
+        x, f = x_new, f_new
+        if moved < 1e-13 * (1 + np.max(np.abs(x))):
+            break
+    grad, info = engine.gradient_information(x)
+    return x, float(np.max(np.abs(grad), initial=0.0)), info, n_iter
+
+
+# --------------------------------------------------------------------------------------
+# data
+# --------------------------------------------------------------------------------------
+
+
+def _group_data(data: pd.DataFrame, group: str, names: list[str]):
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError("data must be a pandas DataFrame with one column per observed variable")
+    if group not in data.columns:
+        raise ModelSpecError(f"group column '{group}' is not in the data. Fix the name.")
+    if group in names:
+        raise ModelSpecError(f"group column '{group}' is also a model variable. Use another.")
+    sub = data[names]
+    bad = [c for c in names if not pd.api.types.is_numeric_dtype(sub[c])]
+    if bad:
+        raise InputError(f"columns {bad} are not numeric; recode them to numbers before fitting")
+    nan_counts = sub.isna().sum()
+    nan_counts = nan_counts[nan_counts > 0]
+    if len(nan_counts):
+        detail = ", ".join(f"{k} ({v})" for k, v in nan_counts.items())
+        raise InputError(
+            f"data has missing values in {detail}; multi-group fits use complete cases only, "
+            "so drop or impute incomplete rows first (e.g. data.dropna(subset=items))"
+        )
+    gcol = data[group]
+    if gcol.isna().any():
+        raise InputError(
+            f"group column '{group}' has {int(gcol.isna().sum())} missing values; drop those "
+            "rows or give them a group"
+        )
+    labels = [v.item() if isinstance(v, np.generic) else v for v in pd.unique(gcol)]
+    if len(labels) < 2:
+        raise InputError(f"group column '{group}' has {len(labels)} group(s); need at least 2")
+    covs, means, nobs = [], [], []
+    p = len(names)
+    for lab in labels:
+        vals = sub[(gcol == lab).to_numpy()].to_numpy(dtype=float)
+        n = vals.shape[0]
+        if n <= p:
+            raise InputError(
+                f"group {lab!r} has {n} complete rows, not more than the {p} observed "
+                "variables; merge small groups or simplify the model"
+            )
+        cov = np.cov(vals, rowvar=False, bias=True)
+        eig = np.linalg.eigvalsh(cov)
+        if eig.min() <= 1e-12 * eig.max():
+            raise InputError(
+                f"the sample covariance matrix of group {lab!r} is singular (constant or "
+                "collinear items in that group); remove or recode the offending items"
+            )
+        covs.append(cov)
+        means.append(vals.mean(axis=0))
+        nobs.append(n)
+    return labels, covs, means, nobs
+
+
+def _check_equal(equal) -> tuple[str, ...]:
+    if isinstance(equal, str):
+        equal = (equal,)
+    equal = tuple(equal)
+    unknown = [e for e in equal if e not in EQUAL_TYPES]
+    if unknown:
+        raise ModelSpecError(
+            f"group.equal type(s) {unknown} not supported. Use any of {list(EQUAL_TYPES)}."
+        )
+    return equal
+
+
+# --------------------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------------------
+
+
+def fit_multigroup(
+    syntax: str,
+    data: pd.DataFrame,
+    group: str,
+    equal: tuple[str, ...] = (),
+    *,
+    partial: tuple[str, ...] = (),
+    equal_params: tuple[str, ...] = (),
+) -> MultiGroupFit:
+    """Fit a lavaan-syntax CFA/SEM to several groups at once by ML, as lavaan
+    ``sem(syntax, data, group = group, group.equal = equal)``.
+
+    Every group has its own mean structure (free intercepts of the observed variables) and
+    the same model form (configural model). Equality constraints across groups follow
+    lavaan's ``group.equal``; identification follows lavaan (marker loading 1 in every
+    group, latent means 0 unless the intercepts are equal). Estimation details: module
+    docstring.
+
+    Parameters
+    ----------
+    syntax : str
+        lavaan model syntax (``=~``, ``~``, ``~~``, labels, fixed values); ``:=`` is not
+        supported in multi-group models. A label (``a*x``) applies to every group, so the
+        labelled parameter is equal across groups (lavaan semantics).
+    data : pandas.DataFrame
+        Complete raw data with the model variables and the ``group`` column.
+    group : str
+        Grouping column; groups are ordered by first appearance (lavaan's default).
+    equal : tuple of str
+        lavaan ``group.equal``: any of ``"loadings"``, ``"intercepts"``, ``"regressions"``,
+        ``"means"``, ``"residuals"``, ``"residual.covariances"``, ``"lv.variances"``,
+        ``"lv.covariances"``. ``()`` = configural, ``("loadings",)`` = metric (weak),
+        ``("loadings", "intercepts")`` = scalar (strong) invariance (Meredith 1993).
+    partial : tuple of str, keyword-only
+        lavaan ``group.partial``: parameters exempted from ``equal``, e.g. ``("x3~1",)``.
+    equal_params : tuple of str, keyword-only
+        Additional single parameters held equal across groups, e.g. ``("CRP~CO",)``.
+
+    Returns
+    -------
+    MultiGroupFit
+
+    Raises
+    ------
+    ModelSpecError
+        Invalid syntax, unknown variables or ``equal`` types.
+    UnsupportedModelError
+        ``:=`` definitions or syntax that :mod:`surveysem.sem` does not estimate.
+    surveysem.errors.InputError
+        Missing values, fewer than two groups, a group with no more rows than variables, or
+        a singular covariance matrix in a group.
+
+    References
+    ----------
+    Jöreskog (1971), Psychometrika 36(4); Meredith (1993), Psychometrika 58(4);
+    Rosseel (2012), lavaan, JSS 48(2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+    >>> from surveysem.sem.multigroup import fit_multigroup, multigroup_fit_measures
+    >>> data = two_factor_data().assign(g=np.tile(["a", "b"], 150))
+    >>> fit = fit_multigroup(TWO_FACTOR_MODEL, data, "g", equal=("loadings",))
+    >>> fit.converged, fit.groups, fit.nobs, fit.n_free
+    (True, ['a', 'b'], [150, 150], 34)
+    >>> fm = multigroup_fit_measures(fit)
+    >>> round(fm["chisq"], 3), fm["df"]
+    (14.842, 20.0)
+    """
+    parsed = parse_syntax(syntax)
+    if parsed.definitions:
+        d = parsed.definitions[0]
+        raise UnsupportedModelError(
+            f"line {d.line} ('{d.text}'): defined parameters (':=') are not supported in "
+            "multi-group models. Remove the ':=' lines (or fit each group with fit_model)."
+        )
+    equal = _check_equal(equal)
+    partial = _normalize_names(partial)
+    equal_params = _normalize_names(equal_params)
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError("data must be a pandas DataFrame")
+    pt = build_partable(parsed, [str(c) for c in data.columns])
+    labels, covs, means, nobs = _group_data(data, group, pt.ov_names)
+    rows, n_free = build_multigroup_rows(pt, len(labels), equal, partial, equal_params)
+    engine = _Engine(rows, pt.ov_names, pt.lv_names, n_free, covs, means, nobs)
+    x0 = _start_values(rows, pt, covs, means, n_free)
+    with np.errstate(all="ignore"):
+        x, max_grad, info, n_iter = _fisher_scoring(engine, x0)
+    converged = bool(np.isfinite(max_grad) and max_grad < GRAD_TOL)
+    message = f"Fisher scoring: {n_iter} iterations, max |gradient of F| = {max_grad:.2e}"
+    ntotal = float(sum(nobs))
+    vcov = np.full((n_free, n_free), np.nan)
+    eig = np.linalg.eigvalsh(info) if n_free else np.array([1.0])
+    if n_free and eig.min() > 1e-10 * eig.max():
+        vcov = np.linalg.inv(info) * 2.0 / ntotal
+        vcov = (vcov + vcov.T) / 2
+    return MultiGroupFit(
+        syntax=syntax,
+        group=group,
+        groups=labels,
+        equal=equal,
+        rows=rows,
+        ov_names=list(pt.ov_names),
+        lv_names=list(pt.lv_names),
+        n_free=n_free,
+        nobs=nobs,
+        sample_cov=covs,
+        sample_mean=means,
+        x=x,
+        vcov=vcov,
+        converged=converged,
+        message=message,
+        partial=partial,
+        equal_params=equal_params,
+    )
+
+
+def _std_value(row: MGRow, e: float, sd: dict, resvar: dict, lvs: set, level: str) -> float:
+    """One standardized value: std.lv (``level="lv"``) or std.all (``level="all"``)."""
+
+    def s(v: str) -> float:
+        return sd[v] if v in lvs or level == "all" else 1.0
+
+    def r(v: str) -> float:
+        return np.sqrt(abs(resvar[v])) if v in lvs or level == "all" else 1.0
+
+    if row.op == "=~":
+        return e * s(row.lhs) / s(row.rhs)
+    if row.op == "~":
+        return e * s(row.rhs) / s(row.lhs)
+    if row.op == "~1":
+        return e / s(row.lhs)
+    if row.lhs == row.rhs:
+        return e / s(row.lhs) ** 2
+    return e / (r(row.lhs) * r(row.rhs))
+
+
+def _standardized(fit: MultiGroupFit, est: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """std.lv and std.all per row (lavaan ``cov.std = TRUE``), group by group.
+
+    SDs are model-implied: diag(B S B') of each group (so diag(Sigma) for observed
+    variables); covariances are divided by residual SDs (residual correlations).
+    """
+    lvs = set(fit.lv_names)
+    std_lv = np.full(len(fit.rows), np.nan)
+    std_all = np.full(len(fit.rows), np.nan)
+    names = fit.ov_names + fit.lv_names
+    for g, mats in enumerate(_engine(fit).moments(fit.x), start=1):
+        b = mats["B"]
+        var = np.diag(b @ mats["S"] @ b.T)
+        with np.errstate(invalid="ignore"):
+            sd_all = np.where(var > np.finfo(float).eps, np.sqrt(var), np.nan)
+        sd = dict(zip(names, sd_all, strict=True))
+        idx = [i for i, r in enumerate(fit.rows) if r.group == g]
+        resvar = {
+            fit.rows[i].lhs: est[i]
+            for i in idx
+            if fit.rows[i].op == "~~" and fit.rows[i].lhs == fit.rows[i].rhs
+        }
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for i in idx:
+                std_lv[i] = _std_value(fit.rows[i], est[i], sd, resvar, lvs, "lv")
+                std_all[i] = _std_value(fit.rows[i], est[i], sd, resvar, lvs, "all")
+    return std_lv, std_all
+
+
+def multigroup_estimates(fit: MultiGroupFit, level: float = 0.95) -> pd.DataFrame:
+    """Estimates of every group, as lavaan ``parameterEstimates(fit, standardized = TRUE)``.
+
+    Rows in lavaan's order (group 1: loadings/regressions/user rows, (residual) variances and
+    covariances, intercepts, latent means; then group 2, ...). ``z = est/se``, two-sided
+    normal p-values and Wald intervals; fixed rows have ``se = 0`` and NaN ``z``/``pvalue``.
+    ``label`` holds user labels and lavaan's ``.pK.`` labels of ``group.equal`` constraints.
+    ``std.lv``/``std.all`` use each group's model-implied SDs (residual correlations for
+    covariances, as lavaan's ``cov.std = TRUE``).
+
+    Parameters
+    ----------
+    fit : MultiGroupFit
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``lhs, op, rhs, block, group, label, est, se, z, pvalue, ci.lower, ci.upper,
+        std.lv, std.all`` (``group``/``block``: 1-based group number, see ``fit.groups``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+    >>> from surveysem.sem.multigroup import fit_multigroup, multigroup_estimates
+    >>> data = two_factor_data().assign(g=np.tile(["a", "b"], 150))
+    >>> fit = fit_multigroup(TWO_FACTOR_MODEL, data, "g", equal=("loadings",))
+    >>> pe = multigroup_estimates(fit)
+    >>> pe.loc[pe["rhs"] == "a2", ["lhs", "op", "rhs", "group", "label", "est", "se"]].round(3)
+       lhs  op rhs  group label    est     se
+    1    A  =~  a2      1  .p2.  0.829  0.072
+    7   a2  ~~  a2      1        0.481  0.074
+    24   A  =~  a2      2  .p2.  0.829  0.072
+    30  a2  ~~  a2      2        0.464  0.077
+    """
+    est = np.array([fit.x[r.free - 1] if r.free else r.value for r in fit.rows])
+    se = np.array([np.sqrt(fit.vcov[r.free - 1, r.free - 1]) if r.free else 0.0 for r in fit.rows])
+    std_lv, std_all = _standardized(fit, est)
+    frame = pd.DataFrame(
+        {
+            "lhs": [r.lhs for r in fit.rows],
+            "op": [r.op for r in fit.rows],
+            "rhs": [r.rhs for r in fit.rows],
+            "block": [r.group for r in fit.rows],
+            "group": [r.group for r in fit.rows],
+            "label": [r.label for r in fit.rows],
+            "est": est,
+            "se": se,
+            "std.lv": std_lv,
+            "std.all": std_all,
+        }
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, est / se, np.nan)
+    crit = stats.norm.ppf(1 - (1 - level) / 2)
+    frame["z"] = z
+    frame["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+    frame["ci.lower"] = est - crit * se
+    frame["ci.upper"] = est + crit * se
+    return frame[ESTIMATE_COLUMNS]
+
+
+# --------------------------------------------------------------------------------------
+# fit measures
+# --------------------------------------------------------------------------------------
+
+
+def _ncx2_cdf(x: float, df: float, nc: float) -> float:
+    return float(stats.chi2.cdf(x, df) if nc <= 0 else stats.ncx2.cdf(x, df, nc))
+
+
+def _rmsea_ci(chisq: float, df: float, n: float, n_groups: int, level: float = 0.90):
+    """Browne-Cudeck interval (lavaan ``lav_fit_rmsea_ci``), times sqrt(G) for G groups."""
+    if df <= 0:
+        return 0.0, 0.0
+    upper_p, lower_p = (1 + level) / 2, (1 - level) / 2
+
+    def lam(target: float) -> float:
+        if stats.chi2.cdf(chisq, df) < target:
+            return 0.0
+        hi = max(chisq, 1.0)
+        while _ncx2_cdf(chisq, df, hi) > target:
+            hi *= 2
+        return optimize.brentq(lambda v: _ncx2_cdf(chisq, df, v) - target, 0.0, hi, xtol=1e-12)
+
+    scale = np.sqrt(n_groups)
+    return (
+        float(np.sqrt(lam(upper_p) / (n * df)) * scale),
+        float(np.sqrt(lam(lower_p) / (n * df)) * scale),
+    )
+
+
+def _residual_indices(fit: MultiGroupFit) -> dict[str, float]:
+    """lavaan's residual summaries per group (``lav_residuals_summary``), weighted by N_g/N."""
+    w = np.asarray(fit.nobs, dtype=float) / fit.ntotal
+    acc: dict[str, float] = {}
+    for g, (sig, mu) in enumerate(fit.implied()):
+        s, ybar = fit.sample_cov[g], fit.sample_mean[g]
+        sig, mu = sig.to_numpy(), mu.to_numpy()
+        p = s.shape[0]
+        low = np.tril_indices(p)
+        off = np.tril_indices(p, -1)
+        sd = np.sqrt(np.diag(s))
+        sd_sig = np.sqrt(np.diag(sig))
+        resid = s - sig
+        std_resid = resid / np.outer(sd, sd)
+        cor_resid = s / np.outer(sd, sd) - sig / np.outer(sd_sig, sd_sig)
+        mean_resid = ybar - mu
+        std_mean = mean_resid / sd
+        cor_mean = ybar / sd - mu / sd_sig
+        var_resid = (np.diag(s) - np.diag(sig)) / np.diag(s)
+        nel = len(low[0])
+        vals = {
+            "rmr": np.sqrt((np.sum(resid[low] ** 2) + np.sum(mean_resid**2)) / (nel + p)),
+            "rmr_nomean": np.sqrt(np.mean(resid[low] ** 2)),
+            "srmr_bentler": np.sqrt(
+                (np.sum(std_resid[low] ** 2) + np.sum(std_mean**2)) / (nel + p)
+            ),
+            "srmr_bentler_nomean": np.sqrt(np.mean(std_resid[low] ** 2)),
+            "crmr": np.sqrt(
+                (np.sum(cor_resid[off] ** 2) + np.sum(std_mean**2)) / (len(off[0]) + p)
+            ),
+            "crmr_nomean": np.sqrt(np.mean(cor_resid[off] ** 2)) if p > 1 else 0.0,
+            "srmr_mplus": np.sqrt(
+                (np.sum(cor_resid[off] ** 2) + np.sum(cor_mean**2) + np.sum(var_resid**2))
+                / (nel + p)
+            ),
+            "srmr_mplus_nomean": np.sqrt(
+                (np.sum(cor_resid[off] ** 2) + np.sum(var_resid**2)) / nel
+            ),
+        }
+        for key, val in vals.items():
+            acc[key] = acc.get(key, 0.0) + w[g] * float(val)
+    out = {"rmr": acc["rmr"], "rmr_nomean": acc["rmr_nomean"], "srmr": acc["srmr_bentler"]}
+    out.update({k: acc[k] for k in vals if k not in out})
+    return out
+
+
+def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
+    """lavaan ``fitMeasures()`` of a multi-group ML fit (lavaan names).
+
+    With G groups, N = sum N_g, p variables, p* = p(p+1)/2 and k free parameters:
+
+    * ``chisq = N F`` (= sum_g N_g F_g), ``df = G (p* + p) - k``;
+    * baseline: independence model with free means and variances in every group,
+      ``chisq_b = sum_g N_g (sum_i ln s_ii - ln|S_g|)``, ``df_b = G (p* - p)``;
+      CFI, TLI, NFI, RFI, IFI, RNI, PNFI as in the single-group case;
+    * ``rmsea = sqrt(max(chisq/(N df) - 1/N, 0)) * sqrt(G)`` (Steiger 1998; lavaan), its
+      90% interval times sqrt(G) and the close-fit p-value with non-centrality
+      ``N df 0.05^2 / G``;
+    * ``srmr`` = lavaan's Bentler SRMR with means, computed per group (covariance residuals
+      over sqrt(s_ii s_jj), mean residuals over sqrt(s_ii); root mean square over the
+      p* + p elements) and averaged with weights N_g/N; ``rmr``, ``crmr``, ``srmr_mplus``
+      and the ``_nomean`` variants likewise;
+    * ``logl`` = sum of the group normal log-likelihoods with means, AIC/BIC/BIC2 with N;
+    * ``gfi`` (LISREL form on means and covariances with the model-implied normal-theory
+      weight, averaged with weights N_g), ``agfi``/``pgfi`` with ``G (p* + p)`` moments.
+
+    Returns
+    -------
+    dict
+        npar, fmin, chisq, df, pvalue, baseline.chisq/df/pvalue, cfi, tli, nnfi, rfi, nfi,
+        pnfi, ifi, rni, logl, unrestricted.logl, aic, bic, ntotal, bic2, rmsea,
+        rmsea.ci.lower/upper/level, rmsea.pvalue, rmsea.close.h0, rmsea.notclose.pvalue,
+        rmsea.notclose.h0, rmr, rmr_nomean, srmr, srmr_bentler, srmr_bentler_nomean, crmr,
+        crmr_nomean, srmr_mplus, srmr_mplus_nomean, cn_05, cn_01, gfi, agfi, pgfi, mfi, ecvi.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+    >>> from surveysem.sem.multigroup import fit_multigroup, multigroup_fit_measures
+    >>> data = two_factor_data().assign(g=np.tile(["a", "b"], 150))
+    >>> fm = multigroup_fit_measures(fit_multigroup(TWO_FACTOR_MODEL, data, "g"))
+    >>> fm["npar"], fm["df"], round(fm["cfi"], 3), round(fm["rmsea"], 3)
+    (38.0, 16.0, 1.0, 0.0)
+    """
+    n = float(fit.ntotal)
+    n_groups = len(fit.groups)
+    p = len(fit.ov_names)
+    pstar = p * (p + 1) // 2
+    k = fit.n_free
+    f = _engine(fit).objective(fit.x)
+    chisq = n * f
+    df = float(n_groups * (pstar + p) - k)
+    chisq_b = 0.0
+    logl = logl_h1 = 0.0
+    gfi_num = 0.0
+    implied = fit.implied()
+    for g in range(n_groups):
+        s, ybar, ng = fit.sample_cov[g], fit.sample_mean[g], fit.nobs[g]
+        sig, mu = implied[g][0].to_numpy(), implied[g][1].to_numpy()
+        _, logdet_s = np.linalg.slogdet(s)
+        chisq_b += ng * (np.sum(np.log(np.diag(s))) - logdet_s)
+        _, logdet_sig = np.linalg.slogdet(sig)
+        d = ybar - mu
+        sinv = np.linalg.inv(sig)
+        const = p * np.log(2 * np.pi)
+        logl += -ng / 2 * (const + logdet_sig + np.trace(sinv @ s) + d @ sinv @ d)
+        logl_h1 += -ng / 2 * (const + logdet_s + p)
+        # LISREL GFI on (means, vech S) with the normal-theory weight at Sigma-hat
+        a = sinv @ s
+        r = a - np.eye(p)
+        t1 = d @ sinv @ d + 0.5 * np.trace(r @ r)
+        t2 = ybar @ sinv @ ybar + 0.5 * np.trace(a @ a)
+        gfi_num += ng * (1 - t1 / t2)
+    df_b = float(n_groups * (pstar - p))
+
+    def sf(x: float, d: float) -> float:
+        return float(stats.chi2.sf(x, d)) if d > 0 else np.nan
+
+    t1 = max(chisq - df, 0.0)
+    t2 = max(chisq - df, chisq_b - df_b, 0.0)
+    cfi = 1.0 if np.isclose(t1, 0) and np.isclose(t2, 0) else 1 - t1 / t2
+    tli = 1 - ((chisq - df) * df_b) / ((chisq_b - df_b) * df) if df > 0 else 1.0
+    nfi = 1 - chisq / chisq_b
+    rfi = (chisq_b / df_b - chisq / df) / (chisq_b / df_b) if df > 0 else np.nan
+    ifi = (chisq_b - chisq) / (chisq_b - df)
+    rni = 1 - (chisq - df) / (chisq_b - df_b)
+    rmsea = float(np.sqrt(max(chisq / (n * df) - 1 / n, 0.0)) * np.sqrt(n_groups)) if df else 0.0
+    ci_lo, ci_hi = _rmsea_ci(chisq, df, n, n_groups)
+    close = 1 - _ncx2_cdf(chisq, df, n * df * 0.05**2 / n_groups) if df > 0 else np.nan
+    notclose = _ncx2_cdf(chisq, df, n * df * 0.08**2 / n_groups) if df > 0 else np.nan
+    nel = n_groups * (pstar + p)
+    gfi = gfi_num / n
+    out = {
+        "npar": float(k),
+        "fmin": f / 2,
+        "chisq": chisq,
+        "df": df,
+        "pvalue": sf(chisq, df),
+        "baseline.chisq": chisq_b,
+        "baseline.df": df_b,
+        "baseline.pvalue": sf(chisq_b, df_b),
+        "cfi": cfi,
+        "tli": tli,
+        "nnfi": tli,
+        "rfi": rfi,
+        "nfi": nfi,
+        "pnfi": df / df_b * nfi,
+        "ifi": ifi,
+        "rni": rni,
+        "logl": logl,
+        "unrestricted.logl": logl_h1,
+        "aic": -2 * logl + 2 * k,
+        "bic": -2 * logl + k * np.log(n),
+        "ntotal": n,
+        "bic2": -2 * logl + k * np.log((n + 2) / 24),
+        "rmsea": rmsea,
+        "rmsea.ci.lower": ci_lo,
+        "rmsea.ci.upper": ci_hi,
+        "rmsea.ci.level": 0.90,
+        "rmsea.pvalue": close,
+        "rmsea.close.h0": 0.05,
+        "rmsea.notclose.pvalue": notclose,
+        "rmsea.notclose.h0": 0.08,
+    }
+    out.update(_residual_indices(fit))
+    for alpha, name in ((0.05, "cn_05"), (0.01, "cn_01")):
+        out[name] = stats.chi2.ppf(1 - alpha, df) / (chisq / n) + 1 if df > 0 else np.nan
+    out.update(
+        {
+            "gfi": gfi,
+            "agfi": 1 - nel / df * (1 - gfi) if df > 0 else 1.0,
+            "pgfi": df / nel * gfi,
+            "mfi": float(np.exp(-0.5 * (chisq - df) / n)),
+            "ecvi": chisq / n + 2 * k / n,
+        }
+    )
+    return {key: float(val) for key, val in out.items()}

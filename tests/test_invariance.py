@@ -1,0 +1,355 @@
+"""Multi-group SEM and measurement invariance against lavaan 0.6.14.
+
+Golden files (tests/golden/lavaan/hs_mi_*; made by make_golden.R):
+``cfa(hs_model, data = HS, group = "school", group.equal = ...)`` with group.equal none
+(configural), "loadings" (metric) and c("loadings", "intercepts") (scalar). The published
+lavaan tutorial printouts give chisq 115.851/48, 124.044/54 and 164.103/60.
+Tolerances as in test_sem_parity.py: 1e-3 for estimates, SEs and standardized values; 5e-4
+for fit indices; 1e-3 relative for chi-square.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy import stats
+
+from surveysem.errors import InputError
+from surveysem.invariance import LEVELS, compare_structural_paths, invariance_sequence
+from surveysem.sem import (
+    ModelSpecError,
+    UnsupportedModelError,
+    fit_measures,
+    fit_model,
+    parameter_estimates,
+)
+from surveysem.sem.multigroup import (
+    ESTIMATE_COLUMNS,
+    fit_multigroup,
+    multigroup_estimates,
+    multigroup_fit_measures,
+)
+from surveysem.sem.syntax import factor_indicators
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).parent / "golden" / "lavaan"
+
+HS_MODEL = """
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+"""
+HS_SEM = HS_MODEL + "speed ~ visual + textual\n"
+
+CASES = {
+    "configural": ((), 115.851, 48),
+    "metric": (("loadings",), 124.044, 54),
+    "scalar": (("loadings", "intercepts"), 164.103, 60),
+}
+VALUE_COLS = ["est", "se", "ci.lower", "ci.upper", "std.lv", "std.all"]
+REQUIRED_FIT = [
+    "npar",
+    "fmin",
+    "chisq",
+    "df",
+    "pvalue",
+    "baseline.chisq",
+    "baseline.df",
+    "cfi",
+    "tli",
+    "nfi",
+    "rmsea",
+    "rmsea.ci.lower",
+    "rmsea.ci.upper",
+    "rmsea.pvalue",
+    "srmr",
+    "logl",
+    "unrestricted.logl",
+    "aic",
+    "bic",
+    "bic2",
+    "ntotal",
+]
+
+
+@pytest.fixture(scope="module")
+def hs_data():
+    return pd.read_csv(GOLDEN / "hs_data.csv")
+
+
+@pytest.fixture(scope="module")
+def hs_fits(hs_data):
+    return {
+        name: fit_multigroup(HS_MODEL, hs_data, "school", eq) for name, (eq, _, _) in CASES.items()
+    }
+
+
+def golden_estimates(name):
+    g = pd.read_csv(GOLDEN / f"{name}_estimates.csv", keep_default_na=False, na_values=["NA"])
+    if "label" not in g:
+        g.insert(5, "label", "")
+    return g
+
+
+def golden_fit(name):
+    return pd.read_csv(GOLDEN / f"{name}_fit.csv").set_index("measure")["value"]
+
+
+# ---------------------------------------------------------------------------------------
+# lavaan parity
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("level", list(CASES))
+def test_estimates_match_lavaan(hs_fits, level):
+    fit = hs_fits[level]
+    assert fit.converged, fit.message
+    assert fit.groups == ["Pasteur", "Grant-White"]  # order of first appearance, as lavaan
+    pe = multigroup_estimates(fit)
+    gold = golden_estimates(f"hs_mi_{level}")
+    assert list(pe.columns) == ESTIMATE_COLUMNS
+    key = ["lhs", "op", "rhs", "block", "group", "label"]
+    assert pe[key].values.tolist() == gold[key].values.tolist()  # rows, order and .pK. labels
+    for col in VALUE_COLS:
+        np.testing.assert_allclose(pe[col], gold[col], atol=1e-3, rtol=0, err_msg=col)
+    np.testing.assert_allclose(pe["pvalue"], gold["pvalue"], atol=1e-3, err_msg="pvalue")
+    np.testing.assert_allclose(pe["z"], gold["z"], rtol=1e-3, err_msg="z")
+
+
+@pytest.mark.parametrize("level", list(CASES))
+def test_fit_measures_match_lavaan(hs_fits, level):
+    fm = multigroup_fit_measures(hs_fits[level])
+    gold = golden_fit(f"hs_mi_{level}")
+    assert not [k for k in REQUIRED_FIT if k not in fm]
+    common = [k for k in fm if k in gold.index]
+    assert len(common) == len(fm)  # every measure we report is one lavaan reports
+    for key in common:
+        if key == "chisq":
+            assert fm[key] == pytest.approx(gold[key], rel=1e-3), key
+        else:
+            assert fm[key] == pytest.approx(gold[key], abs=5e-4), key
+
+
+@pytest.mark.parametrize("level", list(CASES))
+def test_published_chisq(hs_fits, level):
+    _, chisq, df = CASES[level]
+    fm = multigroup_fit_measures(hs_fits[level])
+    assert fm["chisq"] == pytest.approx(chisq, abs=1e-3)
+    assert fm["df"] == df
+    assert fm["npar"] == 2 * (45 + 9) - df  # 2 groups x (p* + p) moments = 108
+
+
+def test_group_order_follows_the_data(hs_data, hs_fits):
+    flipped = fit_multigroup(HS_MODEL, hs_data.iloc[::-1], "school", ("loadings",))
+    assert flipped.groups == ["Grant-White", "Pasteur"]
+    a = multigroup_estimates(hs_fits["metric"])
+    b = multigroup_estimates(flipped)
+    swap = b.assign(group=3 - b["group"]).sort_values(["group"], kind="stable")
+    np.testing.assert_allclose(swap["est"], a["est"], atol=1e-8)
+    assert multigroup_fit_measures(flipped)["chisq"] == pytest.approx(124.044, abs=1e-3)
+
+
+# ---------------------------------------------------------------------------------------
+# consistency with the single-group engine (independent of lavaan)
+# ---------------------------------------------------------------------------------------
+
+
+def test_configural_sem_equals_separate_group_fits(hs_data):
+    """Unconstrained groups with saturated means: the stacked fit is the separate fits."""
+    mg = fit_multigroup(HS_SEM, hs_data, "school")
+    pe = multigroup_estimates(mg)
+    total = 0.0
+    for g, school in enumerate(mg.groups, start=1):
+        single = fit_model(HS_SEM, hs_data[hs_data["school"] == school])
+        total += fit_measures(single)["chisq"]
+        spe = parameter_estimates(single)
+        sub = pe[(pe["group"] == g) & (pe["op"] != "~1")].reset_index(drop=True)
+        assert (
+            sub[["lhs", "op", "rhs"]].values.tolist() == spe[["lhs", "op", "rhs"]].values.tolist()
+        )
+        for col in ["est", "se", "std.all"]:
+            np.testing.assert_allclose(sub[col], spe[col], atol=1e-6, err_msg=col)
+        means = pe[(pe["group"] == g) & (pe["op"] == "~1")].set_index("lhs")["est"]
+        observed = hs_data.loc[hs_data["school"] == school, mg.ov_names].mean()
+        np.testing.assert_allclose(means[mg.ov_names], observed, atol=1e-6)
+    assert multigroup_fit_measures(mg)["chisq"] == pytest.approx(total, rel=1e-8)
+
+
+def test_scalar_identification_and_labels(hs_fits):
+    pe = multigroup_estimates(hs_fits["scalar"])
+    means = pe[(pe["op"] == "~1") & pe["lhs"].isin(["visual", "textual", "speed"])]
+    assert (means.loc[means["group"] == 1, "est"] == 0).all()
+    assert (means.loc[means["group"] == 1, "se"] == 0).all()
+    assert (means.loc[means["group"] == 2, "se"] > 0).all()  # free latent means in group 2
+    ints = pe[(pe["op"] == "~1") & pe["lhs"].str.startswith("x")]
+    assert ints.groupby("lhs")["est"].nunique().max() == 1
+    assert ints.groupby("lhs")["label"].nunique().max() == 1
+    assert all(label.startswith(".p") for label in ints["label"])
+
+
+def test_partial_invariance(hs_data, hs_fits):
+    fit = fit_multigroup(
+        HS_MODEL, hs_data, "school", ("loadings", "intercepts"), partial=("x3 ~1",)
+    )
+    fm = multigroup_fit_measures(fit)
+    assert fm["df"] == 59 and fm["npar"] == 49
+    metric = multigroup_fit_measures(hs_fits["metric"])["chisq"]
+    scalar = multigroup_fit_measures(hs_fits["scalar"])["chisq"]
+    assert metric < fm["chisq"] < scalar
+    pe = multigroup_estimates(fit)
+    x3 = pe[(pe["lhs"] == "x3") & (pe["op"] == "~1")]
+    assert list(x3["label"]) == ["", ""] and x3["est"].nunique() == 2
+
+
+def test_user_labels_are_equal_across_groups(hs_data):
+    fit = fit_multigroup(HS_MODEL.replace("x2", "a*x2"), hs_data, "school")
+    pe = multigroup_estimates(fit)
+    x2 = pe[(pe["op"] == "=~") & (pe["rhs"] == "x2")]
+    assert list(x2["label"]) == ["a", "a"] and x2["est"].nunique() == 1
+    assert multigroup_fit_measures(fit)["df"] == 49
+
+
+# ---------------------------------------------------------------------------------------
+# invariance sequence and structural comparisons
+# ---------------------------------------------------------------------------------------
+
+
+def test_invariance_sequence_against_golden_chisq(hs_data):
+    seq = invariance_sequence(HS_MODEL, hs_data, "school")
+    gold = {lv: golden_fit(f"hs_mi_{lv}") for lv in CASES}
+    assert list(seq["level"]) == ["configural", "metric", "scalar"]
+    for i, (prev, cur) in enumerate([("configural", "metric"), ("metric", "scalar")], start=1):
+        d_chisq = gold[cur]["chisq"] - gold[prev]["chisq"]
+        d_df = gold[cur]["df"] - gold[prev]["df"]
+        row = seq.iloc[i]
+        assert row["delta_chisq"] == pytest.approx(d_chisq, abs=1e-3)
+        assert row["delta_df"] == d_df == 6
+        assert row["delta_pvalue"] == pytest.approx(stats.chi2.sf(d_chisq, d_df), abs=1e-4)
+        assert row["delta_cfi"] == pytest.approx(gold[cur]["cfi"] - gold[prev]["cfi"], abs=5e-4)
+        assert row["delta_rmsea"] == pytest.approx(
+            gold[cur]["rmsea"] - gold[prev]["rmsea"], abs=5e-4
+        )
+    # published: 124.044 - 115.851 = 8.192 on 6 df; 164.103 - 124.044 = 40.059 on 6 df
+    assert seq["delta_chisq"].iloc[1:].round(3).tolist() == pytest.approx([8.192, 40.059], abs=2e-3)
+    assert np.isnan(seq["delta_chisq"].iloc[0])
+    # Delta CFI: metric -0.0025 (retained), scalar -0.0385 (rejected)
+    assert list(seq["verdict"]) == ["reference", "retained", "rejected"]
+    assert list(seq["holds"]) == [True, True, False]
+    assert seq.attrs["highest_level"] == "metric"
+    for col in ["npar", "chisq", "df", "cfi", "tli", "rmsea", "srmr"]:
+        assert col in seq
+
+
+def test_invariance_sequence_criteria(hs_data):
+    chisq = invariance_sequence(HS_MODEL, hs_data, "school", criterion="chisq")
+    assert list(chisq["verdict"]) == ["reference", "retained", "rejected"]  # p = .224, <.001
+    strict = invariance_sequence(
+        HS_MODEL, hs_data, "school", ("configural", "metric"), delta_cfi_cutoff=0.0
+    )
+    assert list(strict["verdict"]) == ["reference", "rejected"]
+    assert strict.attrs["highest_level"] == "configural"
+    both = invariance_sequence(
+        HS_MODEL, hs_data, "school", ("metric", "scalar", "strict"), criterion="both"
+    )
+    assert list(both["df"]) == [54, 60, 69]
+    assert list(both["holds"]) == [True, False, False]
+
+
+def test_sequence_uses_measurement_model_of_a_sem(hs_data):
+    seq = invariance_sequence(HS_SEM, hs_data, "school", ("configural",))
+    assert seq["chisq"].iloc[0] == pytest.approx(115.851, abs=1e-3)
+
+
+def test_compare_structural_paths(hs_data):
+    res = compare_structural_paths(HS_SEM, hs_data, "school", "metric")
+    assert res[["lhs", "op", "rhs"]].values.tolist() == [
+        ["speed", "~", "visual"],
+        ["speed", "~", "textual"],
+    ]
+    assert list(res["delta_df"]) == [1.0, 1.0]
+    # LR test: refit with the path equal, independently of compare_structural_paths
+    base = multigroup_fit_measures(fit_multigroup(HS_SEM, hs_data, "school", LEVELS["metric"]))
+    for _, row in res.iterrows():
+        key = f"{row['lhs']}~{row['rhs']}"
+        con = fit_multigroup(HS_SEM, hs_data, "school", ("loadings",), equal_params=(key,))
+        pe = multigroup_estimates(con)
+        path = pe[(pe["op"] == "~") & (pe["lhs"] == row["lhs"]) & (pe["rhs"] == row["rhs"])]
+        assert path["est"].nunique() == 1
+        d = multigroup_fit_measures(con)["chisq"] - base["chisq"]
+        assert row["delta_chisq"] == pytest.approx(d, abs=1e-8)
+        assert row["pvalue"] == pytest.approx(stats.chi2.sf(d, 1), abs=1e-10)
+        assert row["differs"] == (row["pvalue"] < 0.05)
+        # Wald and LR are asymptotically equivalent
+        assert abs(row["wald"] - row["delta_chisq"]) < 0.25 * max(row["delta_chisq"], 1.0)
+    assert res.attrs["groups"] == ["Pasteur", "Grant-White"]
+
+
+def test_wald_at_configural_matches_separate_fits(hs_data):
+    """Independent groups: Wald = (b1 - b2)^2 / (se1^2 + se2^2) from two single-group fits."""
+    res = compare_structural_paths(HS_SEM, hs_data, "school", "configural").set_index("rhs")
+    ests = {}
+    for school in ["Pasteur", "Grant-White"]:
+        pe = parameter_estimates(fit_model(HS_SEM, hs_data[hs_data["school"] == school]))
+        ests[school] = pe[pe["op"] == "~"].set_index("rhs")
+    for rhs in ["visual", "textual"]:
+        b1, b2 = ests["Pasteur"].loc[rhs], ests["Grant-White"].loc[rhs]
+        wald = (b1["est"] - b2["est"]) ** 2 / (b1["se"] ** 2 + b2["se"] ** 2)
+        assert res.loc[rhs, "wald"] == pytest.approx(wald, rel=1e-6)
+        assert res.loc[rhs, "est.Pasteur"] == pytest.approx(b1["est"], abs=1e-6)
+        assert res.loc[rhs, "se.Grant-White"] == pytest.approx(b2["se"], abs=1e-6)
+
+
+# ---------------------------------------------------------------------------------------
+# bundled study: speed and convergence
+# ---------------------------------------------------------------------------------------
+
+
+def test_study_sized_models_are_fast():
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    model = config["model"]
+    items = [i for inds in factor_indicators(model).values() for i in inds]
+    raw = pd.read_csv(ROOT / "data" / "raw" / "cai2009_survey.csv")
+    data = raw.dropna(subset=[*items, "wave"])
+    data = data[data[items].ge(1).all(axis=1) & data[items].le(7).all(axis=1)]
+    assert len(items) == 21 and 200 < len(data) < 320
+    for equal in LEVELS.values():
+        start = time.perf_counter()
+        fit = fit_multigroup(model, data, "wave", equal)
+        elapsed = time.perf_counter() - start
+        assert fit.converged, fit.message
+        assert elapsed < 2.0, f"{equal}: {elapsed:.2f} s"
+
+
+# ---------------------------------------------------------------------------------------
+# bad input
+# ---------------------------------------------------------------------------------------
+
+
+def test_bad_input(hs_data):
+    with pytest.raises(ModelSpecError, match="group.equal"):
+        fit_multigroup(HS_MODEL, hs_data, "school", ("slopes",))
+    with pytest.raises(ModelSpecError, match="not in the data"):
+        fit_multigroup(HS_MODEL, hs_data, "schol")
+    with pytest.raises(ModelSpecError, match="not in the model"):
+        fit_multigroup(HS_MODEL, hs_data, "school", ("loadings",), partial=("visual=~x4",))
+    with pytest.raises(InputError, match="at least 2"):
+        fit_multigroup(HS_MODEL, hs_data.assign(school="one"), "school")
+    with pytest.raises(InputError, match="missing values in x1"):
+        fit_multigroup(
+            HS_MODEL, hs_data.assign(x1=np.where(hs_data.index < 3, np.nan, 1.0)), "school"
+        )
+    with pytest.raises(InputError, match="missing values"):
+        fit_multigroup(
+            HS_MODEL, hs_data.assign(school=hs_data["school"].where(hs_data.index > 0)), "school"
+        )
+    with pytest.raises(UnsupportedModelError, match=":="):
+        fit_multigroup(HS_MODEL + "d := 2\n", hs_data, "school")
+    with pytest.raises(ModelSpecError, match="invariance level"):
+        invariance_sequence(HS_MODEL, hs_data, "school", ("configural", "partial"))
+    with pytest.raises(ModelSpecError, match="criterion"):
+        invariance_sequence(HS_MODEL, hs_data, "school", criterion="aic")
+    with pytest.raises(ModelSpecError, match="no structural path"):
+        compare_structural_paths(HS_MODEL, hs_data, "school", "metric")
