@@ -17,11 +17,12 @@ from .diagnostics import solution_problems, solution_report
 from .errors import ModelSpecError, UnsupportedModelError
 from .estimates import implied_latent_correlations, parameter_estimates, r_squared
 from .fit_measures import fit_measures
-from .fitting import SemFit, fit_model
+from .fitting import ESTIMATORS, SemFit, fit_model
 from .modindices import modification_indices
 from .syntax import factor_indicators, measurement_syntax, parse_syntax
 
 __all__ = [
+    "ESTIMATORS",
     "ModelSpecError",
     "SemFit",
     "UnsupportedModelError",

@@ -126,6 +126,12 @@ def parameter_estimates(fit: SemFit, level: float = 0.95) -> pd.DataFrame:
     """Unstandardized and standardized estimates, as lavaan ``parameterEstimates(fit,
     standardized = TRUE)``.
 
+    Standard errors are those of the fit's estimator (``fit.vcov``): expected information
+    (ML), the Huber-White sandwich with observed-information bread (MLR), or
+    ``(Delta' W Delta)^-1 / (N - 1)`` (GLS, ULS); see :func:`surveysem.sem.fit_model`.
+    Standardized values depend only on the estimates, so their form is the same for every
+    estimator.
+
     For each row: ``z = est / se``, ``pvalue = 2 (1 - Phi(|z|))`` and the Wald interval
     ``est +/- z_(1 - (1 - level)/2) se``. Fixed parameters have ``se = 0``, NaN ``z``/``pvalue``
     and ``ci.lower = ci.upper = est`` (as lavaan). ``:=`` rows carry delta-method SEs.

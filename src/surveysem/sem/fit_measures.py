@@ -1,4 +1,8 @@
-"""lavaan ``fitMeasures()`` for an ML fit, computed from S, Sigma-hat and N (not semopy).
+"""lavaan ``fitMeasures()`` for ML, MLR, GLS and ULS fits, from S, Sigma-hat and N (not semopy).
+
+The formulas below are those of the ML fit; MLR adds lavaan's scaled and robust measures and
+GLS/ULS change the discrepancy, the sample size divisor and the GFI weight, see
+:func:`fit_measures`.
 
 semopy's ``calc_stats`` is wrong for GFI/AGFI, log-likelihood/AIC/BIC, RMSEA (N - 1) and has
 no SRMR or RMSEA interval (tooling notes, section 2), so every index is recomputed here with
@@ -29,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, stats
 
-from . import matrices
+from . import least_squares, matrices
 from .fitting import SemFit
 
 
@@ -87,13 +91,31 @@ def _residual_indices(s: np.ndarray, sigma: np.ndarray) -> dict[str, float]:
 
 
 def fit_measures(fit: SemFit) -> dict[str, float]:
-    """lavaan-compatible fit measures of an ML fit (names as lavaan ``fitMeasures``).
+    """lavaan-compatible fit measures (names and order as lavaan 0.6.14 ``fitMeasures(fit)``).
 
-    Returns npar, fmin, chisq, df, pvalue, baseline.chisq/df/pvalue, cfi, tli, nnfi, rfi, nfi,
-    pnfi, ifi, rni, logl, unrestricted.logl, aic, bic, ntotal, bic2, rmsea,
-    rmsea.ci.lower/upper/level, rmsea.pvalue, rmsea.close.h0, rmsea.notclose.pvalue,
-    rmsea.notclose.h0, rmr, srmr (and the variants lavaan prints), cn_05, cn_01, gfi, agfi, pgfi,
-    mfi, ecvi. Formulas: module docstring.
+    The set depends on ``fit.estimator``:
+
+    * ML: npar, fmin, chisq, df, pvalue, baseline.chisq/df/pvalue, cfi, tli, nnfi, rfi, nfi,
+      pnfi, ifi, rni, logl, unrestricted.logl, aic, bic, ntotal, bic2, rmsea,
+      rmsea.ci.lower/upper/level, rmsea.pvalue, rmsea.close.h0, rmsea.notclose.pvalue,
+      rmsea.notclose.h0, rmr, srmr (and the variants lavaan prints), cn_05, cn_01, gfi, agfi,
+      pgfi, mfi, ecvi. Formulas: module docstring.
+    * MLR: all ML names plus lavaan's scaled and robust ones (:data:`MLR_EXTRA`):
+      ``chisq.scaled = chisq / c``, ``baseline.chisq.scaled = chisq_b / c_b`` (c, c_b the
+      Yuan-Bentler scaling factors, :mod:`surveysem.sem.robust`); ``*.scaled`` incremental
+      indices use the scaled statistics in the usual formulas; ``cfi.robust`` =
+      ``1 - max(chisq - c df, 0) / max(chisq - c df, chisq_b - c_b df_b, 0)``,
+      ``tli.robust = 1 - (chisq - c df) df_b / ((chisq_b - c_b df_b) df)`` (Brosseau-Liard &
+      Savalei 2014); ``rmsea.scaled = sqrt(max(chisq/(N c df) - 1/N, 0))`` with its interval
+      from the noncentral chi-square with ``c df`` degrees of freedom evaluated at the
+      *unscaled* chisq (lavaan ``df2 = trace.UGamma``); ``rmsea.robust =
+      sqrt(max(chisq/(N df) - c/N, 0))`` with the interval ``sqrt(c lambda/(N df))`` inverted
+      at ``chisq.scaled`` (Brosseau-Liard, Savalei & Li 2012); scaling.factor.h1/h0.
+    * GLS, ULS: the names of :data:`LS_NAMES` (lavaan reports no likelihood measures), with
+      ``chisq = (N - 1) F``, N - 1 in place of N in RMSEA, CN, MFI and ECVI, residual
+      measures against the N - 1 divisor S, and GFI weighted by the estimator's W:
+      ``GFI = 1 - r'Wr / s'Ws``. For ULS ``pvalue`` and ``baseline.pvalue`` are NaN
+      (lavaan: no reference distribution). See :mod:`surveysem.sem.least_squares`.
 
     Examples
     --------
@@ -102,7 +124,27 @@ def fit_measures(fit: SemFit) -> dict[str, float]:
     >>> fm = fit_measures(fit_model(TWO_FACTOR_MODEL, two_factor_data()))
     >>> round(fm["chisq"], 3), fm["df"], round(fm["cfi"], 3), round(fm["rmsea"], 3)
     (8.295, 8.0, 0.999, 0.011)
+    >>> fm = fit_measures(fit_model(TWO_FACTOR_MODEL, two_factor_data(), estimator="MLR"))
+    >>> round(fm["chisq.scaled"], 3), round(fm["chisq.scaling.factor"], 3)
+    (8.352, 0.993)
+
+    References
+    ----------
+    Rosseel (2012), lavaan, JSS 48(2), ``R/lav_fit_*.R``; Browne & Cudeck (1993) for the RMSEA
+    interval; Yuan & Bentler (2000), Sociological Methodology 30, for the scaled test;
+    Brosseau-Liard, Savalei & Li (2012), MBR 47(6), and Brosseau-Liard & Savalei (2014), MBR
+    49(5), for the robust RMSEA and CFI/TLI.
     """
+    if fit.estimator in least_squares.LS_ESTIMATORS:
+        return _ls_fit_measures(fit)
+    out = _ml_fit_measures(fit)
+    if fit.estimator == "MLR":
+        return _mlr_fit_measures(fit, out)
+    return out
+
+
+def _ml_fit_measures(fit: SemFit) -> dict[str, float]:
+    """Fit measures of an ML fit (module docstring)."""
     n, k = fit.n, fit.partable.n_free
     s = fit.sample_cov
     sigma = matrices.implied_cov(fit.model)
@@ -186,3 +228,261 @@ def fit_measures(fit: SemFit) -> dict[str, float]:
         }
     )
     return {key: float(val) for key, val in out.items()}
+
+
+# --- lavaan 0.6.14 helpers (``lav_fit_cfi.R``, ``lav_fit_rmsea.R``, ``lav_fit_other.R``) ---------
+
+
+def _zero(x: float) -> bool:
+    return abs(x) < 1.5e-8  # isTRUE(all.equal(x, 0))
+
+
+def _lav_robust(df: float, c: float, cb: float) -> bool:
+    return df > 0 and c != 1 and cb != 1
+
+
+def _lav_cfi(x2, df, x2b, dfb, c=1.0, cb=1.0) -> float:
+    if np.isnan([x2, df, x2b, dfb, c, cb]).any():
+        return np.nan
+    c, cb = (c, cb) if _lav_robust(df, c, cb) else (1.0, 1.0)
+    t1 = max(x2 - c * df, 0.0)
+    t2 = max(x2 - c * df, x2b - cb * dfb, 0.0)
+    return 1.0 if _zero(t1) and _zero(t2) else 1 - t1 / t2
+
+
+def _lav_rni(x2, df, x2b, dfb, c=1.0, cb=1.0) -> float:
+    if np.isnan([x2, df, x2b, dfb, c, cb]).any():
+        return np.nan
+    c, cb = (c, cb) if _lav_robust(df, c, cb) else (1.0, 1.0)
+    t1, t2 = x2 - c * df, x2b - cb * dfb
+    return np.nan if _zero(t2) else 1 - t1 / t2
+
+
+def _lav_tli(x2, df, x2b, dfb, c=1.0, cb=1.0) -> float:
+    if np.isnan([x2, df, x2b, dfb, c, cb]).any():
+        return np.nan
+    c, cb = (c, cb) if _lav_robust(df, c, cb) else (1.0, 1.0)
+    t1 = (x2 - c * df) * dfb
+    t2 = (x2b - cb * dfb) * df
+    return 1 - t1 / t2 if df > 0 and abs(t2) > 0 else 1.0
+
+
+def _lav_rfi(x2, df, x2b, dfb) -> float:
+    if np.isnan([x2, df, x2b, dfb]).any() or df > dfb:
+        return np.nan
+    if df > 0 and dfb > 0:
+        t1, t2 = x2b / dfb - x2 / df, x2b / dfb
+        return 1.0 if t1 < 0 or t2 < 0 else t1 / t2
+    return 1.0
+
+
+def _lav_nfi(x2, df, x2b, dfb) -> float:
+    if np.isnan([x2, df, x2b, dfb]).any() or df > dfb or _zero(x2b):
+        return np.nan
+    return (x2b - x2) / x2b if df > 0 else 1.0
+
+
+def _lav_pnfi(x2, df, x2b, dfb) -> float:
+    if np.isnan([x2, df, x2b, dfb]).any() or not (dfb > 0 and x2b > 0):
+        return np.nan
+    return df / dfb * (x2b - x2) / x2b
+
+
+def _lav_ifi(x2, df, x2b, dfb) -> float:
+    if np.isnan([x2, df, x2b, dfb]).any():
+        return np.nan
+    t1, t2 = x2b - x2, x2b - df
+    if t2 < 0:
+        return 1.0
+    return np.nan if _zero(t2) else t1 / t2
+
+
+def _incremental(x2, df, x2b, dfb, suffix="") -> dict[str, float]:
+    return {
+        f"nnfi{suffix}": _lav_tli(x2, df, x2b, dfb),
+        f"rfi{suffix}": _lav_rfi(x2, df, x2b, dfb),
+        f"nfi{suffix}": _lav_nfi(x2, df, x2b, dfb),
+        f"pnfi{suffix}": _lav_pnfi(x2, df, x2b, dfb),
+        f"ifi{suffix}": _lav_ifi(x2, df, x2b, dfb),
+        f"rni{suffix}": _lav_rni(x2, df, x2b, dfb),
+    }
+
+
+def _lav_rmsea(x2, df, n, c=1.0) -> float:
+    if np.isnan([x2, df, c]).any():
+        return np.nan
+    return float(np.sqrt(max(x2 / n / df - c / n, 0.0))) if df > 0 else 0.0
+
+
+def _lav_rmsea_ci(x2, df, n, c=1.0, level=0.90) -> tuple[float, float]:
+    """lavaan ``lav_fit_rmsea_ci``: invert pchisq(x2; df, lambda); df may be fractional."""
+    if not np.isfinite([x2, df, n, c]).all():
+        return np.nan, np.nan
+    upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
+
+    def cdf(lam: float) -> float:
+        return _ncx2_cdf(x2, df, lam)
+
+    def root(target: float, hi: float) -> float:
+        try:
+            return optimize.brentq(lambda lam: cdf(lam) - target, 0.0, hi, xtol=1e-12)
+        except ValueError:
+            return np.nan
+
+    if df < 1 or cdf(0.0) - upper_p < 0:
+        lower = 0.0
+    else:
+        lower = float(np.sqrt(c * root(upper_p, x2) / (n * df)))
+    n_rmsea = max(n, 4 * x2)
+    if df < 1 or cdf(n_rmsea) - lower_p > 0 or cdf(0.0) - lower_p < 0:
+        upper = 0.0
+    else:
+        upper = float(np.sqrt(c * root(lower_p, n_rmsea) / (n * df)))
+    return lower, upper
+
+
+def _lav_rmsea_close(x2, df, n, c=1.0, h0=0.05, close=True) -> float:
+    """p-value of close fit (H0: RMSEA <= h0) or, ``close=False``, of not-close fit."""
+    if not np.isfinite([x2, df, n, c]).all() or not df > 0:
+        return np.nan
+    cdf = _ncx2_cdf(x2, df, n * df / c * h0**2)
+    return 1 - cdf if close else cdf
+
+
+def _rmsea_family(x2, df, n) -> dict[str, float]:
+    lo, hi = _lav_rmsea_ci(x2, df, n)
+    return {
+        "rmsea": _lav_rmsea(x2, df, n),
+        "rmsea.ci.lower": lo,
+        "rmsea.ci.upper": hi,
+        "rmsea.ci.level": 0.90,
+        "rmsea.pvalue": _lav_rmsea_close(x2, df, n, h0=0.05),
+        "rmsea.close.h0": 0.05,
+        "rmsea.notclose.pvalue": _lav_rmsea_close(x2, df, n, h0=0.08, close=False),
+        "rmsea.notclose.h0": 0.08,
+    }
+
+
+def _chisq_sf(x2: float, df: float) -> float:
+    return float(stats.chi2.sf(x2, df)) if df > 0 and np.isfinite(x2) else np.nan
+
+
+#: The names :func:`fit_measures` adds for MLR, in lavaan's order among the ML names.
+MLR_NAMES = (
+    "npar fmin chisq df pvalue chisq.scaled df.scaled pvalue.scaled chisq.scaling.factor "
+    "baseline.chisq baseline.df baseline.pvalue baseline.chisq.scaled baseline.df.scaled "
+    "baseline.pvalue.scaled baseline.chisq.scaling.factor cfi tli cfi.scaled tli.scaled "
+    "cfi.robust tli.robust nnfi rfi nfi pnfi ifi rni nnfi.scaled rfi.scaled nfi.scaled "
+    "pnfi.scaled ifi.scaled rni.scaled nnfi.robust rni.robust logl unrestricted.logl aic bic "
+    "ntotal bic2 scaling.factor.h1 scaling.factor.h0 rmsea rmsea.ci.lower rmsea.ci.upper "
+    "rmsea.ci.level rmsea.pvalue rmsea.close.h0 rmsea.notclose.pvalue rmsea.notclose.h0 "
+    "rmsea.scaled rmsea.ci.lower.scaled rmsea.ci.upper.scaled rmsea.pvalue.scaled "
+    "rmsea.notclose.pvalue.scaled rmsea.robust rmsea.ci.lower.robust rmsea.ci.upper.robust "
+    "rmsea.pvalue.robust rmsea.notclose.pvalue.robust rmr rmr_nomean srmr srmr_bentler "
+    "srmr_bentler_nomean crmr crmr_nomean srmr_mplus srmr_mplus_nomean cn_05 cn_01 gfi agfi "
+    "pgfi mfi ecvi"
+).split()
+
+#: Robust and scaled names that MLR adds to the ML set.
+MLR_EXTRA = tuple(
+    k for k in MLR_NAMES if k.endswith((".scaled", ".robust", ".factor", ".h1", ".h0"))
+)
+
+#: The names :func:`fit_measures` returns for GLS and ULS, in lavaan's order.
+LS_NAMES = (
+    "npar fmin chisq df pvalue baseline.chisq baseline.df baseline.pvalue cfi tli nnfi rfi nfi "
+    "pnfi ifi rni rmsea rmsea.ci.lower rmsea.ci.upper rmsea.ci.level rmsea.pvalue "
+    "rmsea.close.h0 rmsea.notclose.pvalue rmsea.notclose.h0 rmr rmr_nomean srmr srmr_bentler "
+    "srmr_bentler_nomean crmr crmr_nomean srmr_mplus srmr_mplus_nomean cn_05 cn_01 gfi agfi "
+    "pgfi mfi ecvi"
+).split()
+
+
+def _mlr_fit_measures(fit: SemFit, ml: dict[str, float]) -> dict[str, float]:
+    """ML measures plus lavaan's Yuan-Bentler scaled and robust measures."""
+    yb = fit.robust_test
+    n = fit.n
+    x2, df = ml["chisq"], ml["df"]
+    x2b, dfb = ml["baseline.chisq"], ml["baseline.df"]
+    c, cb = yb.scaling_factor, yb.baseline_scaling_factor
+    x2s = x2 if df == 0 else x2 / c
+    x2bs = x2b / cb
+    df2 = yb.trace_ugamma if np.isfinite(yb.trace_ugamma) and yb.trace_ugamma != 0 else np.nan
+    out = dict(ml)
+    out.update(
+        {
+            "chisq.scaled": x2s,
+            "df.scaled": df,
+            "pvalue.scaled": _chisq_sf(x2s, df),
+            "chisq.scaling.factor": c,
+            "baseline.chisq.scaled": x2bs,
+            "baseline.df.scaled": dfb,
+            "baseline.pvalue.scaled": _chisq_sf(x2bs, dfb),
+            "baseline.chisq.scaling.factor": cb,
+            "cfi.scaled": _lav_cfi(x2s, df, x2bs, dfb),
+            "tli.scaled": _lav_tli(x2s, df, x2bs, dfb),
+            "cfi.robust": _lav_cfi(x2, df, x2b, dfb, c, cb),
+            "tli.robust": _lav_tli(x2, df, x2b, dfb, c, cb),
+            "nnfi.robust": _lav_tli(x2, df, x2b, dfb, c, cb),
+            "rni.robust": _lav_rni(x2, df, x2b, dfb, c, cb),
+            "scaling.factor.h1": yb.scaling_factor_h1,
+            "scaling.factor.h0": yb.scaling_factor_h0,
+            "rmsea.scaled": _lav_rmsea(x2, df2, n),
+            "rmsea.pvalue.scaled": _lav_rmsea_close(x2, df2, n, h0=0.05),
+            "rmsea.notclose.pvalue.scaled": _lav_rmsea_close(x2, df2, n, h0=0.08, close=False),
+            "rmsea.robust": _lav_rmsea(x2, df, n, c),
+            "rmsea.pvalue.robust": _lav_rmsea_close(x2s, df, n, c, h0=0.05),
+            "rmsea.notclose.pvalue.robust": _lav_rmsea_close(x2s, df, n, c, h0=0.08, close=False),
+        }
+    )
+    out.update(_incremental(x2s, df, x2bs, dfb, suffix=".scaled"))
+    lo, hi = _lav_rmsea_ci(x2, df2, n)
+    out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = lo, hi
+    lo, hi = _lav_rmsea_ci(x2s, df, n, c)
+    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo, hi
+    return {key: float(out[key]) for key in MLR_NAMES}
+
+
+def _ls_fit_measures(fit: SemFit) -> dict[str, float]:
+    """Fit measures of a GLS or ULS fit (lavaan conventions, see :func:`fit_measures`)."""
+    est = fit.estimator
+    n1 = fit.n - 1  # lavaan lav_utils_get_ntotal: N - 1 for estimators other than ML
+    k = fit.partable.n_free
+    s = least_squares.unbiased_cov(fit.sample_cov, fit.n)
+    sigma = matrices.implied_cov(fit.model)
+    p = s.shape[0]
+    pstar = p * (p + 1) // 2
+    disc = least_squares.Discrepancy(est, s)
+    f = disc.value(sigma)
+    x2, df = n1 * f, float(pstar - k)
+    x2b, dfb = n1 * least_squares.baseline_discrepancy(est, s), float(pstar - p)
+    has_p = est != "ULS"  # lavaan: ULS statistic has no reference distribution
+    gfi = 1 - f / float(disc.inner(s[None], s[None])[0, 0])
+    out = {
+        "npar": float(k),
+        "fmin": 0.5 * n1 / fit.n * f,
+        "chisq": x2,
+        "df": df,
+        "pvalue": _chisq_sf(x2, df) if has_p else np.nan,
+        "baseline.chisq": x2b,
+        "baseline.df": dfb,
+        "baseline.pvalue": _chisq_sf(x2b, dfb) if has_p else np.nan,
+        "cfi": _lav_cfi(x2, df, x2b, dfb),
+        "tli": _lav_tli(x2, df, x2b, dfb),
+    }
+    out.update(_incremental(x2, df, x2b, dfb))
+    out.update(_rmsea_family(x2, df, n1))
+    out.update(_residual_indices(s, sigma))
+    for alpha, name in ((0.05, "cn_05"), (0.01, "cn_01")):
+        no_cn = df == 0 and x2 < np.finfo(float).eps
+        out[name] = np.nan if no_cn else stats.chi2.ppf(1 - alpha, df) / (x2 / n1) + 1
+    out.update(
+        {
+            "gfi": gfi,
+            "agfi": 1 - pstar / df * (1 - gfi) if df > 0 else 1.0,
+            "pgfi": df / pstar * gfi,
+            "mfi": float(np.exp(-0.5 * (x2 - df) / n1)),
+            "ecvi": x2 / n1 + 2 * k / n1,
+        }
+    )
+    return {key: float(out[key]) for key in LS_NAMES}

@@ -1,4 +1,4 @@
-"""Fit a lavaan-syntax SEM by maximum likelihood with semopy, tuned to reproduce lavaan.
+"""Fit a lavaan-syntax SEM with semopy, tuned to reproduce lavaan (ML, MLR, GLS, ULS).
 
 Estimation (lavaan ``sem()`` defaults: ML, ``likelihood = "normal"``, expected information):
 
@@ -15,6 +15,14 @@ Estimation (lavaan ``sem()`` defaults: ML, ``likelihood = "normal"``, expected i
 Standard errors: ``vcov = (N/2 * H)^-1`` with ``H`` the expected Hessian of F at the estimates
 (lavaan ``information = "expected"``, N divisor).
 
+Other estimators (``estimator=``), each as lavaan 0.6.14 with its defaults:
+
+* ``"MLR"``: the ML estimates with Huber-White sandwich SEs (observed-information bread,
+  case-wise score meat) and the Yuan-Bentler (Mplus variant) scaled test, see
+  :mod:`surveysem.sem.robust`;
+* ``"GLS"`` and ``"ULS"``: Gauss-Newton on lavaan's GLS/ULS discrepancy from the ML estimates,
+  with lavaan's "standard" SEs, see :mod:`surveysem.sem.least_squares`.
+
 Reference: Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
 Journal of Statistical Software, 48(2). https://doi.org/10.18637/jss.v048.i02
 """
@@ -30,7 +38,7 @@ import pandas as pd
 
 from surveysem.errors import InputError
 
-from . import matrices
+from . import least_squares, matrices, robust
 from .engine import chol_inv2, semopy
 from .errors import ModelSpecError
 from .partable import ParTable, build_partable, semopy_description
@@ -39,6 +47,9 @@ from .syntax import parse_syntax
 # Largest |dF/dtheta| accepted as converged. lavaan warns when a gradient element of its
 # objective (fmin = F/2) exceeds 1e-3 (optim.dx.tol); regular models reach ~1e-12 here.
 GRAD_TOL = 1e-4
+
+#: Estimators accepted by :func:`fit_model` (lavaan names).
+ESTIMATORS = ("ML", "MLR", "GLS", "ULS")
 
 
 class _LavaanModel(semopy.Model):
@@ -70,12 +81,17 @@ class SemFit:
     model : the fitted ``semopy.Model`` (its matrices hold the final estimates).
     n : number of rows used (complete data).
     observed : observed variable names, in the order of ``sample_cov``.
-    sample_cov : sample covariance matrix with divisor N (as lavaan).
+    sample_cov : sample covariance matrix with divisor N (as lavaan for ML/MLR; GLS and ULS
+        are fitted to ``sample_cov * N / (N - 1)``, as lavaan).
     x : estimates of the free parameters (index ``free - 1`` of the parameter table).
     vcov : their covariance matrix (NaN when the information matrix is singular).
     converged : optimizer success and a vanishing gradient at the solution.
     message : optimizer and convergence details.
     nonnegative_variances : whether variances were bounded at zero.
+    estimator : "ML", "MLR", "GLS" or "ULS" (lavaan's name of the estimator).
+    data : the complete rows used, columns in the order of ``observed`` (needed by MLR).
+    robust_test : for MLR, the Yuan-Bentler scaled test
+        (:class:`~surveysem.sem.robust.YuanBentlerTest`); None otherwise.
     """
 
     syntax: str
@@ -89,11 +105,19 @@ class SemFit:
     converged: bool
     message: str
     nonnegative_variances: bool = False
+    estimator: str = "ML"
+    data: np.ndarray | None = field(default=None, repr=False)
+    robust_test: robust.YuanBentlerTest | None = field(default=None, repr=False)
 
     @property
     def fmin(self) -> float:
-        """lavaan's fmin = F/2 at the estimates."""
-        return matrices.f_ml(matrices.implied_cov(self.model), self.sample_cov) / 2
+        """lavaan's fmin at the estimates: F_ML/2 (ML, MLR); (N - 1)/(2N) F (GLS, ULS)."""
+        sigma = matrices.implied_cov(self.model)
+        if self.estimator in least_squares.LS_ESTIMATORS:
+            s = least_squares.unbiased_cov(self.sample_cov, self.n)
+            disc = least_squares.Discrepancy(self.estimator, s)
+            return 0.5 * (self.n - 1) / self.n * disc.value(sigma)
+        return matrices.f_ml(sigma, self.sample_cov) / 2
 
     @property
     def problems(self) -> list[str]:
@@ -201,8 +225,21 @@ def _fisher_scoring(model, s, x, variance_mask, nonneg, max_iter=200):
     return x, float(np.max(np.abs(grad[~clamped]), initial=0.0))
 
 
-def fit_model(syntax: str, data: pd.DataFrame, *, nonnegative_variances: bool = False) -> SemFit:
-    """Fit a lavaan-syntax SEM/CFA by maximum likelihood, reproducing lavaan ``sem()``.
+def _check_estimator(estimator: str) -> str:
+    name = str(estimator).upper() if isinstance(estimator, str) else ""
+    if name not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}; got {estimator!r}")
+    return name
+
+
+def fit_model(
+    syntax: str,
+    data: pd.DataFrame,
+    *,
+    estimator: str = "ML",
+    nonnegative_variances: bool = False,
+) -> SemFit:
+    """Fit a lavaan-syntax SEM/CFA (ML, MLR, GLS or ULS), reproducing lavaan ``sem()``.
 
     The model is estimated from the N-divisor sample covariance matrix of the complete rows
     (lavaan ``likelihood = "normal"``) with lavaan's defaults: first loading fixed to 1,
@@ -211,12 +248,25 @@ def fit_model(syntax: str, data: pd.DataFrame, *, nonnegative_variances: bool = 
 
     ``F = ln|Sigma(theta)| + tr(S Sigma(theta)^-1) - ln|S| - p``,  chi-square = N F.
 
+    Other estimators, as lavaan ``sem(..., estimator = )`` 0.6.14 with its defaults:
+
+    * ``"MLR"``: ML estimates; ``vcov = A^-1 B A^-1 / N`` with A the observed information
+      (Hessian of F/2) and B the mean outer product of the case-wise scores; Yuan-Bentler
+      scaled chi-square ``chisq / c``, ``c = (tr_h1 - tr_h0)/df`` (Mplus variant). Details in
+      :mod:`surveysem.sem.robust`.
+    * ``"GLS"``: ``F = 1/2 tr{[S^-1 (S - Sigma)]^2}``; ``"ULS"``:
+      ``F = sum_(i <= j) (s_ij - sigma_ij)^2``; both on the N - 1 divisor S, chi-square
+      ``(N - 1) F``, ``vcov = (Delta' W Delta)^-1 / (N - 1)``. Details in
+      :mod:`surveysem.sem.least_squares`.
+
     Parameters
     ----------
     syntax : str
         lavaan model syntax (``=~``, ``~``, ``~~``, labels, fixed values, ``:=``).
     data : pandas.DataFrame
         Raw data containing at least the observed variables of the model; must be complete.
+    estimator : {"ML", "MLR", "GLS", "ULS"}, keyword-only
+        lavaan's estimator name (case-insensitive). Default "ML".
     nonnegative_variances : bool, keyword-only
         False (default, as lavaan): variances may become negative (Heywood cases are reported
         by :func:`solution_problems`). True: variances are bounded at 0 (semopy's default);
@@ -235,11 +285,14 @@ def fit_model(syntax: str, data: pd.DataFrame, *, nonnegative_variances: bool = 
     surveysem.errors.InputError (a ValueError)
         Missing values, non-numeric columns or a singular covariance matrix of the model
         variables.
+    ValueError
+        An unknown ``estimator``.
 
     References
     ----------
     Rosseel (2012), lavaan, JSS 48(2); Bollen (1989), Structural Equations with Latent
-    Variables, ch. 4.
+    Variables, ch. 4; Yuan & Bentler (2000), Sociological Methodology 30 (MLR); Browne (1984),
+    BJMSP 37 (GLS/ADF).
 
     Examples
     --------
@@ -251,7 +304,10 @@ def fit_model(syntax: str, data: pd.DataFrame, *, nonnegative_variances: bool = 
     >>> fit = fit_model(TWO_FACTOR_MODEL, two_factor_data())
     >>> fit.converged, fit.n, fit.partable.n_free
     (True, 300, 13)
+    >>> fit_model(TWO_FACTOR_MODEL, two_factor_data(), estimator="ULS").estimator
+    'ULS'
     """
+    estimator = _check_estimator(estimator)
     parsed = parse_syntax(syntax)
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame")
@@ -294,10 +350,27 @@ def fit_model(syntax: str, data: pd.DataFrame, *, nonnegative_variances: bool = 
         f"semopy SLSQP: {res.message} (success={bool(res.success)}); "
         f"Fisher scoring: max |gradient of F| = {max_grad:.2e}"
     )
+    raw = frame[observed].to_numpy(dtype=float)
+
+    robust_test = None
+    if estimator in least_squares.LS_ESTIMATORS:
+        disc = least_squares.Discrepancy(estimator, least_squares.unbiased_cov(s, n))
+        x_sem, max_grad = least_squares.minimize(
+            model, disc, x_sem, variance_mask, nonnegative_variances
+        )
+        converged = bool(np.isfinite(max_grad) and max_grad < GRAD_TOL)
+        message += f"; {estimator} Gauss-Newton: max |gradient of F_{estimator}| = {max_grad:.2e}"
+        vcov = np.full((pt.n_free, pt.n_free), np.nan)
+        vcov[np.ix_(order, order)] = least_squares.vcov(model, disc, n)
+    elif estimator == "MLR":
+        sem_vcov, robust_test = robust.sandwich_and_test(model, s, raw - raw.mean(axis=0), x_sem)
+        vcov = np.full((pt.n_free, pt.n_free), np.nan)
+        vcov[np.ix_(order, order)] = sem_vcov
+    else:
+        vcov = _vcov(model, s, n, order, pt.n_free)
 
     x = np.empty(pt.n_free)
     x[order] = x_sem
-    vcov = _vcov(model, s, n, order, pt.n_free)
     return SemFit(
         syntax=syntax,
         partable=pt,
@@ -310,6 +383,9 @@ def fit_model(syntax: str, data: pd.DataFrame, *, nonnegative_variances: bool = 
         converged=converged,
         message=message,
         nonnegative_variances=nonnegative_variances,
+        estimator=estimator,
+        data=raw,
+        robust_test=robust_test,
     )
 
 
