@@ -20,6 +20,7 @@ include: "workflow/rules/measurement.smk"
 include: "workflow/rules/reliability.smk"
 include: "workflow/rules/validity.smk"
 include: "workflow/rules/structural.smk"
+include: "workflow/rules/robustness.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/manuscript.smk"
@@ -32,4 +33,8 @@ rule all:
     input:
         result("manuscript.pdf"),
         result("provenance.json"),
+        result("robustness/summary.csv"),
+        expand(
+            result("robustness/invariance_{grouping}/sequence.csv"), grouping=GROUPINGS
+        ),
         result("audit/lavaan_check.csv") if lavaan_available() else [],

@@ -56,3 +56,9 @@ def test_hypothesis_path_must_be_a_regression(bundled, schema):
     bundled["hypotheses"][0]["path"] = "CRP -> CO"
     with pytest.raises(InputError, match=r"hypotheses\.0\.path"):
         validate_config(bundled, schema)
+
+
+def test_defaults_fill_objects_inside_arrays(bundled, schema):
+    config = validate_config(bundled, schema)
+    gls = next(v for v in config["robustness"]["variants"] if v["name"] == "gls")
+    assert gls["method"] == "latent" and gls["exclude_outliers"] is False

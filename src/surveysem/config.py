@@ -10,12 +10,18 @@ from surveysem.errors import InputError
 
 
 def _fill_defaults(schema: dict, instance: dict) -> None:
-    """Insert the schema's `default` values for absent keys, recursing into objects."""
+    """Insert the schema's `default` values for absent keys, recursing into objects and
+    into the objects of arrays."""
     for key, subschema in schema.get("properties", {}).items():
         if key not in instance and "default" in subschema:
             instance[key] = copy.deepcopy(subschema["default"])
-        if subschema.get("type") == "object" and isinstance(instance.get(key), dict):
-            _fill_defaults(subschema, instance[key])
+        value = instance.get(key)
+        if isinstance(value, dict):
+            _fill_defaults(subschema, value)
+        elif isinstance(value, list) and "properties" in subschema.get("items", {}):
+            for element in value:
+                if isinstance(element, dict):
+                    _fill_defaults(subschema["items"], element)
 
 
 def _describe(error: jsonschema.ValidationError) -> str:

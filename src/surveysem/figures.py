@@ -11,6 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display needed; must precede pyplot
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.patches import Ellipse
 
@@ -125,3 +126,33 @@ def save(figure: plt.Figure, stem: str | Path) -> list[Path]:
         written.append(path)
     plt.close(figure)
     return written
+
+
+def forest_plot(summary: pd.DataFrame) -> plt.Figure:
+    """Standardized estimate of each hypothesis under every variant, with its 95% CI.
+
+    `summary` is robustness/summary.csv (surveysem.robustness.robustness_summary): one
+    panel per hypothesis, one row per variant, the main model on top and highlighted.
+    """
+    hypotheses = list(dict.fromkeys(summary["id"]))
+    variants = list(dict.fromkeys(summary["variant"]))
+    figure, axes = plt.subplots(
+        1, len(hypotheses), figsize=(2.1 * len(hypotheses), 0.32 * len(variants) + 1.2),
+        sharey=True,
+    )  # fmt: skip
+    for ax, hypothesis in zip(np.atleast_1d(axes), hypotheses, strict=True):
+        rows = summary[summary["id"] == hypothesis].set_index("variant").reindex(variants)
+        y = np.arange(len(variants))[::-1]
+        ax.axvline(0, color="grey", lw=0.6)
+        ax.hlines(y, rows["std.ci.lower"], rows["std.ci.upper"], color="black", lw=1)
+        colors = ["black" if v == "main" else "dimgray" for v in variants]
+        ax.scatter(rows["std.all"], y, c=colors, s=[28 if v == "main" else 14 for v in variants],
+                   zorder=3)  # fmt: skip
+        ax.set_title(f"{hypothesis}: {rows['path'].iloc[0].replace('->', '→')}", fontsize=8)
+        ax.set_xlabel("standardized estimate", fontsize=7)
+        ax.tick_params(labelsize=7)
+    first = np.atleast_1d(axes)[0]
+    first.set_yticks(np.arange(len(variants))[::-1])
+    first.set_yticklabels(variants)
+    figure.tight_layout()
+    return figure

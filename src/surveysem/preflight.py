@@ -58,6 +58,18 @@ def sample_problems(sample: dict, codebook: Codebook) -> list[str]:
     ]
 
 
+def robustness_problems(robustness: dict, codebook: Codebook) -> list[str]:
+    """Columns named by robustness variants and invariance groups that the codebook lacks."""
+    named = [v["subset"]["column"] for v in robustness["variants"] if "subset" in v]
+    named += [group["column"] for group in robustness["invariance"]]
+    return [
+        f"robustness: column '{name}' is not described in codebook {codebook.path}"
+        f"{_suggest(name, codebook.columns)}; fix the `robustness` block of the config"
+        for name in dict.fromkeys(named)
+        if name not in codebook.columns
+    ]
+
+
 def free_parameters(model: str, items: list[str]) -> int:
     """Free parameters of the model or of its CFA, whichever has more."""
     return max(
@@ -77,6 +89,7 @@ def check_study(config: dict) -> dict:
     report = validate_raw(config["data"], codebook, config.get("encoding"))
     problems = model_problems(config["model"], config["hypotheses"], codebook)
     problems += sample_problems(config["sample"], codebook)
+    problems += robustness_problems(config["robustness"], codebook)
     if problems:
         listing = "\n  - ".join(problems)
         raise InputError(f"the config does not fit the codebook:\n  - {listing}")

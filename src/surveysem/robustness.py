@@ -1,0 +1,182 @@
+"""Robustness variants: the same hypotheses under other reasonable analytic choices.
+
+Each variant changes one thing — the estimator, the treatment of missing data, the sample,
+the measurement approach or the control for common method variance — and reports the
+hypothesized paths in the same layout as the main model, so `robustness_summary` can set
+them side by side and say which conclusions survive every variant.
+"""
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+
+from surveysem.hypotheses import evaluate_hypotheses
+from surveysem.sem import factor_indicators, parse_syntax
+
+METHOD_FACTOR = "METHOD"
+
+
+def structural_lines(model: str) -> list[str]:
+    """The regression statements of the model, one `outcome ~ predictor` per line."""
+    return [f"{s.lhs} ~ {s.rhs}" for s in parse_syntax(model).statements if s.op == "~"]
+
+
+def drop_item(model: str, item: str) -> str:
+    """The model with `item` removed from its factor (lavaan syntax, regressions kept).
+
+    >>> print(drop_item("A =~ a1 + a2 + a3\\nB =~ b1 + b2\\nB ~ A", "a2"))
+    A =~ a1 + a3
+    B =~ b1 + b2
+    B ~ A
+    """
+    factors = factor_indicators(model)
+    lines = [
+        f"{factor} =~ {' + '.join(i for i in items if i != item)}"
+        for factor, items in factors.items()
+    ]
+    return "\n".join(lines + structural_lines(model))
+
+
+def method_factor_model(model: str) -> str:
+    """The model plus an unmeasured latent method factor (ULMC) loading on every item.
+
+    The method factor is uncorrelated with the substantive factors (Podsakoff et al. 2003,
+    Table 5; Williams, Cote & Buckley 1989) and its loadings are all fixed at 1 with its
+    variance free: one common response tendency that affects every item alike (Richardson,
+    Simmering & Sturman 2009). With free loadings the ULMC is often empirically
+    under-identified, and with a standardized factor and equal free loadings the information
+    matrix is singular when the method variance is zero; a free variance stays estimable
+    (and may come out near zero or negative, which the solution report flags).
+
+    >>> print(method_factor_model("A =~ a1 + a2\\nB =~ b1 + b2\\nB ~ A"))
+    A =~ a1 + a2
+    B =~ b1 + b2
+    B ~ A
+    METHOD =~ 1*a1 + 1*a2 + 1*b1 + 1*b2
+    METHOD ~~ 0*A + 0*B
+    """
+    factors = factor_indicators(model)
+    items = [i for members in factors.values() for i in members]
+    lines = [f"{f} =~ {' + '.join(members)}" for f, members in factors.items()]
+    return "\n".join(
+        lines
+        + structural_lines(model)
+        + [
+            f"{METHOD_FACTOR} =~ " + " + ".join(f"1*{item}" for item in items),
+            f"{METHOD_FACTOR} ~~ " + " + ".join(f"0*{f}" for f in factors),
+        ]
+    )
+
+
+def composite_paths(data: pd.DataFrame, model: str) -> pd.DataFrame:
+    """Path analysis on composite scores: one OLS regression per structural equation.
+
+    Each construct is scored as the mean of its items (reverse-keyed items already
+    recoded); every outcome is regressed on its predictors by ordinary least squares
+    (pingouin.linear_regression). `std.all` is the coefficient of the same regression on
+    z-scored variables. Unlike the latent model, composites carry measurement error, so
+    paths are attenuated (Bollen 1989, ch. 5). Columns follow lavaan's parameterEstimates
+    (p-values and CIs from the t distribution with n − k − 1 df).
+    """
+    factors = factor_indicators(model)
+    scores = pd.DataFrame({f: data[items].mean(axis=1) for f, items in factors.items()})
+    standardized = (scores - scores.mean()) / scores.std(ddof=1)
+    rows = []
+    equations: dict[str, list[str]] = {}
+    for line in structural_lines(model):
+        outcome, predictor = (part.strip() for part in line.split("~"))
+        equations.setdefault(outcome, []).append(predictor)
+    for outcome, predictors in equations.items():
+        raw = pg.linear_regression(scores[predictors], scores[outcome], coef_only=False)
+        std = pg.linear_regression(standardized[predictors], standardized[outcome])
+        for predictor in predictors:
+            r = raw.set_index("names").loc[predictor]
+            rows.append(
+                {"lhs": outcome, "op": "~", "rhs": predictor, "label": "", "est": r["coef"],
+                 "se": r["se"], "z": r["T"], "pvalue": r["pval"], "ci.lower": r["CI2.5"],
+                 "ci.upper": r["CI97.5"], "std.lv": np.nan,
+                 "std.all": std.set_index("names").loc[predictor, "coef"]}
+            )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def leave_one_item_out(
+    data: pd.DataFrame, model: str, hypotheses: list[dict], alpha: float, fit
+) -> pd.DataFrame:
+    """Refit the model once without each item; the hypothesis tests of every refit.
+
+    `fit(syntax, data) -> estimates` fits one model (the main estimator). Items of factors
+    with fewer than three indicators are kept, since a two-item factor cannot lose one.
+    Returns the hypotheses tables stacked, with a `dropped_item` column.
+    """
+    tables = []
+    for factor, items in factor_indicators(model).items():
+        if len(items) < 3:
+            continue
+        for item in items:
+            tested = evaluate_hypotheses(fit(drop_item(model, item), data), hypotheses, alpha)
+            tables.append(tested.assign(dropped_item=item, factor=factor))
+    return pd.concat(tables, ignore_index=True)
+
+
+def robustness_summary(main: pd.DataFrame, variants: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per hypothesis and variant: std.all, CI, p and support, with the main model first.
+
+    `main` and each variant are hypotheses tables (surveysem.hypotheses). A hypothesis is
+    robust when every variant supports it exactly as the main model does (same sign, same
+    significance); the variants that disagree are named.
+    """
+    frames = [main.assign(variant="main")] + [
+        table.assign(variant=name) for name, table in variants.items()
+    ]
+    stacked = pd.concat(frames, ignore_index=True)
+    # The CI of the standardized estimate rescales the Wald CI by std.all / est, i.e. treats
+    # the standardization factor as fixed (delta-method CIs of std.all would also vary it).
+    ratio = stacked["std.all"] / stacked["est"]
+    stacked["std.ci.lower"] = np.minimum(stacked["ci.lower"] * ratio, stacked["ci.upper"] * ratio)
+    stacked["std.ci.upper"] = np.maximum(stacked["ci.lower"] * ratio, stacked["ci.upper"] * ratio)
+    columns = ["id", "path", "variant", "est", "ci.lower", "ci.upper", "std.all",
+               "std.ci.lower", "std.ci.upper", "pvalue", "supported"]  # fmt: skip
+    return stacked[columns]
+
+
+def robustness_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per hypothesis: robust or not, and the variants that disagree with the main."""
+    rows = []
+    for hypothesis, group in summary.groupby("id", sort=False):
+        main = group[group.variant == "main"].iloc[0]
+        agree = (np.sign(group["est"]) == np.sign(main["est"])) & (
+            group["supported"] == main["supported"]
+        )
+        disagree = group.loc[~agree, "variant"].tolist()
+        rows.append(
+            {
+                "id": hypothesis,
+                "path": main["path"],
+                "supported_main": bool(main["supported"]),
+                "variants": len(group) - 1,
+                "robust": not disagree,
+                "disagreeing_variants": ", ".join(disagree),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def leave_one_out_summary(tests: pd.DataFrame) -> pd.DataFrame:
+    """One row per hypothesis from the leave-one-item-out refits: the least favourable refit.
+
+    The row kept is the refit with the largest p-value (the weakest evidence), with the
+    range of the standardized estimate over all refits (`std.all.min`, `std.all.max`) and
+    the number of refits supporting the hypothesis, so the summary can judge whether the
+    conclusion depends on any single item.
+    """
+    rows = []
+    for _, group in tests.groupby("id", sort=False):
+        worst = group.loc[group["pvalue"].idxmax()].copy()
+        worst["std.all.min"] = group["std.all"].min()
+        worst["std.all.max"] = group["std.all"].max()
+        worst["refits_supporting"] = int(group["supported"].sum())
+        worst["refits"] = len(group)
+        worst["supported"] = bool(group["supported"].all())
+        rows.append(worst)
+    return pd.DataFrame(rows).reset_index(drop=True)
