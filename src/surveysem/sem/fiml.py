@@ -1,0 +1,1191 @@
+"""Full-information maximum likelihood (FIML) for incomplete data, as lavaan ``missing = "ml"``.
+
+The model is the lavaan ``sem()``/``cfa()`` parameter table of :mod:`.partable` plus a mean
+structure: every observed variable gets a free intercept (``y ~ 1``) and every factor a mean fixed
+at 0, so the mean structure of the observed variables is saturated. Written in RAM form with the
+observed variables first, ``v = A v + u``, ``Var(u) = S``, ``E(u) = m`` and ``B = (I - A)^-1``:
+
+    Sigma(theta) = [B S B']_obs,      mu(theta) = [B m]_obs.
+
+Casewise (raw-data) log-likelihood under multivariate normality and MAR (Arbuckle 1996), with
+``o_i`` the variables observed for case i (``p_i`` of them):
+
+    logL = sum_i -1/2 [p_i ln(2 pi) + ln|Sigma_oo| + (y_io - mu_o)' Sigma_oo^-1 (y_io - mu_o)].
+
+Cases are grouped by missing-data pattern g (``n_g`` cases, mean ``ybar_g``, N-divisor covariance
+``S_g`` of the observed part), so with ``d_g = ybar_g - mu_o``:
+
+    logL = sum_g -n_g/2 [ p_g ln(2 pi) + ln|Sigma_g| + tr(Sigma_g^-1 (S_g + d_g d_g')) ].
+
+Estimation starts from the EM moments (see below). It uses Fisher scoring (expected information
+of the casewise likelihood) while ``max |dlogL/dtheta| / N >= 1e-3``, then Newton steps with the
+analytic observed Hessian; every step is halved until logL does not decrease. Iteration stops
+when ``max |dlogL/dtheta| / N < 1e-12`` or the steps vanish; ``converged`` requires ``< 1e-6``.
+If that stalls (e.g. on a ridge from poor starting values), scipy's exact trust-region method
+(``trust-exact``, which copes with an indefinite Hessian) restarts from the starting values.
+Standard errors come from the observed information (lavaan's default for ``missing = "ml"`` is
+``information = "observed"``): the inverse of the analytic Hessian of ``-logL``. The tests check
+it against numerical differences of the gradient; lavaan differentiates numerically
+(``lav_model_hessian``).
+
+The unrestricted (H1) model - free mean vector and covariance matrix - is estimated by the EM
+algorithm (Dempster, Laird & Rubin 1977; Enders 2010, ch. 4), polished by Newton steps on
+(mu, vech Sigma) when EM is slow (much missing information). If its covariance matrix is
+singular (collinear items, or too little pairwise coverage for the saturated model to have an ML
+estimate) :func:`fit_fiml` raises :class:`~surveysem.errors.InputError`. The test statistic is the
+likelihood ratio ``chisq = 2 (logL_H1 - logL_H0)`` with ``df = p(p+1)/2 + p - npar``; the baseline
+(independence) model has free means and variances only, so its FIML estimates are the
+available-case means and N-divisor variances of each variable.
+
+References
+----------
+Arbuckle, J. L. (1996). Full information estimation in the presence of incomplete data. In
+G. A. Marcoulides & R. E. Schumacker (Eds.), Advanced structural equation modeling (pp. 243-277).
+Erlbaum.
+
+Enders, C. K. (2010). Applied missing data analysis. Guilford Press.
+
+Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+Statistical Software, 48(2). https://doi.org/10.18637/jss.v048.i02 (``missing = "ml"``;
+``R/lav_mvnorm_missing.R``, ``R/lav_mvnorm_missing_h1.R``, ``R/lav_fit_measures.R``).
+
+Savalei, V. (2010). Expected versus observed information in SEM with incomplete normal and
+nonnormal data. Psychological Methods, 15(4), 352-367.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from surveysem.errors import InputError
+
+from .expressions import evaluate, parse_expression
+from .partable import ParRow, ParTable, build_partable
+from .syntax import parse_syntax
+
+LOG2PI = float(np.log(2 * np.pi))
+# Largest |dlogL/dtheta| / N accepted as converged (regular fits reach ~1e-13).
+GRAD_TOL = 1e-6
+EM_TOL = 1e-10
+EM_MAX_ITER = 10000
+# Smallest eigenvalue ratio of the EM covariance matrix accepted as non-singular.
+SINGULAR_TOL = 1e-9
+
+COLUMNS = [
+    "lhs",
+    "op",
+    "rhs",
+    "label",
+    "est",
+    "se",
+    "z",
+    "pvalue",
+    "ci.lower",
+    "ci.upper",
+    "std.lv",
+    "std.all",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Missing-data patterns and the casewise likelihood of (mu, Sigma)
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Patterns:
+    """Sufficient statistics per missing-data pattern, padded to full p x p arrays."""
+
+    obs: np.ndarray  # (G, p) bool: observed variables of each pattern
+    mask2: np.ndarray  # (G, p, p) bool: observed x observed
+    n: np.ndarray  # (G,) cases
+    ybar: np.ndarray  # (G, p) means of the observed part, 0 elsewhere
+    s: np.ndarray  # (G, p, p) N-divisor covariances of the observed part, 0 elsewhere
+    p_obs: np.ndarray  # (G,) number of observed variables
+
+    @classmethod
+    def from_values(cls, values: np.ndarray) -> _Patterns:
+        obs_all = ~np.isnan(values)
+        pats, inverse = np.unique(obs_all, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        g, p = pats.shape
+        n = np.bincount(inverse, minlength=g).astype(float)
+        ybar = np.zeros((g, p))
+        s = np.zeros((g, p, p))
+        filled = np.where(obs_all, values, 0.0)
+        for k in range(g):
+            rows = filled[inverse == k]
+            mean = rows.mean(axis=0) * pats[k]
+            dev = (rows - mean) * pats[k]
+            ybar[k] = mean
+            s[k] = dev.T @ dev / n[k]
+        mask2 = pats[:, :, None] & pats[:, None, :]
+        return cls(pats, mask2, n, ybar, s, pats.sum(axis=1).astype(float))
+
+    @property
+    def n_total(self) -> float:
+        return float(self.n.sum())
+
+
+def _pattern_inverses(pat: _Patterns, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ln|Sigma_g| and Sigma_g^-1 (padded with zeros) for every pattern; LinAlgError if not PD."""
+    p = sigma.shape[0]
+    padded = np.where(pat.mask2, sigma, np.eye(p))
+    chol = np.linalg.cholesky(padded)
+    logdet = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    winv = np.linalg.inv(padded) * pat.mask2
+    return logdet, winv
+
+
+def _loglik_moments(pat: _Patterns, mu: np.ndarray, sigma: np.ndarray, grad: bool = False):
+    """Casewise log-likelihood of (mu, Sigma); with ``grad`` also dlogL/dSigma, dlogL/dmu.
+
+    dlogL/dSigma is the matrix G with dlogL = tr(G dSigma) for symmetric dSigma:
+    ``G = -1/2 sum_g n_g (W_g - W_g M_g W_g)``, ``W_g = Sigma_g^-1``, ``M_g = S_g + d_g d_g'``;
+    dlogL/dmu = ``sum_g n_g W_g d_g``. Returns ``-inf`` when Sigma is not positive definite.
+    """
+    try:
+        logdet, winv = _pattern_inverses(pat, sigma)
+    except np.linalg.LinAlgError:
+        return (-np.inf, None, None, None) if grad else -np.inf
+    d = (pat.ybar - mu) * pat.obs
+    m = pat.s + d[:, :, None] * d[:, None, :]
+    tr = np.einsum("gij,gij->g", winv, m)
+    ll = float(-0.5 * np.sum(pat.n * (pat.p_obs * LOG2PI + logdet + tr)))
+    if not grad:
+        return ll
+    wmw = winv @ m @ winv
+    g_sigma = -0.5 * np.einsum("g,gij->ij", pat.n, winv - wmw)
+    g_mu = np.einsum("g,gij,gj->i", pat.n, winv, d)
+    return ll, g_sigma, g_mu, winv
+
+
+def _em_moments(
+    pat: _Patterns, max_iter: int | None = None, tol: float = EM_TOL, mu0=None, sigma0=None
+):
+    """EM estimates of the unrestricted mean vector and covariance matrix under MAR.
+
+    E-step per pattern with ``R_g = Sigma W_g`` (the regression of every variable on the observed
+    ones, padded): ``E(y - mu | y_o) = R_g (y - mu)`` and ``Var(y | y_o) = Sigma - R_g Sigma``.
+    M-step: mean and N-divisor covariance of the completed sufficient statistics. Starts, as
+    lavaan, from available-case means and a diagonal covariance matrix (or from mu0, sigma0).
+    Stops when no mean or covariance changes by ``tol`` or more; returns mean, covariance,
+    iterations and whether it converged.
+    """
+    n_tot = pat.n_total
+    max_iter = EM_MAX_ITER if max_iter is None else max_iter
+    cnt = pat.n @ pat.obs
+    mu = (pat.n @ pat.ybar) / cnt
+    dev = (pat.ybar - mu) * pat.obs
+    var = (np.einsum("g,gii->i", pat.n, pat.s) + pat.n @ dev**2) / cnt
+    sigma = np.diag(var)
+    if mu0 is not None:
+        mu, sigma = mu0, sigma0
+    it, converged = 0, False
+    while it < max_iter:
+        it += 1
+        _, winv = _pattern_inverses(pat, sigma)
+        r = sigma @ winv
+        d = (pat.ybar - mu) * pat.obs
+        rd = np.einsum("gij,gj->gi", r, d)
+        shift = pat.n @ rd / n_tot
+        m = pat.s + d[:, :, None] * d[:, None, :]
+        t2 = np.einsum("g,gij->ij", pat.n, r @ m @ r.transpose(0, 2, 1) + sigma - r @ sigma)
+        new_sigma = t2 / n_tot - np.outer(shift, shift)
+        new_sigma = (new_sigma + new_sigma.T) / 2
+        delta = max(np.max(np.abs(shift)), np.max(np.abs(new_sigma - sigma)))
+        mu, sigma = mu + shift, new_sigma
+        if delta < tol:
+            converged = True
+            break
+        if it % 25 == 0:  # stop early when Sigma is heading to singularity (collinear items)
+            eig = np.linalg.eigvalsh(sigma)
+            if eig[0] <= SINGULAR_TOL * eig[-1]:
+                break
+    return mu, sigma, it, converged
+
+
+def _moment_hessian(pat, winv, d, m, x, d_mu, observed: bool = True) -> np.ndarray:
+    """Second derivatives of logL along moment directions (rows of x = dSigma, d_mu = dmu).
+
+    For pattern g (W = Sigma_g^-1, M = S_g + d d', V = W M W) and directions (dmu_1, dS_1),
+    (dmu_2, dS_2) the second derivative of logL_g is
+    ``n_g [1/2 tr(W dS1 W dS2) - 1/2 tr(dS1 W dS2 V) - 1/2 tr(dS2 W dS1 V)
+    - d'W dS1 W dmu2 - d'W dS2 W dmu1 - dmu1' W dmu2]``; its expectation (minus the expected
+    information) is ``-n_g [1/2 tr(W dS1 W dS2) + dmu1' W dmu2]``. ``x`` holds the directions
+    dS as flattened p x p matrices (k, p*p), ``d_mu`` the mean directions (k, p).
+    """
+    g, p = len(pat.n), winv.shape[1]
+    w, nw = winv.reshape(g, p * p), winv * pat.n[:, None, None]
+    kron = (nw.reshape(g, p * p).T @ w).reshape(p, p, p, p)
+    kron = kron.transpose(0, 2, 1, 3).reshape(p * p, p * p)  # [(i,k),(j,l)] = W_ij W_kl
+    w_sum = nw.sum(axis=0)
+    if not observed:
+        return -(0.5 * x @ kron @ x.T + d_mu @ w_sum @ d_mu.T)
+    # tr(W A W B W M) = tr(A W B V) = sum A_jk W_kl B_lm V_mj: kernel [(j,k),(l,m)]
+    v = (winv @ m @ winv).reshape(g, p * p)  # symmetric: V[j,m]
+    q = (v * pat.n[:, None]).T @ w  # [(j,m),(k,l)] = V_jm W_kl
+    q = q.reshape(p, p, p, p).transpose(0, 2, 3, 1).reshape(p * p, p * p)
+    xq = x @ q @ x.T
+    # d'W A W b = sum (Wd)_i A_ij W_jl b_l: kernel [(i,j), l]
+    wd = np.einsum("gij,gj->gi", winv, d) * pat.n[:, None]
+    r = np.einsum("gi,gjl->ijl", wd, winv).reshape(p * p, p)
+    cross = x @ r @ d_mu.T
+    return 0.5 * x @ kron @ x.T - 0.5 * (xq + xq.T) - (cross + cross.T) - d_mu @ w_sum @ d_mu.T
+
+
+def _saturated_newton(pat: _Patterns, mu: np.ndarray, sigma: np.ndarray, max_iter: int = 50):
+    """Polish EM moments by Newton steps on (mu, vech Sigma) with the observed Hessian.
+
+    Returns (mu, Sigma, iterations), or None when a step fails (Hessian not negative definite,
+    no increase); the caller then continues with EM.
+    """
+    p = len(mu)
+    low = np.tril_indices(p)
+    nsig = len(low[0])
+    x = np.zeros((p + nsig, p * p))  # directions: p means, then vech(Sigma)
+    x[p + np.arange(nsig), low[0] * p + low[1]] = 1.0
+    x[p + np.arange(nsig), low[1] * p + low[0]] = 1.0
+    d_mu = np.zeros((p + nsig, p))
+    d_mu[:p] = np.eye(p)
+    n = pat.n_total
+    for it in range(1, max_iter + 1):
+        ll, g_sig, g_mu, winv = _loglik_moments(pat, mu, sigma, grad=True)
+        grad = x @ g_sig.ravel() + d_mu @ g_mu
+        if np.max(np.abs(grad)) / n < 1e-12:
+            return mu, sigma, it
+        d = (pat.ybar - mu) * pat.obs
+        m = pat.s + d[:, :, None] * d[:, None, :]
+        neg_h = -_moment_hessian(pat, winv, d, m, x, d_mu)
+        if not _is_pd(neg_h):
+            return None
+        step = np.linalg.solve(neg_h, grad)
+        t = 1.0
+        while t > 1e-4:
+            s_new = sigma.copy()
+            s_new[low] += t * step[p:]
+            s_new[low[1], low[0]] = s_new[low]
+            ll_new = _loglik_moments(pat, mu + t * step[:p], s_new)
+            if ll_new >= ll - 1e-12 * abs(ll):
+                break
+            t /= 2
+        else:
+            return None
+        if t * np.max(np.abs(step)) < 1e-13 * (1 + np.max(np.abs(sigma))):
+            return mu + t * step[:p], s_new, it
+        mu, sigma = mu + t * step[:p], s_new
+    return None
+
+
+def _h1_moments(pat: _Patterns):
+    """Unrestricted ML moments: EM (at most 40 iterations), then Newton steps if EM is slow
+    (much missing information); if Newton fails, EM to full precision.
+
+    Returns mean, covariance, a description and whether the estimates converged.
+    """
+    mu, sigma, em_it, done = _em_moments(pat, max_iter=40)
+    if done:
+        return mu, sigma, f"EM {em_it} iterations", True
+    eig = np.linalg.eigvalsh(sigma)
+    if eig[0] > SINGULAR_TOL * eig[-1]:
+        polished = _saturated_newton(pat, mu, sigma)
+        if polished is not None:
+            return polished[0], polished[1], f"EM {em_it} + Newton {polished[2]} iterations", True
+    mu, sigma, more, done = _em_moments(pat, mu0=mu, sigma0=sigma)
+    return mu, sigma, f"EM {em_it + more} iterations", done
+
+
+# --------------------------------------------------------------------------------------------
+# The structured model in RAM form
+# --------------------------------------------------------------------------------------------
+class _Ram:
+    """RAM matrices A (directed), S (undirected) and m (intercepts) from a parameter table."""
+
+    def __init__(self, pt: ParTable):
+        names = list(pt.ov_names) + list(pt.lv_names)
+        idx = {v: i for i, v in enumerate(names)}
+        self.p, self.nv, self.k = len(pt.ov_names), len(names), pt.n_free
+        a, s, m = [], [], []
+        for r in pt.rows:
+            free, val = r.free - 1, (0.0 if r.free else float(r.value))
+            if r.op == "=~":
+                a.append((idx[r.rhs], idx[r.lhs], free, val))
+            elif r.op == "~":
+                a.append((idx[r.lhs], idx[r.rhs], free, val))
+            elif r.op == "~~":
+                s.append((idx[r.lhs], idx[r.rhs], free, val))
+            elif r.op == "~1":
+                m.append((idx[r.lhs], 0, free, val))
+
+        def arr(entries):
+            e = np.array(entries, dtype=float).reshape(-1, 4)
+            return e[:, 0].astype(int), e[:, 1].astype(int), e[:, 2].astype(int), e[:, 3]
+
+        self.a, self.s, self.m = arr(a), arr(s), arr(m)
+
+    @staticmethod
+    def _values(entries, theta):
+        _, _, free, val = entries
+        return np.where(free >= 0, theta[np.maximum(free, 0)], val)
+
+    def matrices(self, theta: np.ndarray):
+        nv = self.nv
+        a_mx = np.zeros((nv, nv))
+        ai, aj, _, _ = self.a
+        a_mx[ai, aj] = self._values(self.a, theta)
+        s_mx = np.zeros((nv, nv))
+        si, sj, _, _ = self.s
+        sv = self._values(self.s, theta)
+        s_mx[si, sj] = sv
+        s_mx[sj, si] = sv
+        m_vec = np.zeros(nv)
+        m_vec[self.m[0]] = self._values(self.m, theta)
+        return a_mx, s_mx, m_vec
+
+    def implied(self, theta: np.ndarray):
+        """B, total covariance and mean of all variables (observed first)."""
+        a_mx, s_mx, m_vec = self.matrices(theta)
+        b = np.linalg.inv(np.eye(self.nv) - a_mx)
+        return b, b @ s_mx @ b.T, b @ m_vec
+
+    def moments(self, theta: np.ndarray):
+        """Model-implied mean vector and covariance matrix of the observed variables."""
+        _, cov, mean = self.implied(theta)
+        p = self.p
+        return mean[:p], cov[:p, :p]
+
+    def jacobian(self, theta: np.ndarray):
+        """dSigma/dtheta (k, p, p) and dmu/dtheta (k, p), equality constraints summed."""
+        b, cov, mean = self.implied(theta)
+        p, k = self.p, self.k
+        fb = b[:p]  # (p, nv)
+        q = cov[:, :p]  # (nv, p) = B S B' F'
+        d_sig = np.zeros((k, p, p))
+        d_mu = np.zeros((k, p))
+        ai, aj, af, _ = self.a
+        sel = af >= 0
+        if sel.any():
+            i, j, f = ai[sel], aj[sel], af[sel]
+            left = fb[:, i].T[:, :, None] * q[j][:, None, :]
+            np.add.at(d_sig, f, left + left.transpose(0, 2, 1))
+            np.add.at(d_mu, f, fb[:, i].T * mean[j][:, None])
+        si, sj, sf, _ = self.s
+        sel = sf >= 0
+        if sel.any():
+            i, j, f = si[sel], sj[sel], sf[sel]
+            term = fb[:, i].T[:, :, None] * fb[:, j].T[:, None, :]
+            term = term + np.where((i != j)[:, None, None], term.transpose(0, 2, 1), 0.0)
+            np.add.at(d_sig, f, term)
+        mi, _, mf, _ = self.m
+        sel = mf >= 0
+        if sel.any():
+            np.add.at(d_mu, mf[sel], fb[:, mi[sel]].T)
+        return d_sig, d_mu
+
+
+@dataclass
+class _State:
+    """Casewise log-likelihood at one theta and what its derivatives need."""
+
+    ll: float
+    g_sigma: np.ndarray  # dlogL/dSigma (p, p)
+    g_mu: np.ndarray  # dlogL/dmu (p,)
+    winv: np.ndarray  # (G, p, p) padded Sigma_g^-1
+    d: np.ndarray  # (G, p) ybar_g - mu, 0 where missing
+    m: np.ndarray  # (G, p, p) S_g + d_g d_g'
+    grad: np.ndarray  # dlogL/dtheta (k,)
+
+
+class _Objective:
+    """Casewise log-likelihood of the structured model, its gradient and Hessians."""
+
+    def __init__(self, ram: _Ram, pat: _Patterns):
+        self.ram, self.pat = ram, pat
+
+    def loglik(self, theta: np.ndarray) -> float:
+        try:
+            mu, sigma = self.ram.moments(theta)
+        except np.linalg.LinAlgError:
+            return -np.inf
+        return _loglik_moments(self.pat, mu, sigma)
+
+    def state(self, theta: np.ndarray) -> _State | None:
+        """Everything at theta; None if Sigma(theta) is not positive definite."""
+        try:
+            mu, sigma = self.ram.moments(theta)
+        except np.linalg.LinAlgError:
+            return None
+        ll, g_sig, g_mu, winv = _loglik_moments(self.pat, mu, sigma, grad=True)
+        if not np.isfinite(ll):
+            return None
+        d = (self.pat.ybar - mu) * self.pat.obs
+        m = self.pat.s + d[:, :, None] * d[:, None, :]
+        grad = self.chain(theta, g_sig, g_mu)
+        return _State(ll, g_sig, g_mu, winv, d, m, grad)
+
+    def chain(self, theta: np.ndarray, g_sigma: np.ndarray, g_mu: np.ndarray) -> np.ndarray:
+        """Gradient of f(theta) = tr(G Sigma(theta)) + g' mu(theta) for fixed G, g.
+
+        With C = B S B' (all variables) and G, g padded to all variables:
+        df/dS_ij = (B'GB)_ij (doubled off the diagonal), df/dA_ij = 2 (B'GC)_ij +
+        (B'g)_i (Bm)_j, df/dm_i = (B'g)_i. At G, g = dlogL/dSigma, dlogL/dmu this is dlogL/dtheta.
+        """
+        ram = self.ram
+        b, cov, mean = ram.implied(theta)
+        p, nv = ram.p, ram.nv
+        g_full = np.zeros((nv, nv))
+        g_full[:p, :p] = g_sigma
+        btg = b.T @ g_full
+        bg = b[:p].T @ g_mu
+        out = np.zeros(ram.k)
+        ai, aj, af, _ = ram.a
+        sel = af >= 0
+        grad_a = 2 * btg @ cov + np.outer(bg, mean)
+        np.add.at(out, af[sel], grad_a[ai[sel], aj[sel]])
+        si, sj, sf, _ = ram.s
+        sel = sf >= 0
+        grad_s = btg @ b
+        np.add.at(out, sf[sel], grad_s[si[sel], sj[sel]] * np.where(si[sel] == sj[sel], 1, 2))
+        mi, _, mf, _ = ram.m
+        sel = mf >= 0
+        np.add.at(out, mf[sel], bg[mi[sel]])
+        return out
+
+    def hessian(self, theta: np.ndarray, st: _State, observed: bool = True) -> np.ndarray:
+        """Observed Hessian of logL (or minus the expected information) at theta.
+
+        The moment part is :func:`_moment_hessian` pulled back with the Jacobian of
+        (mu, Sigma); the observed Hessian adds ``sum_m (dlogL/dmoment_m) d2 moment_m/dtheta2``
+        (:meth:`_second_order`, analytic).
+        """
+        p, k = self.ram.p, self.ram.k
+        d_sig, d_mu = self.ram.jacobian(theta)
+        x = d_sig.reshape(k, p * p)
+        h1 = _moment_hessian(self.pat, st.winv, st.d, st.m, x, d_mu, observed)
+        return h1 + self._second_order(theta, st) if observed else h1
+
+    def _second_order(self, theta: np.ndarray, st: _State) -> np.ndarray:
+        """Hessian of f(theta) = tr(G Sigma(theta)) + g' mu(theta) at fixed G, g (see chain).
+
+        Only the directed paths A make Sigma and mu nonlinear. With P = B'GB, R = B'GC,
+        b = B'g, mu = Bm (G, g padded to all variables), for A_ij, A_kl, S_kl, m_k:
+        d2f/dA_ij dA_kl = 2 B_li R_kj + 2 P_ik C_lj + 2 R_il B_jk + B_li b_k mu_j + b_i B_jk mu_l;
+        d2f/dA_ij dS_kl = 2 P_ik B_jl (+ 2 P_il B_jk if k != l); d2f/dA_ij dm_k = b_i B_jk.
+        """
+        ram = self.ram
+        b, cov, mean = ram.implied(theta)
+        p, nv = ram.p, ram.nv
+        g_full = np.zeros((nv, nv))
+        g_full[:p, :p] = st.g_sigma
+        btg = b.T @ g_full
+        pm, rm, bg = btg @ b, btg @ cov, b[:p].T @ st.g_mu
+        out = np.zeros((ram.k, ram.k))
+        ai, aj, af, _ = ram.a
+        sel = af >= 0
+        i, j, fa = ai[sel], aj[sel], af[sel]
+        if not len(fa):
+            return out
+        ic, jc = i[:, None], j[:, None]
+        k, l_ = i[None, :], j[None, :]
+        aa = (
+            2 * b[l_, ic] * rm[k, jc]
+            + 2 * pm[ic, k] * cov[l_, jc]
+            + 2 * rm[ic, l_] * b[jc, k]
+            + b[l_, ic] * bg[k] * mean[jc]
+            + bg[ic] * b[jc, k] * mean[l_]
+        )
+        np.add.at(out, (fa[:, None], fa[None, :]), aa)
+        si, sj, sf, _ = ram.s
+        sel = sf >= 0
+        k, l_, fs = si[sel][None, :], sj[sel][None, :], sf[sel]
+        a_s = 2 * pm[ic, k] * b[jc, l_] + np.where(k != l_, 2 * pm[ic, l_] * b[jc, k], 0.0)
+        np.add.at(out, (fa[:, None], fs[None, :]), a_s)
+        np.add.at(out, (fs[:, None], fa[None, :]), a_s.T)
+        mi, _, mf, _ = ram.m
+        sel = mf >= 0
+        k, fm = mi[sel][None, :], mf[sel]
+        a_m = bg[ic] * b[jc, k]
+        np.add.at(out, (fa[:, None], fm[None, :]), a_m)
+        np.add.at(out, (fm[:, None], fa[None, :]), a_m.T)
+        return out
+
+    def numeric_hessian(self, theta: np.ndarray, h: float = 1e-5) -> np.ndarray:
+        """Hessian of logL by five-point differences of the gradient (a check of hessian())."""
+        k = len(theta)
+        out = np.empty((k, k))
+        for j in range(k):
+            g = []
+            for t in (-2, -1, 1, 2):
+                x = theta.copy()
+                x[j] += t * h
+                g.append(self.state(x).grad)
+            out[:, j] = (g[0] - 8 * g[1] + 8 * g[2] - g[3]) / (12 * h)
+        return (out + out.T) / 2
+
+
+def _is_pd(mat: np.ndarray) -> bool:
+    try:
+        np.linalg.cholesky(mat)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+def _trust_region(obj: _Objective, theta: np.ndarray, max_iter: int = 1000) -> np.ndarray:
+    """Minimize -logL/N with scipy's exact trust-region method (Hessian may be indefinite)."""
+    n = obj.pat.n_total
+    cache: dict[bytes, _State | None] = {}
+
+    def get(x: np.ndarray) -> _State | None:
+        key = x.tobytes()
+        if key not in cache:
+            cache.clear()
+            cache[key] = obj.state(x)
+        return cache[key]
+
+    def fun(x):
+        st = get(x)
+        return np.inf if st is None else -st.ll / n
+
+    def jac(x):
+        st = get(x)
+        return np.zeros_like(x) if st is None else -st.grad / n
+
+    def hess(x):
+        st = get(x)
+        return np.eye(len(x)) if st is None else -obj.hessian(x, st) / n
+
+    with np.errstate(all="ignore"):
+        res = optimize.minimize(
+            fun,
+            theta,
+            jac=jac,
+            hess=hess,
+            method="trust-exact",
+            options={"gtol": 1e-9, "maxiter": max_iter},
+        )
+    return res.x if np.isfinite(res.fun) else theta
+
+
+def _maximize(obj: _Objective, theta: np.ndarray, max_iter: int = 200):
+    """Maximize logL: Fisher scoring far from the optimum, Newton (observed Hessian) near it,
+    both with step halving; stops early when logL stalls. Returns theta, its state,
+    max|grad|/N and the number of iterations."""
+    n = obj.pat.n_total
+    st = obj.state(theta)
+    if st is None:
+        raise InputError("the starting values give a non-positive-definite implied covariance")
+    it = 0
+    history, short_steps = [st.ll], 0
+    while it < max_iter:
+        it += 1
+        rel = np.max(np.abs(st.grad)) / n
+        if rel < 1e-12:
+            break
+        if short_steps >= 5 or (it > 40 and history[-1] - history[-21] < 1e-9 * abs(history[-1])):
+            break  # stalled: tiny steps or no progress in 20 iterations (the caller restarts)
+        neg_h = None
+        if rel < 1e-3:
+            neg_h = -obj.hessian(theta, st, observed=True)
+            if not _is_pd(neg_h):
+                neg_h = None
+        if neg_h is None:
+            neg_h = -obj.hessian(theta, st, observed=False)
+        try:
+            step = np.linalg.solve(neg_h, st.grad)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(neg_h, st.grad, rcond=None)[0]
+        t, new = 1.0, None
+        for _ in range(50):
+            cand = obj.state(theta + t * step)
+            if cand is not None and cand.ll >= st.ll - 1e-12 * abs(st.ll):
+                new = cand
+                break
+            t /= 2
+        if new is None:
+            break
+        moved = t * np.max(np.abs(step))
+        short_steps = short_steps + 1 if t < 1e-3 else 0
+        theta, st = theta + t * step, new
+        history.append(st.ll)
+        if moved < 1e-13 * (1 + np.max(np.abs(theta))):
+            break
+    return theta, st, float(np.max(np.abs(st.grad)) / n), it
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+@dataclass
+class FimlFit:
+    """A model fitted by FIML. Pass it to :func:`fiml_estimates` and :func:`fiml_fit_measures`.
+
+    Attributes
+    ----------
+    syntax : the lavaan syntax as given.
+    partable : parameter table including the ``~1`` rows (free intercepts of the observed
+        variables, factor means fixed at 0), in lavaan's row order.
+    observed : observed variable names (order of the moment vectors below).
+    n : cases used (rows with at least one observed model variable; lavaan's ``ntotal``).
+    n_empty : rows dropped because every model variable was missing (lavaan drops them too).
+    n_patterns : number of distinct missing-data patterns.
+    x : estimates of the free parameters (index ``free - 1`` of the parameter table).
+    vcov : their covariance matrix, inverse observed information (NaN if singular).
+    logl : casewise log-likelihood at the estimates (H0).
+    unrestricted_logl : log-likelihood of the saturated model (H1).
+    baseline_logl : log-likelihood of the independence model (free means and variances).
+    h1_mean, h1_cov : ML (EM) estimates of the unrestricted means and covariances.
+    converged : the optimizer converged (``max |dlogL/dtheta| / N < GRAD_TOL``), so did the H1
+        estimates, and the observed information is positive definite.
+    message : convergence details.
+    """
+
+    syntax: str
+    partable: ParTable
+    observed: list[str]
+    n: int
+    n_empty: int
+    n_patterns: int
+    x: np.ndarray = field(repr=False)
+    vcov: np.ndarray = field(repr=False)
+    logl: float
+    unrestricted_logl: float
+    baseline_logl: float
+    h1_mean: np.ndarray = field(repr=False)
+    h1_cov: np.ndarray = field(repr=False)
+    converged: bool
+    message: str
+
+    @property
+    def _ram(self) -> _Ram:
+        return _Ram(self.partable)
+
+    def implied_mean(self) -> pd.Series:
+        """Model-implied means of the observed variables."""
+        return pd.Series(self._ram.moments(self.x)[0], index=self.observed)
+
+    def implied_cov(self) -> pd.DataFrame:
+        """Model-implied covariance matrix of the observed variables."""
+        sig = self._ram.moments(self.x)[1]
+        return pd.DataFrame(sig, index=self.observed, columns=self.observed)
+
+
+def _with_mean_structure(pt: ParTable) -> ParTable:
+    """Append lavaan's ``~1`` rows: free intercepts of observed variables, factor means 0."""
+    rows = [ParRow(**r.__dict__) for r in pt.rows]
+    k = pt.n_free
+    for v in pt.ov_names:
+        k += 1
+        rows.append(ParRow(v, "~1", "", False, k, np.nan, "", 0))
+    for v in pt.lv_names:
+        rows.append(ParRow(v, "~1", "", False, 0, 0.0, "", 0))
+    return ParTable(rows, pt.definitions, list(pt.lv_names), list(pt.ov_names), k)
+
+
+def _incomplete_numeric(data: pd.DataFrame, names: list[str]) -> tuple[np.ndarray, int]:
+    """Model columns as floats (NaN = missing), without rows missing on every variable."""
+    sub = data[names]
+    bad = [c for c in names if not pd.api.types.is_numeric_dtype(sub[c])]
+    if bad:
+        raise InputError(f"columns {bad} are not numeric; recode them to numbers before fitting")
+    values = sub.to_numpy(dtype=float)
+    if not np.all(np.isfinite(values[~np.isnan(values)])):
+        raise InputError("data contain infinite values; recode them to missing (NaN)")
+    empty = np.isnan(values).all(axis=1)
+    values = values[~empty]
+    obs = ~np.isnan(values)
+    cover = obs.T.astype(float) @ obs
+    if (np.diag(cover) < 2).any():
+        few = [names[i] for i in np.flatnonzero(np.diag(cover) < 2)]
+        raise InputError(f"variables {few} have fewer than 2 observed values; drop them")
+    zero = np.argwhere(np.triu(cover == 0, 1))
+    if len(zero):
+        a, b = names[zero[0][0]], names[zero[0][1]]
+        raise InputError(
+            f"no case observes both '{a}' and '{b}' (zero covariance coverage), so their "
+            "covariance is not identified under FIML; drop one of them or collect more data"
+        )
+    return values, int(empty.sum())
+
+
+def _start_values(pt: ParTable, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """Starting values from the EM moments (in the spirit of lavaan's "simple" start).
+
+    Every factor is represented by its marker indicator (the first loading fixed to a non-zero
+    value), followed down to an observed variable for higher-order factors. A factor's variance
+    starts at half its marker's variance, psi0; a free loading of y on f at
+    cov(marker(y), marker(f)) / psi0(f), or sqrt(var(y)/2) for a factor without marker.
+    Residual variances start at var/2, regressions and covariances at 0, intercepts at the EM
+    means.
+    """
+    ov = {v: i for i, v in enumerate(pt.ov_names)}
+    var = np.diag(cov)
+    marker: dict[str, str] = {}
+    for r in pt.rows:
+        if r.op == "=~" and not r.free and r.value != 0 and r.lhs not in marker:
+            marker[r.lhs] = r.rhs
+
+    def proxy(v: str) -> int | None:
+        seen = set()
+        while v not in ov and v in marker and v not in seen:
+            seen.add(v)
+            v = marker[v]
+        return ov.get(v)
+
+    psi0 = {}
+    for f in pt.lv_names:
+        pf = proxy(f)
+        psi0[f] = 0.5 * var[pf] if pf is not None else 0.05
+    x = np.zeros(pt.n_free)
+    done = np.zeros(pt.n_free, dtype=bool)
+    for r in pt.rows:
+        if not r.free or done[r.free - 1]:
+            continue
+        val = 0.0
+        if r.op == "=~":
+            py, pf = proxy(r.rhs), proxy(r.lhs)
+            if py is not None and pf is not None and py != pf:
+                val = cov[py, pf] / psi0[r.lhs]
+            elif r.rhs in ov and r.lhs not in marker:
+                val = np.sqrt(var[ov[r.rhs]] / 2)
+            else:
+                val = 1.0
+        elif r.op == "~~" and r.lhs == r.rhs:
+            val = 0.5 * var[ov[r.lhs]] if r.lhs in ov else psi0[r.lhs]
+        elif r.op == "~1":
+            val = mean[ov[r.lhs]]
+        x[r.free - 1] = val
+        done[r.free - 1] = True
+    return x
+
+
+def fit_fiml(syntax: str, data: pd.DataFrame) -> FimlFit:
+    """Fit a lavaan-syntax SEM/CFA to incomplete data by FIML, as lavaan ``missing = "ml"``.
+
+    Cases with missing values contribute the likelihood of their observed part (see the module
+    docstring), which is consistent under MAR. The parameter table is lavaan's ``sem()`` table
+    (:mod:`surveysem.sem.partable`) plus a mean structure: free intercepts for the observed
+    variables and factor means fixed at 0. Casewise log-likelihood, with ``o_i`` the observed
+    variables of case i:
+
+    ``logL = sum_i -1/2 [p_i ln(2 pi) + ln|Sigma_oo| + (y_io - mu_o)' Sigma_oo^-1 (y_io - mu_o)]``.
+
+    Standard errors: inverse observed information (Hessian of ``-logL``), lavaan's default for
+    ``missing = "ml"``. The unrestricted model for the chi-square test is estimated by EM.
+    The fit does not check admissibility (negative variances are allowed, as in lavaan): inspect
+    the estimates.
+
+    Parameters
+    ----------
+    syntax : str
+        lavaan model syntax (``=~``, ``~``, ``~~``, labels, fixed values, ``:=``); intercepts
+        (``~ 1``) are added automatically and cannot be written.
+    data : pandas.DataFrame
+        Raw data with the observed variables of the model; missing values as NaN. Rows missing
+        on every model variable are dropped (as lavaan does).
+
+    Returns
+    -------
+    FimlFit
+
+    Raises
+    ------
+    ModelSpecError, UnsupportedModelError
+        As :func:`surveysem.sem.fit_model`.
+    surveysem.errors.InputError (a ValueError)
+        Non-numeric columns, a variable with fewer than 2 values, a pair of variables never
+        observed together, or a singular EM covariance matrix.
+
+    References
+    ----------
+    Arbuckle (1996), Full information estimation in the presence of incomplete data;
+    Enders (2010), Applied Missing Data Analysis, ch. 4; Rosseel (2012), lavaan, JSS 48(2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from surveysem.sem.fiml import fit_fiml
+    >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+    >>> data = two_factor_data()
+    >>> data = data.mask(np.random.default_rng(1).random(data.shape) < 0.1)
+    >>> fit = fit_fiml(TWO_FACTOR_MODEL, data)
+    >>> fit.converged, fit.n, fit.partable.n_free, fit.n_patterns
+    (True, 300, 19, 27)
+    >>> round(fit.logl, 3), round(fit.unrestricted_logl, 3)
+    (-2139.157, -2134.762)
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError("data must be a pandas DataFrame")
+    base = build_partable(parse_syntax(syntax), [str(c) for c in data.columns])
+    pt = _with_mean_structure(base)
+    values, n_empty = _incomplete_numeric(data, pt.ov_names)
+    pat = _Patterns.from_values(values)
+    n = int(pat.n_total)
+
+    try:
+        h1_mean, h1_cov, h1_note, h1_ok = _h1_moments(pat)
+        eig = np.linalg.eigvalsh(h1_cov)
+    except np.linalg.LinAlgError:
+        eig = np.zeros(1)
+    if eig.min() <= SINGULAR_TOL * eig.max():
+        obs = pat.obs.T.astype(float) * pat.n @ pat.obs
+        raise InputError(
+            "the saturated (EM) covariance matrix of the model variables is singular: items are "
+            "constant or collinear, or too few cases observe some pairs of items (smallest "
+            f"pairwise coverage: {int(obs.min())} of {n} cases), so the unrestricted model has "
+            "no ML estimate; remove or recode the offending items"
+        )
+    h1_logl = _loglik_moments(pat, h1_mean, h1_cov)
+
+    cnt = pat.n @ pat.obs
+    avail_mean = (pat.n @ pat.ybar) / cnt
+    dev = (pat.ybar - avail_mean) * pat.obs
+    avail_var = (np.einsum("g,gii->i", pat.n, pat.s) + pat.n @ dev**2) / cnt
+    base_logl = float(-0.5 * np.sum(cnt * (LOG2PI + np.log(avail_var) + 1.0)))
+
+    obj = _Objective(_Ram(pt), pat)
+    x0 = _start_values(pt, h1_mean, h1_cov)
+    x, st, max_grad, it = _maximize(obj, x0)
+    how = "Fisher scoring/Newton"
+    if max_grad >= GRAD_TOL:  # stalled (e.g. on a ridge): trust region from the start, polish
+        x2, st2, grad2, it2 = _maximize(obj, _trust_region(obj, x0))
+        if grad2 < max_grad and st2.ll >= st.ll - 1e-8 * abs(st.ll):
+            x, st, max_grad, it = x2, st2, grad2, it2
+            how = "trust region (Fisher scoring/Newton stalled), Newton"
+    info = -obj.hessian(x, st, observed=True)
+    vcov = np.full((pt.n_free, pt.n_free), np.nan)
+    info_ok = _is_pd(info) and np.linalg.cond(info) < 1e12
+    if info_ok:
+        vcov = np.linalg.inv(info)
+        vcov = (vcov + vcov.T) / 2
+    converged = bool(max_grad < GRAD_TOL and h1_ok and info_ok)
+    message = (
+        f"{how}: {it} iterations, max |dlogL/dtheta| / N = {max_grad:.2e}; "
+        f"H1 moments: {h1_note}; observed information "
+        f"{'positive definite' if info_ok else 'singular or indefinite: no standard errors'}"
+    )
+    return FimlFit(
+        syntax=syntax,
+        partable=pt,
+        observed=list(pt.ov_names),
+        n=n,
+        n_empty=n_empty,
+        n_patterns=len(pat.n),
+        x=x,
+        vcov=vcov,
+        logl=float(st.ll),
+        unrestricted_logl=float(h1_logl),
+        baseline_logl=base_logl,
+        h1_mean=h1_mean,
+        h1_cov=h1_cov,
+        converged=converged,
+        message=message,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Estimates
+# --------------------------------------------------------------------------------------------
+def _row_values(fit: FimlFit) -> np.ndarray:
+    return np.array([fit.x[r.free - 1] if r.free else r.value for r in fit.partable.rows])
+
+
+def _standardize(fit: FimlFit, est: np.ndarray, level: str) -> np.ndarray:
+    """std.lv / std.all as lavaan (cov.std = TRUE; intercepts divided by the total SD)."""
+    pt = fit.partable
+    _, cov, _ = fit._ram.implied(fit.x)
+    names = list(pt.ov_names) + list(pt.lv_names)
+    with np.errstate(invalid="ignore"):
+        sd = np.sqrt(np.where(np.diag(cov) > 0, np.diag(cov), np.nan))
+    sd_all = dict(zip(names, sd, strict=True))
+    lvs = set(pt.lv_names)
+    rows = pt.rows
+    resvar = {r.lhs: e for r, e in zip(rows, est, strict=True) if r.op == "~~" and r.lhs == r.rhs}
+
+    def s(v: str) -> float:
+        return sd_all[v] if v in lvs or level == "all" else 1.0
+
+    def r(v: str) -> float:
+        return np.sqrt(abs(resvar[v])) if v in lvs or level == "all" else 1.0
+
+    out = np.empty(len(rows))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i, (row, e) in enumerate(zip(rows, est, strict=True)):
+            if row.op == "=~":
+                out[i] = e * s(row.lhs) / s(row.rhs)
+            elif row.op == "~":
+                out[i] = e * s(row.rhs) / s(row.lhs)
+            elif row.op == "~1":
+                out[i] = e / s(row.lhs)
+            elif row.lhs == row.rhs:
+                out[i] = e / s(row.lhs) ** 2
+            else:
+                out[i] = e / (r(row.lhs) * r(row.rhs))
+    return out
+
+
+def _definitions(fit: FimlFit, row_vals) -> list:
+    names: dict = {}
+    for row, val in zip(fit.partable.rows, row_vals, strict=True):
+        if row.label and row.label not in names:
+            names[row.label] = val
+    out = []
+    for d in fit.partable.definitions:
+        val = evaluate(parse_expression(d.expr), names)
+        names[d.name] = val
+        out.append(val)
+    return out
+
+
+def _definition_jacobian(fit: FimlFit) -> np.ndarray:
+    """d(defined)/d(free parameters) by complex step."""
+    h = 1e-20
+    pt = fit.partable
+    jac = np.zeros((len(pt.definitions), pt.n_free))
+    for j in range(pt.n_free):
+        xc = fit.x.astype(complex)
+        xc[j] += 1j * h
+        vals = [xc[r.free - 1] if r.free else complex(r.value) for r in pt.rows]
+        jac[:, j] = np.imag(np.array(_definitions(fit, vals), dtype=complex)) / h
+    return jac
+
+
+def fiml_estimates(fit: FimlFit, level: float = 0.95) -> pd.DataFrame:
+    """Estimates of a FIML fit, as lavaan ``parameterEstimates(fit, standardized = TRUE)``.
+
+    Rows in lavaan's order: model rows, then the ``~1`` rows (observed intercepts, then factor
+    means fixed at 0), then ``:=`` rows (delta-method SEs). ``z = est / se``, two-sided normal
+    p-value, Wald interval ``est +/- z_(1 - (1 - level)/2) se``; fixed rows have ``se = 0`` and
+    NaN ``z``/``pvalue``. SEs are from the observed information. Standardization as
+    :func:`surveysem.sem.parameter_estimates` (residual covariances as residual correlations);
+    an intercept is divided by the model-implied SD of its variable (std.lv: factors only).
+
+    Parameters
+    ----------
+    fit : FimlFit
+        Result of :func:`fit_fiml`.
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``lhs, op, rhs, label, est, se, z, pvalue, ci.lower, ci.upper, std.lv,
+        std.all``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from surveysem.sem.fiml import fiml_estimates, fit_fiml
+    >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+    >>> data = two_factor_data()
+    >>> data = data.mask(np.random.default_rng(1).random(data.shape) < 0.1)
+    >>> pe = fiml_estimates(fit_fiml(TWO_FACTOR_MODEL, data))
+    >>> pe.loc[[1, 2, 15, 16], ["lhs", "op", "rhs", "est", "se", "std.all"]].round(3)
+       lhs  op rhs    est     se  std.all
+    1    A  =~  a2  0.835  0.081    0.752
+    2    A  =~  a3  0.697  0.071    0.678
+    15  a1  ~1      0.001  0.067    0.001
+    16  a2  ~1     -0.129  0.061   -0.126
+    """
+    pt = fit.partable
+    est = _row_values(fit)
+    se = np.array([np.sqrt(fit.vcov[r.free - 1, r.free - 1]) if r.free else 0.0 for r in pt.rows])
+    std_lv = _standardize(fit, est, "lv")
+    std_all = _standardize(fit, est, "all")
+    frame = pd.DataFrame(
+        {
+            "lhs": [r.lhs for r in pt.rows],
+            "op": [r.op for r in pt.rows],
+            "rhs": [r.rhs for r in pt.rows],
+            "label": [r.label for r in pt.rows],
+            "est": est,
+            "se": se,
+            "std.lv": std_lv,
+            "std.all": std_all,
+        }
+    )
+    if pt.definitions:
+        jac = _definition_jacobian(fit)
+        defs = pd.DataFrame(
+            {
+                "lhs": [d.name for d in pt.definitions],
+                "op": ":=",
+                "rhs": [d.expr for d in pt.definitions],
+                "label": [d.name for d in pt.definitions],
+                "est": np.real(_definitions(fit, est)).astype(float),
+                "se": np.sqrt(np.einsum("ij,jk,ik->i", jac, fit.vcov, jac)),
+                "std.lv": np.real(_definitions(fit, std_lv)).astype(float),
+                "std.all": np.real(_definitions(fit, std_all)).astype(float),
+            }
+        )
+        frame = pd.concat([frame, defs], ignore_index=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(frame["se"] > 0, frame["est"] / frame["se"], np.nan)
+    crit = stats.norm.ppf(1 - (1 - level) / 2)
+    frame["z"] = z
+    frame["pvalue"] = 2 * stats.norm.sf(np.abs(z))
+    frame["ci.lower"] = frame["est"] - crit * frame["se"]
+    frame["ci.upper"] = frame["est"] + crit * frame["se"]
+    return frame[COLUMNS]
+
+
+# --------------------------------------------------------------------------------------------
+# Fit measures
+# --------------------------------------------------------------------------------------------
+def _ncx2_cdf(x: float, df: float, nc: float) -> float:
+    return float(stats.chi2.cdf(x, df) if nc <= 0 else stats.ncx2.cdf(x, df, nc))
+
+
+def _rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90) -> tuple[float, float]:
+    """Browne-Cudeck interval: lambda solving P(X <= chisq; df, lambda) = (1 +/- level)/2."""
+    if df <= 0:
+        return 0.0, 0.0
+
+    def ncp_for(target: float) -> float:
+        if stats.chi2.cdf(chisq, df) < target:
+            return 0.0
+        hi = max(chisq, 1.0)
+        while _ncx2_cdf(chisq, df, hi) > target:
+            hi *= 2
+        return optimize.brentq(lambda lam: _ncx2_cdf(chisq, df, lam) - target, 0.0, hi, xtol=1e-12)
+
+    lam_l, lam_u = ncp_for((1 + level) / 2), ncp_for((1 - level) / 2)
+    return float(np.sqrt(lam_l / (n * df))), float(np.sqrt(lam_u / (n * df)))
+
+
+def _residual_indices(
+    mean: np.ndarray, cov: np.ndarray, mu: np.ndarray, sigma: np.ndarray
+) -> dict[str, float]:
+    """RMR/SRMR/CRMR with and without the mean residuals, H1 (EM) moments vs the model's."""
+    p = cov.shape[0]
+    low = np.tril_indices(p)
+    off = np.tril_indices(p, -1)
+    sd = np.sqrt(np.diag(cov))
+    sd_sig = np.sqrt(np.diag(sigma))
+    resid = cov - sigma
+    std_resid = resid / np.outer(sd, sd)
+    cor_resid = cov / np.outer(sd, sd) - sigma / np.outer(sd_sig, sd_sig)
+    var_resid = (np.diag(cov) - np.diag(sigma)) / np.diag(cov)
+    m_resid = mean - mu
+    m_std = m_resid / sd
+    m_mplus = mean / sd - mu / sd_sig
+
+    def rms(*parts) -> float:
+        vals = np.concatenate([np.ravel(v) for v in parts])
+        return float(np.sqrt(np.mean(vals**2)))
+
+    return {
+        "rmr": rms(resid[low], m_resid),
+        "rmr_nomean": rms(resid[low]),
+        "srmr": rms(std_resid[low], m_std),
+        "srmr_bentler": rms(std_resid[low], m_std),
+        "srmr_bentler_nomean": rms(std_resid[low]),
+        "crmr": rms(cor_resid[off], m_std),
+        "crmr_nomean": rms(cor_resid[off]),
+        "srmr_mplus": rms(cor_resid[off], var_resid, m_mplus),
+        "srmr_mplus_nomean": rms(cor_resid[off], var_resid),
+    }
+
+
+def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
+    """lavaan ``fitMeasures()`` of a FIML fit (``missing = "ml"``).
+
+    With N the cases used, p observed variables, ``p* = p(p+1)/2 + p`` moments (covariances and
+    means) and k free parameters (intercepts included):
+
+    * chisq = 2 (logL_H1 - logL_H0), the likelihood ratio against the EM-estimated saturated
+      model; df = p* - k; fmin = chisq / (2N).
+    * baseline: independence model (free means and variances), chisq_b = 2 (logL_H1 - logL_B),
+      df_b = p* - 2p; CFI, TLI/NNFI, NFI, RFI, IFI, RNI, PNFI from (chisq, df, chisq_b, df_b) as
+      for complete data.
+    * logl = logL_H0, unrestricted.logl = logL_H1; AIC = -2 logl + 2k, BIC = -2 logl + k ln N,
+      BIC2 (SABIC) = -2 logl + k ln((N + 2)/24).
+    * RMSEA = sqrt(max(chisq/(N df) - 1/N, 0)), 90% CI and close/not-close p-values from the
+      noncentral chi-square.
+    * SRMR (lavaan's srmr = srmr_bentler with the mean residuals): residuals of the EM moments
+      (means m, covariances S) against the model's, ``(s_ij - sigma_ij)/sqrt(s_ii s_jj)`` for
+      i <= j and ``(m_i - mu_i)/sqrt(s_ii)``, root mean square over p* elements; ``*_nomean``
+      without the means; RMR unstandardized; CRMR correlation residuals (no diagonal); SRMR
+      (Mplus) correlation and standardized variance residuals.
+    * MFI = exp(-(chisq - df)/(2N)), ECVI = chisq/N + 2k/N, Hoelter CN.
+
+    lavaan's GFI/AGFI and robust (``*.robust``) indices under missing data are not computed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from surveysem.sem.fiml import fiml_fit_measures, fit_fiml
+    >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+    >>> data = two_factor_data()
+    >>> data = data.mask(np.random.default_rng(1).random(data.shape) < 0.1)
+    >>> fm = fiml_fit_measures(fit_fiml(TWO_FACTOR_MODEL, data))
+    >>> round(fm["chisq"], 3), fm["df"], round(fm["cfi"], 3), round(fm["srmr"], 3)
+    (8.791, 8.0, 0.998, 0.022)
+    """
+    n, k = fit.n, fit.partable.n_free
+    p = len(fit.observed)
+    pstar = p * (p + 1) // 2 + p
+    chisq = max(2 * (fit.unrestricted_logl - fit.logl), 0.0)
+    df = pstar - k
+    chisq_b = 2 * (fit.unrestricted_logl - fit.baseline_logl)
+    df_b = pstar - 2 * p
+    logl = fit.logl
+
+    def sf(x: float, d: int) -> float:
+        return float(stats.chi2.sf(x, d)) if d > 0 else np.nan
+
+    t1 = max(chisq - df, 0.0)
+    t2 = max(chisq - df, chisq_b - df_b, 0.0)
+    cfi = 1.0 if np.isclose(t1, 0) and np.isclose(t2, 0) else 1 - t1 / t2
+    tli = 1 - ((chisq - df) * df_b) / ((chisq_b - df_b) * df) if df > 0 else 1.0
+    nfi = 1 - chisq / chisq_b
+    rfi = (chisq_b / df_b - chisq / df) / (chisq_b / df_b) if df > 0 else np.nan
+    ifi = (chisq_b - chisq) / (chisq_b - df)
+    rni = 1 - (chisq - df) / (chisq_b - df_b)
+    rmsea = float(np.sqrt(max(chisq / (n * df) - 1 / n, 0.0))) if df > 0 else 0.0
+    ci_lo, ci_hi = _rmsea_ci(chisq, df, n)
+    close = 1 - _ncx2_cdf(chisq, df, n * df * 0.05**2) if df > 0 else np.nan
+    notclose = _ncx2_cdf(chisq, df, n * df * 0.08**2) if df > 0 else np.nan
+
+    out = {
+        "npar": float(k),
+        "fmin": chisq / (2 * n),
+        "chisq": chisq,
+        "df": float(df),
+        "pvalue": sf(chisq, df),
+        "baseline.chisq": chisq_b,
+        "baseline.df": float(df_b),
+        "baseline.pvalue": sf(chisq_b, df_b),
+        "cfi": cfi,
+        "tli": tli,
+        "nnfi": tli,
+        "rfi": rfi,
+        "nfi": nfi,
+        "pnfi": df / df_b * nfi,
+        "ifi": ifi,
+        "rni": rni,
+        "logl": logl,
+        "unrestricted.logl": fit.unrestricted_logl,
+        "aic": -2 * logl + 2 * k,
+        "bic": -2 * logl + k * np.log(n),
+        "ntotal": float(n),
+        "bic2": -2 * logl + k * np.log((n + 2) / 24),
+        "rmsea": rmsea,
+        "rmsea.ci.lower": ci_lo,
+        "rmsea.ci.upper": ci_hi,
+        "rmsea.ci.level": 0.90,
+        "rmsea.pvalue": close,
+        "rmsea.close.h0": 0.05,
+        "rmsea.notclose.pvalue": notclose,
+        "rmsea.notclose.h0": 0.08,
+    }
+    mu, sigma = fit._ram.moments(fit.x)
+    out.update(_residual_indices(fit.h1_mean, fit.h1_cov, mu, sigma))
+    for alpha, name in ((0.05, "cn_05"), (0.01, "cn_01")):
+        out[name] = stats.chi2.ppf(1 - alpha, df) / (chisq / n) + 1 if df > 0 else np.nan
+    out["mfi"] = float(np.exp(-0.5 * (chisq - df) / n))
+    out["ecvi"] = chisq / n + 2 * k / n
+    return {key: float(val) for key, val in out.items()}

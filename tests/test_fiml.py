@@ -1,0 +1,319 @@
+"""FIML (lavaan ``missing = "ml"``) and listwise deletion vs lavaan 0.6.14 (make_golden.R).
+
+Golden files: hs_missing_data.csv (HolzingerSwineford1939 with 10% MCAR per item),
+hs_cfa_fiml_* (``cfa(model, data, missing = "ml")``: mean structure, observed information) and
+hs_cfa_listwise_* (``missing = "listwise"``). Tolerances as tests/test_sem_parity.py: 1e-3 for
+estimates, SEs and standardized values, 5e-4 for fit measures, 1e-3 relative for chi-square.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from surveysem.errors import InputError
+from surveysem.sem import UnsupportedModelError, fit_measures, fit_model, parameter_estimates
+from surveysem.sem.fiml import (
+    FimlFit,
+    _em_moments,
+    _h1_moments,
+    _incomplete_numeric,
+    _loglik_moments,
+    _Objective,
+    _Patterns,
+    _Ram,
+    fiml_estimates,
+    fiml_fit_measures,
+    fit_fiml,
+)
+
+GOLDEN = Path(__file__).parent / "golden" / "lavaan"
+HS_MODEL = """
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+"""
+PD_MODEL = """
+  ind60 =~ x1 + x2 + x3
+  dem60 =~ y1 + y2 + y3 + y4
+  dem65 =~ y5 + y6 + y7 + y8
+  dem60 ~ a*ind60
+  dem65 ~ c*ind60 + b*dem60
+  y1 ~~ y5
+  y2 ~~ y4 + y6
+  y3 ~~ y7
+  y4 ~~ y8
+  y6 ~~ y8
+  indirect := a*b
+  total := c + a*b
+"""
+ITEMS = [f"x{i}" for i in range(1, 10)]
+COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci.lower", "ci.upper"]
+COLUMNS += ["std.lv", "std.all"]
+# fitMeasures names fiml_fit_measures must return (all are compared with the golden file).
+REQUIRED_FIT = [
+    "npar",
+    "chisq",
+    "df",
+    "pvalue",
+    "baseline.chisq",
+    "baseline.df",
+    "cfi",
+    "tli",
+    "rmsea",
+    "rmsea.ci.lower",
+    "rmsea.ci.upper",
+    "srmr",
+    "logl",
+    "unrestricted.logl",
+    "aic",
+    "bic",
+    "bic2",
+    "ntotal",
+]
+
+
+def golden_estimates(name: str) -> pd.DataFrame:
+    g = pd.read_csv(GOLDEN / f"{name}_estimates.csv", keep_default_na=False, na_values=["NA"])
+    if "label" not in g:
+        g.insert(3, "label", "")
+    return g
+
+
+def golden_fit(name: str) -> pd.Series:
+    return pd.read_csv(GOLDEN / f"{name}_fit.csv").set_index("measure")["value"]
+
+
+def assert_estimates_match(pe: pd.DataFrame, gold: pd.DataFrame) -> None:
+    assert list(pe.columns) == COLUMNS
+    keys = ["lhs", "op", "rhs", "label"]
+    assert pe[keys].values.tolist() == gold[keys].values.tolist()  # lavaan's rows and order
+    for col in ["est", "se", "ci.lower", "ci.upper", "std.lv", "std.all"]:
+        np.testing.assert_allclose(pe[col], gold[col], atol=1e-3, rtol=0, err_msg=col)
+    np.testing.assert_allclose(pe["pvalue"], gold["pvalue"], atol=1e-3, err_msg="pvalue")
+    np.testing.assert_allclose(pe["z"], gold["z"], rtol=1e-3, err_msg="z")  # NaN where fixed
+
+
+def assert_fit_match(fm: dict, gold: pd.Series, required: list[str]) -> None:
+    assert not [k for k in required if k not in fm]
+    unknown = [k for k in fm if k not in gold.index]
+    assert not unknown, f"measures lavaan does not report: {unknown}"
+    for key, val in fm.items():
+        if key == "chisq":
+            assert val == pytest.approx(gold[key], rel=1e-3), key
+        else:
+            assert val == pytest.approx(gold[key], abs=5e-4), key
+
+
+@pytest.fixture(scope="module")
+def hs_missing() -> pd.DataFrame:
+    return pd.read_csv(GOLDEN / "hs_missing_data.csv")
+
+
+@pytest.fixture(scope="module")
+def hs_fiml(hs_missing) -> FimlFit:
+    return fit_fiml(HS_MODEL, hs_missing)
+
+
+@pytest.fixture(scope="module")
+def pd_missing() -> pd.DataFrame:
+    data = pd.read_csv(GOLDEN / "pd_data.csv")
+    return data.mask(np.random.default_rng(3).random(data.shape) < 0.08)
+
+
+def test_hs_fiml_estimates_match_lavaan(hs_fiml):
+    assert hs_fiml.converged, hs_fiml.message
+    pe = fiml_estimates(hs_fiml)
+    assert_estimates_match(pe, golden_estimates("hs_cfa_fiml"))
+    means = pe[pe["op"] == "~1"]
+    assert list(means["lhs"]) == ITEMS + ["visual", "textual", "speed"]
+    assert (means.loc[means["lhs"].isin(["visual", "textual", "speed"]), "est"] == 0).all()
+
+
+def test_hs_fiml_fit_measures_match_lavaan(hs_fiml):
+    fm = fiml_fit_measures(hs_fiml)
+    gold = golden_fit("hs_cfa_fiml")
+    assert_fit_match(fm, gold, REQUIRED_FIT)
+    # lavaan's srmr with missing = "ml" is Bentler's SRMR including the mean residuals
+    assert fm["srmr"] == pytest.approx(gold["srmr_bentler"], abs=1e-6)
+    assert fm["srmr"] != pytest.approx(gold["srmr_bentler_nomean"], abs=1e-3)
+    assert fm["chisq"] == pytest.approx(2 * (fm["unrestricted.logl"] - fm["logl"]))
+    assert (fm["npar"], fm["df"], fm["ntotal"]) == (30, 24, 301)
+
+
+def test_listwise_deletion_is_ml_on_complete_cases(hs_missing):
+    """lavaan missing = "listwise" = the complete-data ML fit of the complete rows."""
+    complete = hs_missing.dropna(subset=ITEMS)
+    assert len(complete) == 120
+    fit = fit_model(HS_MODEL, complete)
+    assert fit.converged
+    assert_estimates_match(parameter_estimates(fit), golden_estimates("hs_cfa_listwise"))
+    fm = fit_measures(fit)
+    gold = golden_fit("hs_cfa_listwise")
+    for key in [k for k in fm if k in gold.index]:
+        if key == "chisq":
+            assert fm[key] == pytest.approx(gold[key], rel=1e-3), key
+        else:
+            assert fm[key] == pytest.approx(gold[key], abs=5e-4), key
+
+
+def test_complete_data_fiml_equals_ml():
+    """Without missing values FIML = ML with a saturated mean structure: same estimates,
+    chi-square and log-likelihoods as lavaan's default ML fit. (The SEs differ: FIML uses the
+    observed information, which also reflects misfit - speed =~ x9: 0.195 vs 0.151.)"""
+    data = pd.read_csv(GOLDEN / "hs_data.csv")
+    fit = fit_fiml(HS_MODEL, data)
+    assert fit.converged and fit.n_patterns == 1
+    pe = fiml_estimates(fit)
+    pe = pe[pe["op"] != "~1"].reset_index(drop=True)
+    gold = golden_estimates("hs_cfa_ml")
+    np.testing.assert_allclose(pe["est"], gold["est"], atol=1e-3)
+    np.testing.assert_allclose(pe["std.all"], gold["std.all"], atol=1e-3)
+    fm, gf = fiml_fit_measures(fit), golden_fit("hs_cfa_ml")
+    for key in ["chisq", "df", "cfi", "tli", "rmsea", "logl", "unrestricted.logl"]:
+        assert fm[key] == pytest.approx(gf[key], rel=1e-6), key
+    intercepts = fiml_estimates(fit).query("op == '~1' and lhs in @ITEMS")["est"]
+    np.testing.assert_allclose(intercepts, data[ITEMS].mean(), atol=1e-8)
+
+
+def test_structural_model_labels_and_defined_parameters(pd_missing):
+    fit = fit_fiml(PD_MODEL, pd_missing)
+    assert fit.converged, fit.message
+    pe = fiml_estimates(fit)
+    assert list(pe["op"].iloc[-2:]) == [":=", ":="]
+    est = pe.set_index("label")["est"]
+    assert est["indirect"] == pytest.approx(est["a"] * est["b"], rel=1e-12)
+    assert est["total"] == pytest.approx(est["c"] + est["a"] * est["b"], rel=1e-12)
+    assert pe["se"].iloc[-2:].gt(0).all()
+    fm = fiml_fit_measures(fit)
+    p = 11
+    assert fm["df"] == p * (p + 1) / 2 + p - fit.partable.n_free
+    assert 0 < fm["chisq"] < 100
+
+
+def test_analytic_observed_information_matches_numeric_hessian(pd_missing):
+    fit = fit_fiml(PD_MODEL, pd_missing)
+    pt = fit.partable
+    values, _ = _incomplete_numeric(pd_missing, pt.ov_names)
+    obj = _Objective(_Ram(pt), _Patterns.from_values(values))
+    theta = fit.x * 1.03  # away from the optimum, where the second-order terms matter
+    st = obj.state(theta)
+    analytic, numeric = obj.hessian(theta, st), obj.numeric_hessian(theta)
+    np.testing.assert_allclose(analytic, numeric, atol=1e-6 * np.abs(numeric).max())
+    eps = 1e-6
+    grad_num = [
+        (obj.loglik(theta + eps * e) - obj.loglik(theta - eps * e)) / (2 * eps)
+        for e in np.eye(len(theta))
+    ]
+    np.testing.assert_allclose(st.grad, grad_num, atol=1e-5 * np.abs(st.grad).max())
+
+
+def test_empty_rows_are_dropped(hs_missing, hs_fiml):
+    extra = hs_missing.iloc[:3].copy()
+    extra[ITEMS] = np.nan
+    fit = fit_fiml(HS_MODEL, pd.concat([hs_missing, extra], ignore_index=True))
+    assert (fit.n, fit.n_empty) == (301, 3)
+    assert fit.logl == pytest.approx(hs_fiml.logl, rel=1e-12)
+
+
+def test_input_errors(hs_missing):
+    bad = hs_missing.copy()
+    bad["x1"] = bad["x1"].astype(str)
+    with pytest.raises(InputError, match="not numeric"):
+        fit_fiml(HS_MODEL, bad)
+    split = hs_missing.copy()
+    split.loc[split["x1"].notna(), "x2"] = np.nan
+    with pytest.raises(InputError, match="'x1' and 'x2'"):
+        fit_fiml(HS_MODEL, split)
+    with pytest.raises(UnsupportedModelError):
+        fit_fiml(HS_MODEL + "x1 ~ 1", hs_missing)
+
+
+def test_21_item_model_is_fast_and_recovers_truth():
+    """A 21-item, 5-factor structural model (the bundled study's size), 390 rows, 10% MCAR."""
+    rng = np.random.default_rng(2009)
+    sizes = [5, 5, 4, 3, 4]
+    n = 390
+    f = np.empty((n, 5))
+    f[:, 0] = rng.standard_normal(n)
+    f[:, 1] = 0.6 * f[:, 0] + 0.8 * rng.standard_normal(n)
+    f[:, 2] = 0.5 * f[:, 1] + 0.85 * rng.standard_normal(n)
+    f[:, 3] = 0.5 * f[:, 1] + 0.85 * rng.standard_normal(n)
+    f[:, 4] = 0.4 * f[:, 2] + 0.4 * f[:, 3] + 0.7 * rng.standard_normal(n)
+    cols, items = {}, []
+    for j, size in enumerate(sizes):
+        names = [f"f{j}_{i}" for i in range(size)]
+        items.append(names)
+        for name in names:
+            cols[name] = 3 + 0.8 * f[:, j] + 0.6 * rng.standard_normal(n)
+    data = pd.DataFrame(cols).mask(rng.random((n, 21)) < 0.10)
+    syntax = "\n".join(f"F{j} =~ " + " + ".join(names) for j, names in enumerate(items))
+    syntax += "\nF1 ~ F0\nF2 ~ F1\nF3 ~ F1\nF4 ~ F2 + F3"
+    t0 = time.perf_counter()
+    fit = fit_fiml(syntax, data)
+    elapsed = time.perf_counter() - t0
+    assert fit.converged, fit.message
+    assert elapsed < 5.0
+    fm = fiml_fit_measures(fit)
+    assert fm["npar"] == 68 and fm["df"] == 184
+    assert fm["pvalue"] > 0.001 and fm["rmsea"] < 0.05
+    pe = fiml_estimates(fit).set_index(["lhs", "op", "rhs"])
+    assert pe.loc[("F1", "~", "F0"), "est"] == pytest.approx(0.6, abs=0.15)
+    loadings = pe.xs("=~", level="op")["est"]
+    assert loadings.between(0.75, 1.35).all()
+
+
+def test_second_order_factor_is_equivalent_to_correlated_factors(hs_missing, hs_fiml):
+    fit = fit_fiml(HS_MODEL + "g =~ visual + textual + speed", hs_missing)
+    assert fit.converged, fit.message
+    assert fit.logl == pytest.approx(hs_fiml.logl, abs=1e-6)
+
+
+def test_stalled_start_falls_back_to_trust_region(hs_missing, hs_fiml, monkeypatch):
+    """From lavaan-like "simple" starts for the second-order loadings (1) and variance (0.05)
+    Fisher scoring drifts onto a ridge (g ~~ g < 0); the trust-region restart recovers."""
+    from surveysem.sem import fiml
+
+    original = fiml._start_values
+
+    def poor_start(pt, mean, cov):
+        x = original(pt, mean, cov)
+        free = {(r.lhs, r.op, r.rhs): r.free - 1 for r in pt.rows if r.free}
+        x[[free[("g", "=~", "textual")], free[("g", "=~", "speed")]]] = 1.0
+        x[free[("g", "~~", "g")]] = 0.05
+        return x
+
+    monkeypatch.setattr(fiml, "_start_values", poor_start)
+    fit = fit_fiml(HS_MODEL + "g =~ visual + textual + speed", hs_missing)
+    assert fit.converged, fit.message
+    assert "trust region" in fit.message
+    assert fit.logl == pytest.approx(hs_fiml.logl, abs=1e-6)
+
+
+def test_collinear_items_raise(hs_missing):
+    with pytest.raises(InputError, match="singular"):
+        fit_fiml(HS_MODEL + "visual =~ x10", hs_missing.assign(x10=2 * hs_missing["x1"]))
+
+
+def test_newton_polished_h1_moments_equal_em_to_convergence():
+    """With 40% missing cells EM is slow; the Newton polish reaches EM's fixed point."""
+    data = pd.read_csv(GOLDEN / "hs_data.csv")[ITEMS]
+    data = data.mask(np.random.default_rng(5).random(data.shape) < 0.4)
+    pat = _Patterns.from_values(_incomplete_numeric(data, ITEMS)[0])
+    mu, sigma, note, ok = _h1_moments(pat)
+    assert ok and "Newton" in note
+    mu_em, sigma_em, _, done = _em_moments(pat, max_iter=20000, tol=1e-12)
+    assert done
+    np.testing.assert_allclose(mu, mu_em, atol=1e-9)
+    np.testing.assert_allclose(sigma, sigma_em, atol=1e-9)
+    assert _loglik_moments(pat, mu, sigma) == pytest.approx(_loglik_moments(pat, mu_em, sigma_em))
+
+
+def test_sparse_data_without_saturated_estimate_raise():
+    """N = 75, 11 items, 35% missing cells: the saturated ML covariance matrix is singular."""
+    data = pd.read_csv(GOLDEN / "pd_data.csv")
+    data = data.mask(np.random.default_rng(1).random(data.shape) < 0.35)
+    with pytest.raises(InputError, match="pairwise coverage"):
+        fit_fiml(PD_MODEL, data)
