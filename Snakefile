@@ -32,6 +32,7 @@ rule all:
     default_target: True
     input:
         result("manuscript.pdf"),
+        result("validate/report.json"),
         result("provenance.json"),
         result("robustness/summary.csv"),
         expand(

@@ -21,6 +21,7 @@ def fake_snakemake(tmp_path, **params):
         output=Named(result=str(tmp_path / "out.csv"), audit=str(tmp_path / "audit.json")),
         params=Named(params),
         log=[str(tmp_path / "demo.log")],
+        wildcards=Named(variant="mlr"),
     )
 
 
@@ -37,6 +38,7 @@ def test_success_writes_audit_with_checksums(tmp_path):
     run_step(smk, step)
     audit = json.loads((tmp_path / "audit.json").read_text())
     assert audit["step"] == "demo"
+    assert audit["wildcards"] == {"variant": "mlr"}
     assert audit["params"] == {"threshold": 0.5}
     assert audit["decisions"] == {"rows": 1}
     assert audit["inputs"][0]["sha256"] == hashlib.sha256(b"a\n1\n").hexdigest()

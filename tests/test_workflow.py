@@ -39,6 +39,10 @@ RULES = [
     "draw_figures",
     "build_manuscript",
     "write_lavaan_check",
+    "robustness_variant_mlr",
+    "robustness_variant_composite",
+    "measurement_invariance_region",
+    "summarize_robustness",
 ]
 VOLATILE = ("audit", "logs", "benchmarks", "provenance.json")  # times, paths, versions
 
@@ -82,7 +86,7 @@ def test_every_rule_writes_its_log_and_audit_record(run):
     for rule in RULES:
         assert (results / "logs" / f"{rule}.log").stat().st_size > 0, rule
         record = json.loads((results / "audit" / f"{rule}.json").read_text())
-        assert record["step"] == rule
+        assert rule == "_".join([record["step"], *record["wildcards"].values()])
         assert record["outputs"], f"{rule} recorded no outputs"
         for output in record["outputs"]:
             assert len(output["sha256"]) == 64

@@ -63,6 +63,7 @@ def software_versions() -> dict[str, str]:
 def audit_record(
     *,
     step: str,
+    wildcards: dict,
     inputs: dict,
     outputs: dict,
     params: dict,
@@ -73,6 +74,7 @@ def audit_record(
     """Assemble the audit record of one step; the caller writes it with io.write_json."""
     return {
         "step": step,
+        "wildcards": wildcards,
         "started_utc": started,
         "wall_seconds": round(wall_seconds, 3),
         "inputs": file_records(inputs),

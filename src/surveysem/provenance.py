@@ -33,7 +33,7 @@ def provenance_record(audit_files: list[str], config: dict, lock_file: str | Pat
     steps = {}
     for path in sorted(audit_files):
         record = read_json(path)
-        steps[record["step"]] = record
+        steps["_".join([record["step"], *record["wildcards"].values()])] = record
     return {
         "study": config["study"],
         "commit": git_commit(),

@@ -70,6 +70,7 @@ def run_step(smk, step: StepFunction) -> None:
         raise
     record = audit_record(
         step=smk.rule,
+        wildcards=_named(smk.wildcards),
         inputs=inputs,
         outputs={k: v for k, v in outputs.items() if k != "audit"},
         params=params,

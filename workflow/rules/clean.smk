@@ -3,7 +3,6 @@ rule clean_data:
     input:
         data=config["data"],
         codebook=config["codebook"],
-        report=rules.validate_data.output.report,
     output:
         data=result("clean/data.csv"),
         audit_json=result("clean/audit.json"),

@@ -14,6 +14,12 @@ rule build_manuscript:
         tables=rules.render_tables.output.typ,
         conceptual=rules.draw_figures.output.conceptual,
         path_diagram=rules.draw_figures.output.path_diagram,
+        forest=rules.summarize_robustness.output.forest,
+        robustness_verdicts=rules.summarize_robustness.output.verdicts,
+        invariance=expand(
+            result("robustness/invariance_{grouping}/sequence.csv"), grouping=GROUPINGS
+        ),
+        lock="requirements.lock",
     output:
         source=result("manuscript/manuscript.typ"),
         pdf=report(
@@ -37,5 +43,6 @@ rule build_manuscript:
         alpha=config["support"]["alpha"],
         seed=config["seed"],
         sample_weighted=bool(config["sample"]["weight"]),
+        groupings=list(GROUPINGS),
     script:
         "../scripts/build_manuscript.py"

@@ -12,6 +12,9 @@ AUDITED = [
     "draw_figures",
     "build_manuscript",
     "write_lavaan_check",
+    *[f"robustness_variant_{name}" for name in VARIANTS],
+    *[f"measurement_invariance_{name}" for name in GROUPINGS],
+    "summarize_robustness",
 ]
 
 

@@ -6,6 +6,8 @@ TABLES = [
     "discriminant",
     "fit",
     "hypotheses",
+    "robustness",
+    "invariance",
 ]
 
 
@@ -23,6 +25,11 @@ rule render_tables:
         harman=rules.assess_validity.output.harman,
         structural_fit=rules.fit_structural.output.fit,
         hypotheses=rules.fit_structural.output.hypotheses,
+        robustness=rules.summarize_robustness.output.summary,
+        verdicts=rules.summarize_robustness.output.verdicts,
+        invariance=expand(
+            result("robustness/invariance_{grouping}/sequence.csv"), grouping=GROUPINGS
+        ),
         templates="manuscript/templates",
     output:
         typ=expand(result("tables/{table}.typ"), table=TABLES),
@@ -42,5 +49,9 @@ rule render_tables:
         constructs=config["constructs"],
         weighted=bool(config["sample"]["weight"]),
         thresholds=config["thresholds"],
+        descriptions={
+            v["name"]: v.get("description", v["name"]) for v in VARIANTS.values()
+        },
+        groupings=list(GROUPINGS),
     script:
         "../scripts/render_tables.py"

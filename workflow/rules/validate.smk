@@ -1,5 +1,9 @@
 rule validate_data:
-    """Record the check of data, codebook and model that common.smk ran at start."""
+    """Record the check of data, codebook and model that common.smk ran at start.
+
+    Not an input of clean_data: the same check already gates every run at start, and keeping
+    it off the path means a config edit does not rerun the whole study.
+    """
     input:
         data=config["data"],
         codebook=config["codebook"],

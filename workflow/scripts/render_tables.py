@@ -40,6 +40,17 @@ def build(inputs, params) -> list:
         tables.hypotheses_table(
             pd.read_csv(inputs["hypotheses"]), params["alpha"], params["constructs"]
         ),
+        tables.robustness_table(
+            pd.read_csv(inputs["robustness"]),
+            pd.read_csv(inputs["verdicts"]),
+            params["descriptions"],
+        ),
+        tables.invariance_table(
+            {
+                name: pd.read_csv(path)
+                for name, path in zip(params["groupings"], inputs["invariance"], strict=True)
+            }
+        ),
     ]
 
 

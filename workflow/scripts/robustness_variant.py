@@ -14,6 +14,7 @@ from surveysem.robustness import (
     method_factor_model,
 )
 from surveysem.sem import fit_measures, fit_model, parameter_estimates, solution_report
+from surveysem.sem.fiml import fiml_estimates, fiml_fit_measures, fit_fiml
 from surveysem.sem.ordinal import fit_dwls, ordinal_estimates, ordinal_fit_measures
 from surveysem.step import run_step
 
@@ -30,8 +31,11 @@ def variant_rows(clean: pd.DataFrame, spec: dict) -> pd.DataFrame:
 def main(inputs, outputs, params, log):
     spec, model = params["spec"], params["model"]
     items = parse_items(model, load_codebook(inputs["codebook"]))
-    data = analysis_rows(variant_rows(pd.read_csv(inputs["data"]), spec), items,
-                         params["missing_data"])  # fmt: skip
+    rows = variant_rows(pd.read_csv(inputs["data"]), spec)
+    if spec["missing"] == "fiml":
+        data = rows[items].dropna(how="all").reset_index(drop=True)
+    else:
+        data = analysis_rows(rows, items, params["missing_data"])
     log.info("variant %s: %s; %d complete cases", spec["name"], spec.get("description", ""),
              len(data))  # fmt: skip
     decisions = {"n": len(data), "method": spec["method"], "estimator": spec["estimator"]}
@@ -49,6 +53,9 @@ def main(inputs, outputs, params, log):
                    outputs["fit"])  # fmt: skip
         write_csv(leave_one_out_summary(refits), outputs["hypotheses"])
         return decisions | {"refits": int(refits["dropped_item"].nunique())}
+    elif spec["missing"] == "fiml":
+        fit = fit_fiml(model, data)
+        estimates, measures = fiml_estimates(fit), fiml_fit_measures(fit)
     elif spec["estimator"] == "WLSMV":
         fit = fit_dwls(model, data)
         estimates, measures = ordinal_estimates(fit), ordinal_fit_measures(fit)

@@ -124,29 +124,50 @@ def observed_information(model, s: np.ndarray, x: np.ndarray, h: float = 1e-6) -
     return (hess + hess.T) / 2
 
 
-def casewise_scores(model, centered: np.ndarray) -> np.ndarray:
+def casewise_scores(model, centered: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """Scores of the case-wise normal log-likelihood at the model's current parameters.
 
     ``s_ik = 1/2 [d_i' Sigma^-1 Sigma_k Sigma^-1 d_i - tr(Sigma^-1 Sigma_k)]`` with ``d_i``
     the rows of ``centered`` (data minus column means, columns in semopy's observed order);
-    returns an ``N x k`` array.
+    returns an ``N x k`` array. With sampling ``weights`` the rows are the weighted scores
+    ``w_i s_i`` (lavaan ``lav_mvnorm_scores_vech_sigma(wt = )``), ``d_i`` centred at the
+    weighted mean.
     """
     _, sinv, derivs = _sigma_parts(model)
     a = np.einsum("ij,kjl,lm->kim", sinv, derivs, sinv)
     quad = np.einsum("ni,kij,nj->nk", centered, a, centered)
-    return 0.5 * (quad - np.einsum("ij,kji->k", sinv, derivs))
+    scores = 0.5 * (quad - np.einsum("ij,kji->k", sinv, derivs))
+    return scores if weights is None else scores * np.asarray(weights, dtype=float)[:, None]
 
 
-def trace_h1(centered: np.ndarray, s: np.ndarray) -> float:
-    """tr(A1^-1 B1) of the saturated model: ``(mean_i (d_i' S^-1 d_i)^2 - p) / 2``."""
+def trace_h1(centered: np.ndarray, s: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """tr(A1^-1 B1) of the saturated model: ``(mean_i (d_i' S^-1 d_i)^2 - p) / 2``.
+
+    With sampling weights (normalized to sum to N, S and ``d_i`` the weighted moments) the
+    scores are ``w_i s_i`` and the trace is
+    ``1/(2N) sum_i w_i^2 (m_i^2 - 2 m_i + p)``, ``m_i = d_i' S^-1 d_i``; for ``w_i = 1`` this is
+    the unweighted formula, because then ``sum_i m_i = N p``.
+    """
     mahal = np.einsum("ni,ij,nj->n", centered, np.linalg.inv(s), centered)
-    return float(0.5 * (np.mean(mahal**2) - s.shape[0]))
+    p = s.shape[0]
+    if weights is None:
+        return float(0.5 * (np.mean(mahal**2) - p))
+    w2 = np.asarray(weights, dtype=float) ** 2
+    return float(0.5 * np.sum(w2 * (mahal**2 - 2 * mahal + p)) / np.sum(weights))
 
 
-def baseline_trace_h0(centered: np.ndarray, s: np.ndarray) -> float:
-    """tr(B A^-1) of the independence model: ``1/2 sum_j (mean_i z_ij^4 - 1)``."""
+def baseline_trace_h0(
+    centered: np.ndarray, s: np.ndarray, weights: np.ndarray | None = None
+) -> float:
+    """tr(B A^-1) of the independence model: ``1/2 sum_j (mean_i z_ij^4 - 1)``.
+
+    Weighted: ``1/(2N) sum_j sum_i w_i^2 (z_ij^2 - 1)^2`` (scores ``w_i (z_ij^2 - 1)/(2 s_jj)``).
+    """
     z2 = centered**2 / np.diag(s)
-    return float(0.5 * np.sum(np.mean(z2**2, axis=0) - 1.0))
+    if weights is None:
+        return float(0.5 * np.sum(np.mean(z2**2, axis=0) - 1.0))
+    w2 = np.asarray(weights, dtype=float) ** 2
+    return float(0.5 * np.sum(w2[:, None] * (z2 - 1.0) ** 2) / np.sum(weights))
 
 
 def _scaling(trace_ugamma: float, df: int) -> float:
@@ -157,16 +178,21 @@ def _scaling(trace_ugamma: float, df: int) -> float:
 
 
 def sandwich_and_test(
-    model, s: np.ndarray, centered: np.ndarray, x: np.ndarray
+    model, s: np.ndarray, centered: np.ndarray, x: np.ndarray, weights: np.ndarray | None = None
 ) -> tuple[np.ndarray, YuanBentlerTest]:
     """Sandwich covariance of the estimates (semopy order) and the Yuan-Bentler test.
 
     Parameters
     ----------
     model : fitted semopy model (its matrices are left at ``x``).
-    s : N-divisor sample covariance matrix, semopy's observed order.
-    centered : N x p complete data minus column means, same column order.
+    s : N-divisor sample covariance matrix, semopy's observed order (weighted: the weighted
+        covariance matrix with divisor ``sum(w) = N``).
+    centered : N x p complete data minus column (weighted) means, same column order.
     x : ML estimates in semopy's order.
+    weights : optional sampling weights normalized to sum to N (lavaan
+        ``sampling.weights.normalization = "total"``); every case-wise score, in the meat of
+        the sandwich and in the traces of the test, is multiplied by its weight, and
+        ``N = sum(w)`` (see :mod:`surveysem.sem.weights`).
 
     Returns
     -------
@@ -174,12 +200,14 @@ def sandwich_and_test(
     test : :class:`YuanBentlerTest`.
     """
     n, p = centered.shape
+    if weights is not None:
+        n = float(np.sum(weights))
     k = len(x)
     pstar = p * (p + 1) // 2
     info = observed_information(model, s, x)
-    scores = casewise_scores(model, centered)
+    scores = casewise_scores(model, centered, weights)
     meat = scores.T @ scores / n
-    tr_h1 = trace_h1(centered, s)
+    tr_h1 = trace_h1(centered, s, weights)
     vcov = np.full((k, k), np.nan)
     tr_h0 = np.nan
     eig = np.linalg.eigvalsh(info) if k else np.array([1.0])
@@ -198,6 +226,6 @@ def sandwich_and_test(
         trace_h0=tr_h0,
         h1_ndat=pstar,
         npar=k,
-        baseline_scaling_factor=_scaling(tr_h1 - baseline_trace_h0(centered, s), df_b),
+        baseline_scaling_factor=_scaling(tr_h1 - baseline_trace_h0(centered, s, weights), df_b),
     )
     return (vcov + vcov.T) / 2, test

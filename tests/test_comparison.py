@@ -1,0 +1,162 @@
+"""Model comparison (surveysem.comparison) against R lavaan anova() and the golden fits.
+
+anova_nested.csv comes from tests/golden/lavaan/make_bootstrap_golden.R (lavaan 0.6-14):
+HS three-factor vs one-factor CFA, and the PoliticalDemocracy SEM with vs without y4 ~~ y8.
+The chi-square of the general models is also in the independent golden fit files.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from surveysem.comparison import COLUMNS, compare_models, is_nested
+from surveysem.sem import fit_measures, fit_model
+from surveysem.sem.residuals import largest_residuals, residual_correlations
+
+GOLDEN = Path(__file__).parent / "golden" / "lavaan"
+
+HS3 = """
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+"""
+HS1 = "g =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9"
+PD = """
+  ind60 =~ x1 + x2 + x3
+  dem60 =~ y1 + y2 + y3 + y4
+  dem65 =~ y5 + y6 + y7 + y8
+  dem60 ~ a*ind60
+  dem65 ~ c*ind60 + b*dem60
+  y1 ~~ y5
+  y2 ~~ y4 + y6
+  y3 ~~ y7
+  y4 ~~ y8
+  y6 ~~ y8
+  indirect := a*b
+  total := c + a*b
+"""
+PD_NO48 = PD.replace("  y4 ~~ y8\n", "")
+
+
+@pytest.fixture(scope="module")
+def anova():
+    return pd.read_csv(GOLDEN / "anova_nested.csv").set_index("model")
+
+
+@pytest.fixture(scope="module")
+def hs_data():
+    return pd.read_csv(GOLDEN / "hs_data.csv")
+
+
+@pytest.fixture(scope="module")
+def pd_data():
+    return pd.read_csv(GOLDEN / "pd_data.csv")
+
+
+@pytest.fixture(scope="module")
+def hs_fits(hs_data):
+    return {"three_factor": fit_model(HS3, hs_data), "one_factor": fit_model(HS1, hs_data)}
+
+
+@pytest.fixture(scope="module")
+def pd_fits(pd_data):
+    return {"with_y4y8": fit_model(PD, pd_data), "without_y4y8": fit_model(PD_NO48, pd_data)}
+
+
+def check_against_anova(tab, anova, restricted):
+    assert list(tab.columns) == COLUMNS
+    t = tab.set_index("model")
+    for model in t.index:
+        for col in ("npar", "df"):
+            assert t.loc[model, col] == anova.loc[model, col]
+        for col in ("chisq", "aic", "bic"):
+            assert t.loc[model, col] == pytest.approx(anova.loc[model, col], abs=1e-3)
+    for col, gold in (("delta_chisq", "chisq_diff"), ("delta_df", "df_diff")):
+        assert t.loc[restricted, col] == pytest.approx(anova.loc[restricted, gold], abs=1e-3)
+    assert t.loc[restricted, "delta_pvalue"] == pytest.approx(
+        anova.loc[restricted, "pvalue"], rel=1e-3
+    )
+    assert t.loc[restricted, "relation"] == "restricted"
+
+
+def test_hs_three_vs_one_factor(hs_fits, anova):
+    """The one-factor CFA is nested (factor correlations 1) but not by parameter names."""
+    assert not is_nested(hs_fits["one_factor"], hs_fits["three_factor"])
+    tab = compare_models(hs_fits, baseline="three_factor", nested={"one_factor": True})
+    check_against_anova(tab, anova, "one_factor")
+    # the general model's chi-square from the independent golden fit file
+    gold = pd.read_csv(GOLDEN / "hs_cfa_ml_fit.csv").set_index("measure")["value"]
+    assert tab.loc[0, "chisq"] == pytest.approx(gold["chisq"], abs=1e-3)
+    # without the override the pair is reported as not nested (no test)
+    plain = compare_models(hs_fits, baseline="three_factor")
+    assert plain.loc[1, "relation"] == "not nested" and np.isnan(plain.loc[1, "delta_chisq"])
+
+
+def test_pd_residual_covariance_detected_as_nested(pd_fits, anova):
+    assert is_nested(pd_fits["without_y4y8"], pd_fits["with_y4y8"])
+    assert not is_nested(pd_fits["with_y4y8"], pd_fits["without_y4y8"])
+    tab = compare_models(pd_fits, baseline="with_y4y8")
+    check_against_anova(tab, anova, "without_y4y8")
+    gold = pd.read_csv(GOLDEN / "pd_sem_ml_fit.csv").set_index("measure")["value"]
+    row = tab.set_index("model").loc["with_y4y8"]
+    for col in ("chisq", "cfi", "tli", "rmsea", "srmr", "aic", "bic"):
+        assert row[col] == pytest.approx(gold[col], abs=1e-3), col
+    # the other direction: baseline = restricted model, the freer one is "general"
+    back = compare_models(pd_fits, baseline="without_y4y8").set_index("model")
+    assert back.loc["with_y4y8", "relation"] == "general"
+    assert back.loc["with_y4y8", "delta_chisq"] == pytest.approx(
+        anova.loc["without_y4y8", "chisq_diff"], abs=1e-3
+    )
+
+
+def test_is_nested_rules(pd_data, hs_data, pd_fits):
+    base = pd_fits["with_y4y8"]
+    # a path fixed at another value is a restriction
+    fixed = fit_model(PD.replace("c*ind60", "0.5*ind60").replace("total := c + a*b", ""), pd_data)
+    assert is_nested(fixed, base) and not is_nested(base, fixed)
+    # an equality constraint is a restriction; dropping it again is not
+    equal = fit_model(PD.replace("y2 ~~ y4 + y6", "y2 ~~ e*y4 + e*y6"), pd_data)
+    assert is_nested(equal, base) and not is_nested(base, equal)
+    # other rows (data) are not the same data
+    other = fit_model(PD_NO48, pd_data.iloc[:70])
+    assert not is_nested(other, base)
+    # a model is nested in itself
+    assert is_nested(base, base)
+    with pytest.raises(ValueError, match="baseline"):
+        compare_models(pd_fits, baseline="nope")
+
+
+# --- residual correlations (surveysem.sem.residuals) ----------------------------------------
+
+
+@pytest.mark.parametrize("case", ["hs", "pd"])
+def test_residual_correlations_give_srmr(case, hs_fits, pd_fits):
+    fit = hs_fits["three_factor"] if case == "hs" else pd_fits["with_y4y8"]
+    res = residual_correlations(fit)
+    assert list(res.index) == list(res.columns) == list(fit.partable.ov_names)
+    np.testing.assert_allclose(res.to_numpy(), res.to_numpy().T, atol=1e-12)
+    low = res.to_numpy()[np.tril_indices(len(res))]
+    srmr = float(np.sqrt(np.mean(low**2)))
+    assert srmr == pytest.approx(fit_measures(fit)["srmr"], rel=1e-12)
+    name = "hs_cfa_ml" if case == "hs" else "pd_sem_ml"
+    gold = pd.read_csv(GOLDEN / f"{name}_fit.csv").set_index("measure")["value"]
+    assert srmr == pytest.approx(gold["srmr"], abs=5e-4)
+
+
+def test_residual_values_and_ranking(hs_fits):
+    res = residual_correlations(hs_fits["three_factor"])
+    # lavaan 0.6-14: unclass(residuals(fit, type = "cor.bentler")$cov) for HS, to 6 dp
+    lavaan = {("x7", "x1"): -0.139982, ("x7", "x2"): -0.189184, ("x9", "x1"): 0.148811,
+              ("x9", "x3"): 0.146809, ("x5", "x3"): -0.150638, ("x5", "x1"): -0.009176}  # fmt: skip
+    for (a, b), value in lavaan.items():
+        assert res.loc[a, b] == pytest.approx(value, abs=1e-5)
+        assert res.loc[b, a] == pytest.approx(value, abs=1e-5)
+    top = largest_residuals(res, k=3)
+    assert list(top.columns) == ["var1", "var2", "residual"]
+    assert top[["var1", "var2"]].values.tolist() == [["x2", "x7"], ["x3", "x5"], ["x1", "x9"]]
+    assert top["residual"].abs().is_monotonic_decreasing
+    everything = largest_residuals(res, k=100, include_diagonal=True)
+    assert len(everything) == 45
+    assert len(largest_residuals(res, k=100)) == 36
