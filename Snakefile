@@ -35,6 +35,7 @@ rule all:
         result("validate/report.json"),
         result("provenance.json"),
         result("robustness/summary.csv"),
+        result("model/comparison.csv"),
         expand(
             result("robustness/invariance_{grouping}/sequence.csv"), grouping=GROUPINGS
         ),

@@ -14,8 +14,7 @@ def make_run(tmp_path):
     table = folder / "model" / "hypotheses.csv"
     table.write_text("id,std.all\nH1,0.5\nH2,0.25\n")
     outputs = [
-        {"path": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
-        for p in (fit, table)
+        {"path": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in (fit, table)
     ]
     provenance = folder / "provenance.json"
     provenance.write_text(json.dumps({"steps": {"fit": {"outputs": outputs}}}))

@@ -48,6 +48,7 @@ ESTIMATES = pd.DataFrame(
         "std.all": [0.58, -0.04],
     }
 )
+BOOTSTRAP = {"boot.bca.lower": [0.5, -0.2], "boot.bca.upper": [0.8, 0.1]}
 HYPOTHESES = [
     {"id": "H1", "path": "CRP ~ CO", "expected": "positive"},
     {"id": "H5", "path": "FP ~ CS", "expected": "positive"},
@@ -63,9 +64,9 @@ def test_hypotheses_supported_only_with_expected_sign_and_significance():
 
 
 def test_rendered_table_compiles_and_shows_apa_numbers(root, tmp_path):
-    table = hypotheses_table(
-        evaluate_hypotheses(ESTIMATES, HYPOTHESES, 0.05), 0.05, {"CO": "customer orientation"}
-    )
+    tested = evaluate_hypotheses(ESTIMATES, HYPOTHESES, 0.05).assign(**BOOTSTRAP)
+    table = hypotheses_table(tested, 0.05, {"CO": "customer orientation"})
+    assert table.rows[1][7] == "[−0.200, 0.100]"
     assert table.rows[0][5] == "< .001" and table.rows[1][5] == ".532"
     assert table.rows[1][6] == "−.04"
     assert table.note.endswith("CO = customer orientation.")

@@ -156,3 +156,26 @@ def forest_plot(summary: pd.DataFrame) -> plt.Figure:
     first.set_yticklabels(variants)
     figure.tight_layout()
     return figure
+
+
+def bootstrap_distributions(draws: pd.DataFrame, indirect: pd.DataFrame) -> plt.Figure:
+    """Histogram of the bootstrap draws of every indirect effect, with the estimate and the
+    percentile interval marked (`draws`: bootstrap draws; `indirect`: model/indirect.csv)."""
+    effects = indirect[indirect["kind"] != "total"]
+    columns = min(4, len(effects))
+    rows = -(-len(effects) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 1.7 * rows), squeeze=False)
+    for ax, effect in zip(axes.flat, effects.to_dict("records"), strict=False):
+        values = draws.loc[(draws["op"] == ":=") & (draws["lhs"] == effect["effect"]), "est"]
+        ax.hist(values.dropna(), bins=40, color="lightgray", edgecolor="gray", lw=0.3)
+        ax.axvline(effect["est"], color="black", lw=1)
+        for bound in (effect["perc.lower"], effect["perc.upper"]):
+            ax.axvline(bound, color="black", lw=0.8, ls="--")
+        ax.axvline(0, color="gray", lw=0.6, ls=":")
+        ax.set_title(effect["path"], fontsize=7)
+        ax.tick_params(labelsize=6)
+        ax.set_yticks([])
+    for ax in list(axes.flat)[len(effects) :]:
+        ax.axis("off")
+    figure.tight_layout()
+    return figure

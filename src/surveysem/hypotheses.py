@@ -61,3 +61,30 @@ def evaluate_hypotheses(
             }
         )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+BOOTSTRAP_COLUMNS = {
+    "perc.lower": "boot.perc.lower",
+    "perc.upper": "boot.perc.upper",
+    "bca.lower": "boot.bca.lower",
+    "bca.upper": "boot.bca.upper",
+}
+
+
+def add_bootstrap_intervals(
+    tested: pd.DataFrame, intervals: pd.DataFrame, test: str
+) -> pd.DataFrame:
+    """Add the bootstrap intervals of each path and, for test "percentile" or "bca", decide
+    support by them: the interval must lie entirely on the expected side of zero.
+
+    `intervals` is surveysem.sem.bootstrap.bootstrap_ci output for the same model. With test
+    "wald" the decision of evaluate_hypotheses (sign and p < alpha) stands.
+    """
+    boot = intervals[["lhs", "op", "rhs", *BOOTSTRAP_COLUMNS]].rename(columns=BOOTSTRAP_COLUMNS)
+    merged = tested.merge(boot, on=["lhs", "op", "rhs"], how="left", validate="one_to_one")
+    if test != "wald":
+        kind = "perc" if test == "percentile" else "bca"
+        lower, upper = merged[f"boot.{kind}.lower"], merged[f"boot.{kind}.upper"]
+        positive = merged["expected"] == "positive"
+        merged["supported"] = (positive & (lower > 0)) | (~positive & (upper < 0))
+    return merged

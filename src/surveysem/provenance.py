@@ -95,7 +95,8 @@ def verify_results(provenance_path: str | Path, snapshot: dict) -> list[str]:
             if not math.isclose(actual, expected, rel_tol=0, abs_tol=tolerance):
                 problems.append(
                     f"{relative}: {key} is {actual:.10g}, but the reference snapshot has "
-                    f"{expected:.10g} (difference {actual - expected:.3g}, tolerance {tolerance:g})."
+                    f"{expected:.10g} (difference {actual - expected:.3g}, "
+                    f"tolerance {tolerance:g})."
                 )
     return problems
 
@@ -107,6 +108,7 @@ KEY_NUMBERS = {
     "measurement/reliability.csv": ("construct", ["alpha", "omega", "ave"]),
     "model/fit.json": (None, ["chisq", "df", "cfi", "tli", "rmsea", "srmr"]),
     "model/hypotheses.csv": ("id", ["est", "se", "pvalue", "std.all"]),
+    "model/indirect.csv": ("effect", ["est", "se", "std.all"]),
 }
 
 

@@ -31,6 +31,7 @@ def hypotheses_table(hypotheses: pd.DataFrame, alpha: float, constructs: dict[st
             fmt.number(row["z"], 2),
             fmt.pvalue(row["pvalue"]),
             fmt.number(row["std.all"], 2, bounded=True),
+            fmt.interval(row["boot.bca.lower"], row["boot.bca.upper"], 3),
             "Yes" if row["supported"] else "No",
         ]
         for row in hypotheses.to_dict("records")
@@ -38,15 +39,16 @@ def hypotheses_table(hypotheses: pd.DataFrame, alpha: float, constructs: dict[st
     return Table(
         name="hypotheses",
         caption="Structural paths and hypothesis tests",
-        header=["Hypothesis", "Path", "B", "SE", "z", "p", "β", "Supported"],
+        header=["Hypothesis", "Path", "B", "SE", "z", "p", "β", "95% CI (BCa)", "Supported"],
         rows=rows,
         note=(
             "B = unstandardized estimate; SE = standard error (ML, expected information); "
-            "β = completely standardized estimate (lavaan std.all). A hypothesis is supported "
+            "β = completely standardized estimate (lavaan std.all); CI = bootstrap "
+            "bias-corrected and accelerated interval of B. A hypothesis is supported "
             "when the estimate has the expected sign and "
             f"p < {fmt.number(alpha, 2, bounded=True)} (two-sided). {abbreviations(constructs)}"
         ),
-        align=["left", "left"] + ["right"] * 5 + ["center"],
+        align=["left", "left"] + ["right"] * 6 + ["center"],
     )
 
 
@@ -294,4 +296,44 @@ def invariance_table(sequences: dict[str, pd.DataFrame]) -> Table:
             "retained when CFI drops by no more than .01 (Cheung & Rensvold, 2002)."
         ),
         align=["left", "left"] + ["right"] * 6 + ["left"],
+    )
+
+
+def indirect_table(indirect: pd.DataFrame, level: float) -> Table:
+    """Indirect, total indirect and total effects with delta-method and bootstrap intervals."""
+    kinds = {"indirect": "Indirect", "total_indirect": "Total indirect", "total": "Total"}
+    rows = [
+        [
+            row["path"].replace("->", "→"),
+            kinds.get(row["kind"], row["kind"]),
+            fmt.number(row["est"], 3),
+            fmt.number(row["se"], 3),
+            fmt.pvalue(row["pvalue"]),
+            fmt.number(row["std.all"], 2, bounded=True),
+            fmt.interval(row["perc.lower"], row["perc.upper"], 3),
+            fmt.interval(row["bca.lower"], row["bca.upper"], 3),
+        ]
+        for row in indirect.to_dict("records")
+    ]
+    percent = f"{level:.0%}"
+    return Table(
+        name="indirect",
+        caption="Indirect and total effects",
+        header=[
+            "Effect",
+            "Kind",
+            "B",
+            "SE",
+            "p",
+            "β",
+            f"{percent} CI (percentile)",
+            f"{percent} CI (BCa)",
+        ],  # fmt: skip
+        rows=rows,
+        note=(
+            "B = product of the unstandardized paths; SE and p from the delta method (Sobel); "
+            "β = product of the standardized paths. Confidence intervals from the "
+            "nonparametric bootstrap: percentile and bias-corrected and accelerated (BCa)."
+        ),
+        align=["left", "left"] + ["right"] * 6,
     )

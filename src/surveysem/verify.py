@@ -51,7 +51,8 @@ def main(argv=None) -> int:
     numbers = sum(len(keys) for keys in snapshot["values"].values())
     print(
         f"OK: {files} output files of {len(steps)} steps match their recorded sha256, and "
-        f"{numbers} key numbers are within {snapshot['tolerance']['absolute']:g} of {snapshot_path}."
+        f"{numbers} key numbers are within {snapshot['tolerance']['absolute']:g} of "
+        f"{snapshot_path}."
     )
     return 0
 

@@ -16,6 +16,7 @@ rule write_lavaan_check:
         codebook=config["codebook"],
         data=rules.clean_data.output.data,
         estimates=rules.fit_structural.output.estimates,
+        syntax=rules.fit_structural.output.syntax,
     output:
         script=result("audit/lavaan_check.R"),
         audit=audit_file("write_lavaan_check"),
@@ -25,7 +26,6 @@ rule write_lavaan_check:
         "../../environment.yml"
     params:
         study=STUDY,
-        model=config["model"],
     script:
         "../scripts/write_lavaan_check.py"
 

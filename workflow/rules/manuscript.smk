@@ -9,12 +9,15 @@ rule build_manuscript:
         measurement_summary=rules.summarize_measurement.output.summary,
         structural_fit=rules.fit_structural.output.fit,
         estimates=rules.fit_structural.output.estimates,
-        hypotheses=rules.fit_structural.output.hypotheses,
+        hypotheses=rules.test_hypotheses.output.hypotheses,
         nonresponse=rules.describe_sample.output.nonresponse,
         tables=rules.render_tables.output.typ,
         conceptual=rules.draw_figures.output.conceptual,
         path_diagram=rules.draw_figures.output.path_diagram,
         forest=rules.summarize_robustness.output.forest,
+        bootstrap=rules.draw_figures.output.bootstrap,
+        indirect=rules.test_hypotheses.output.indirect,
+        bootstrap_summary=rules.test_hypotheses.output.summary,
         robustness_verdicts=rules.summarize_robustness.output.verdicts,
         invariance=expand(
             result("robustness/invariance_{grouping}/sequence.csv"), grouping=GROUPINGS

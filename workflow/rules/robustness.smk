@@ -67,7 +67,7 @@ rule measurement_invariance:
 rule summarize_robustness:
     """Every variant's hypothesis tests side by side, verdicts and the forest plot."""
     input:
-        main=rules.fit_structural.output.hypotheses,
+        main=rules.test_hypotheses.output.hypotheses,
         variants=expand(result("robustness/{variant}/hypotheses.csv"), variant=VARIANTS),
     output:
         summary=report(

@@ -1,5 +1,10 @@
+# The hypothesized model, its bootstrap (scattered over jobs), hypothesis tests, indirect
+# effects and the comparison with alternative structures.
+CHUNKS = range(config["bootstrap"]["chunks"])
+
+
 rule fit_structural:
-    """The hypothesized structural model and the test of each hypothesis."""
+    """The hypothesized model with every indirect and total effect as := parameters."""
     input:
         data=rules.clean_data.output.data,
         codebook=config["codebook"],
@@ -13,9 +18,11 @@ rule fit_structural:
         fit=result("model/fit.json"),
         solution=result("model/solution.json"),
         r2=result("model/r2.csv"),
-        hypotheses=report(
-            result("model/hypotheses.csv"),
-            caption="../report/hypotheses.rst",
+        effects=result("model/effects.json"),
+        residuals=result("model/residuals.csv"),
+        largest_residuals=report(
+            result("model/largest_residuals.csv"),
+            caption="../report/residuals.rst",
             category="4 Structural model",
         ),
         audit=audit_file("fit_structural"),
@@ -27,8 +34,107 @@ rule fit_structural:
         "../../environment.yml"
     params:
         model=config["model"],
-        hypotheses=config["hypotheses"],
-        support=config["support"],
         missing_data=config["cleaning"]["missing_data"],
     script:
         "../scripts/fit_structural.py"
+
+
+rule bootstrap_chunk:
+    """One slice of the bootstrap draws; draw i is seeded by (seed, i) whatever the slice."""
+    input:
+        data=rules.clean_data.output.data,
+        codebook=config["codebook"],
+        syntax=rules.fit_structural.output.syntax,
+    output:
+        draws=result("bootstrap/draws_{chunk}.csv"),
+        audit=audit_file("bootstrap_chunk_{chunk}"),
+    log:
+        log_file("bootstrap_chunk_{chunk}"),
+    benchmark:
+        benchmark_file("bootstrap_chunk_{chunk}")
+    conda:
+        "../../environment.yml"
+    params:
+        seed=config["seed"],
+        draws=config["bootstrap"]["draws"],
+        chunks=config["bootstrap"]["chunks"],
+        missing_data=config["cleaning"]["missing_data"],
+    script:
+        "../scripts/bootstrap_chunk.py"
+
+
+rule jackknife:
+    """Leave-one-out refits: the acceleration of the BCa intervals."""
+    input:
+        data=rules.clean_data.output.data,
+        codebook=config["codebook"],
+        syntax=rules.fit_structural.output.syntax,
+    output:
+        jackknife=result("bootstrap/jackknife.csv"),
+        audit=audit_file("jackknife"),
+    log:
+        log_file("jackknife"),
+    benchmark:
+        benchmark_file("jackknife")
+    conda:
+        "../../environment.yml"
+    params:
+        missing_data=config["cleaning"]["missing_data"],
+    script:
+        "../scripts/jackknife.py"
+
+
+rule test_hypotheses:
+    """Hypothesis tests and indirect effects with delta-method and bootstrap intervals."""
+    input:
+        estimates=rules.fit_structural.output.estimates,
+        effects=rules.fit_structural.output.effects,
+        draws=expand(result("bootstrap/draws_{chunk}.csv"), chunk=CHUNKS),
+        jackknife=rules.jackknife.output.jackknife,
+    output:
+        hypotheses=report(
+            result("model/hypotheses.csv"),
+            caption="../report/hypotheses.rst",
+            category="4 Structural model",
+        ),
+        indirect=report(
+            result("model/indirect.csv"),
+            caption="../report/indirect.rst",
+            category="4 Structural model",
+        ),
+        intervals=result("bootstrap/intervals.csv"),
+        summary=result("bootstrap/summary.json"),
+        audit=audit_file("test_hypotheses"),
+    log:
+        log_file("test_hypotheses"),
+    conda:
+        "../../environment.yml"
+    params:
+        hypotheses=config["hypotheses"],
+        support=config["support"],
+    script:
+        "../scripts/test_hypotheses.py"
+
+
+rule compare_models:
+    """The hypothesized model against the alternatives declared in the config."""
+    input:
+        data=rules.clean_data.output.data,
+        codebook=config["codebook"],
+    output:
+        comparison=report(
+            result("model/comparison.csv"),
+            caption="../report/comparison.rst",
+            category="4 Structural model",
+        ),
+        audit=audit_file("compare_models"),
+    log:
+        log_file("compare_models"),
+    conda:
+        "../../environment.yml"
+    params:
+        model=config["model"],
+        alternatives=config["alternatives"],
+        missing_data=config["cleaning"]["missing_data"],
+    script:
+        "../scripts/compare_models.py"

@@ -6,6 +6,7 @@ TABLES = [
     "discriminant",
     "fit",
     "hypotheses",
+    "indirect",
     "robustness",
     "invariance",
 ]
@@ -24,7 +25,9 @@ rule render_tables:
         htmt=rules.assess_validity.output.htmt,
         harman=rules.assess_validity.output.harman,
         structural_fit=rules.fit_structural.output.fit,
-        hypotheses=rules.fit_structural.output.hypotheses,
+        hypotheses=rules.test_hypotheses.output.hypotheses,
+        indirect=rules.test_hypotheses.output.indirect,
+        comparison=rules.compare_models.output.comparison,
         robustness=rules.summarize_robustness.output.summary,
         verdicts=rules.summarize_robustness.output.verdicts,
         invariance=expand(
@@ -53,5 +56,10 @@ rule render_tables:
             v["name"]: v.get("description", v["name"]) for v in VARIANTS.values()
         },
         groupings=list(GROUPINGS),
+        alternatives={
+            a["name"]: a.get("description", a["name"])
+            for a in config["alternatives"]
+            if not a["measurement_model"]
+        },
     script:
         "../scripts/render_tables.py"

@@ -7,8 +7,8 @@ import pandas as pd
 
 from surveysem.audit import sha256_file
 from surveysem.io import read_json
-from surveysem.provenance import git_commit
 from surveysem.manuscript import compile_pdf, manuscript_context, render_manuscript
+from surveysem.provenance import git_commit
 from surveysem.step import run_step
 
 
@@ -31,13 +31,15 @@ def main(inputs, outputs, params, log):
     }
     context["figures"] = {
         name: os.path.relpath(inputs[name][0], source.parent)
-        for name in ("conceptual", "path_diagram", "forest")
+        for name in ("conceptual", "path_diagram", "forest", "bootstrap")
     }
     context["robustness"] = pd.read_csv(inputs["robustness_verdicts"]).to_dict("records")
     context["invariance"] = {
         name: pd.read_csv(path).to_dict("records")
         for name, path in zip(params["groupings"], inputs["invariance"], strict=True)
     }
+    context["indirect"] = pd.read_csv(inputs["indirect"]).to_dict("records")
+    context["boot"] = read_json(inputs["bootstrap_summary"])
     context["commit"] = git_commit()
     context["lock_sha256"] = sha256_file(inputs["lock"])
     context["bibliography"] = "/" + inputs["bibliography"]

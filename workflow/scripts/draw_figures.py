@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from surveysem.figures import conceptual_model, path_diagram, save
+from surveysem.figures import bootstrap_distributions, conceptual_model, path_diagram, save
 from surveysem.step import run_step
 
 
@@ -16,8 +16,11 @@ def main(inputs, outputs, params, log):
         path_diagram(estimates, r2, params["alpha"]),
         Path(outputs["path_diagram"][0]).with_suffix(""),
     )
-    log.info("drew the conceptual model and the path diagram")
-    return {"figures": ["conceptual_model", "path_diagram"]}
+    draws = pd.concat([pd.read_csv(path) for path in inputs["draws"]], ignore_index=True)
+    figure = bootstrap_distributions(draws, pd.read_csv(inputs["indirect"]))
+    save(figure, Path(outputs["bootstrap"][0]).with_suffix(""))
+    log.info("drew the conceptual model, the path diagram and the bootstrap distributions")
+    return {"figures": ["conceptual_model", "path_diagram", "bootstrap_indirect"]}
 
 
 run_step(snakemake, main)

@@ -1,46 +1,39 @@
-"""Rule fit_structural: the hypothesized model and its hypothesis tests (surveysem.sem)."""
+"""Rule fit_structural: the hypothesized model with its indirect effects (surveysem.sem)."""
+
+import json
+from pathlib import Path
 
 import pandas as pd
 
 from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
-from surveysem.hypotheses import evaluate_hypotheses
 from surveysem.io import write_csv, write_json
+from surveysem.mediation import indirect_effects_syntax
 from surveysem.preflight import parse_items
 from surveysem.sem import fit_measures, fit_model, parameter_estimates, r_squared, solution_report
+from surveysem.sem.residuals import largest_residuals, residual_correlations
 from surveysem.step import run_step
 
 
 def main(inputs, outputs, params, log):
     items = parse_items(params["model"], load_codebook(inputs["codebook"]))
     data = analysis_rows(pd.read_csv(inputs["data"]), items, params["missing_data"])
-    fit = fit_model(params["model"], data)
-    estimates = parameter_estimates(fit)
-    hypotheses = evaluate_hypotheses(estimates, params["hypotheses"], params["support"]["alpha"])
-    for row in hypotheses.itertuples():
-        log.info(
-            "%s %s: est %.3f, p %.4g, supported %s",
-            row.id,
-            row.path,
-            row.est,
-            row.pvalue,
-            row.supported,
-        )
-    with open(outputs["syntax"], "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(params["model"])
-    write_csv(estimates, outputs["estimates"])
+    syntax, effects = indirect_effects_syntax(params["model"])
+    fit = fit_model(syntax, data)
+    Path(outputs["syntax"]).write_text(syntax + "\n", encoding="utf-8", newline="\n")
+    write_csv(parameter_estimates(fit), outputs["estimates"])
     write_json(fit_measures(fit), outputs["fit"])
     write_csv(r_squared(fit), outputs["r2"])
-    write_csv(hypotheses, outputs["hypotheses"])
+    Path(outputs["effects"]).write_text(json.dumps(effects, indent=2) + "\n", encoding="utf-8")
+    residuals = residual_correlations(fit)
+    write_csv(residuals.rename_axis("variable").reset_index(), outputs["residuals"])
+    write_csv(largest_residuals(residuals, k=10), outputs["largest_residuals"])
     solution = solution_report(fit)
     for problem in solution["problems"] + ([] if fit.converged else [fit.message]):
         log.warning("%s", problem)
     write_json(solution, outputs["solution"])
-    return {
-        "n": len(data),
-        **solution,
-        "supported": dict(zip(hypotheses["id"], hypotheses["supported"], strict=True)),
-    }
+    log.info("fitted %d complete cases with %d defined effects", len(data), len(effects))
+    return {"n": len(data), "effects": len(effects), **solution}
 
 
 run_step(snakemake, main)

@@ -11,6 +11,15 @@ from surveysem.rendering import render_table
 from surveysem.step import run_step
 
 
+def alternatives(comparison_path: str, descriptions: dict) -> dict:
+    """Fit of each alternative structure (the measurement model is in the table already)."""
+    comparison = pd.read_csv(comparison_path).set_index("model")
+    return {
+        f"Alternative: {text}": comparison.loc[name].to_dict()
+        for name, text in descriptions.items()
+    }
+
+
 def build(inputs, params) -> list:
     codebook = load_codebook(inputs["codebook"])
     wordings = dict(zip(codebook.fields["name"], codebook.fields["wording"], strict=True))
@@ -34,9 +43,11 @@ def build(inputs, params) -> list:
                 "One-factor model": harman["cfa"]["fit"],
                 "Measurement model (CFA)": read_json(inputs["measurement_fit"]),
                 "Hypothesized model": read_json(inputs["structural_fit"]),
+                **alternatives(inputs["comparison"], params["alternatives"]),
             },
             params["thresholds"],
         ),
+        tables.indirect_table(pd.read_csv(inputs["indirect"]), 1 - params["alpha"]),
         tables.hypotheses_table(
             pd.read_csv(inputs["hypotheses"]), params["alpha"], params["constructs"]
         ),

@@ -9,9 +9,10 @@ from surveysem.step import run_step
 
 
 def main(inputs, outputs, params, log):
-    items = parse_items(params["model"], load_codebook(inputs["codebook"]))
+    model = Path(inputs["syntax"]).read_text(encoding="utf-8")  # the exact syntax fitted
+    items = parse_items(model, load_codebook(inputs["codebook"]))
     script = lavaan_check_script(
-        study=params["study"], model=params["model"], items=items, script_path=outputs["script"]
+        study=params["study"], model=model, items=items, script_path=outputs["script"]
     )
     Path(outputs["script"]).write_text(script, encoding="utf-8", newline="\n")
     log.info("wrote %s; run it with Rscript to compare with R lavaan", outputs["script"])

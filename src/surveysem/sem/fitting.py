@@ -23,6 +23,10 @@ Other estimators (``estimator=``), each as lavaan 0.6.14 with its defaults:
 * ``"GLS"`` and ``"ULS"``: Gauss-Newton on lavaan's GLS/ULS discrepancy from the ML estimates,
   with lavaan's "standard" SEs, see :mod:`surveysem.sem.least_squares`.
 
+Design weights (``sampling_weights=``, lavaan ``sampling.weights``): ML on the weighted sample
+moments with MLR sandwich SEs and scaled test from weighted case-wise scores, see
+:mod:`surveysem.sem.weights`.
+
 Reference: Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
 Journal of Statistical Software, 48(2). https://doi.org/10.18637/jss.v048.i02
 """
@@ -38,7 +42,7 @@ import pandas as pd
 
 from surveysem.errors import InputError
 
-from . import least_squares, matrices, robust
+from . import least_squares, matrices, robust, weights
 from .engine import chol_inv2, semopy
 from .errors import ModelSpecError
 from .partable import ParTable, build_partable, semopy_description
@@ -92,6 +96,10 @@ class SemFit:
     data : the complete rows used, columns in the order of ``observed`` (needed by MLR).
     robust_test : for MLR, the Yuan-Bentler scaled test
         (:class:`~surveysem.sem.robust.YuanBentlerTest`); None otherwise.
+    sampling_weights : name of the design-weight column, or None (unweighted).
+    weights : the sampling weights of the rows of ``data``, normalized to sum to ``n``; None
+        when unweighted. With weights, ``sample_cov`` is the weighted covariance matrix
+        (divisor N) and ``data`` the unweighted rows (see :mod:`surveysem.sem.weights`).
     """
 
     syntax: str
@@ -108,6 +116,8 @@ class SemFit:
     estimator: str = "ML"
     data: np.ndarray | None = field(default=None, repr=False)
     robust_test: robust.YuanBentlerTest | None = field(default=None, repr=False)
+    sampling_weights: str | None = None
+    weights: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def fmin(self) -> float:
@@ -238,6 +248,7 @@ def fit_model(
     *,
     estimator: str = "ML",
     nonnegative_variances: bool = False,
+    sampling_weights: str | None = None,
 ) -> SemFit:
     """Fit a lavaan-syntax SEM/CFA (ML, MLR, GLS or ULS), reproducing lavaan ``sem()``.
 
@@ -259,6 +270,12 @@ def fit_model(
       ``(N - 1) F``, ``vcov = (Delta' W Delta)^-1 / (N - 1)``. Details in
       :mod:`surveysem.sem.least_squares`.
 
+    With ``sampling_weights`` (lavaan ``sampling.weights``, 0.6.14 defaults) the weights are
+    rescaled to sum to N, S above becomes the weighted covariance matrix
+    ``S_w = sum_i w_i (x_i - xbar_w)(x_i - xbar_w)' / N`` (so the estimates maximize the weighted
+    log-likelihood), and the estimator is MLR with weighted case-wise scores ``w_i s_i`` in the
+    sandwich and in the Yuan-Bentler test. Details in :mod:`surveysem.sem.weights`.
+
     Parameters
     ----------
     syntax : str
@@ -271,6 +288,10 @@ def fit_model(
         False (default, as lavaan): variances may become negative (Heywood cases are reported
         by :func:`solution_problems`). True: variances are bounded at 0 (semopy's default);
         solutions on the bound are reported as boundary hits.
+    sampling_weights : str or None, keyword-only
+        Name of a column of ``data`` with positive, finite design weights (not a model
+        variable). As in lavaan, ``estimator="ML"`` then becomes ``"MLR"``; ``"GLS"`` and
+        ``"ULS"`` are not available with weights. Default None (unweighted).
 
     Returns
     -------
@@ -284,15 +305,17 @@ def fit_model(
         Valid lavaan syntax that is not supported (e.g. observed exogenous covariates).
     surveysem.errors.InputError (a ValueError)
         Missing values, non-numeric columns or a singular covariance matrix of the model
-        variables.
+        variables; a missing, non-numeric, non-finite or non-positive weight column, or one
+        that is a model variable.
     ValueError
-        An unknown ``estimator``.
+        An unknown ``estimator``, or GLS/ULS with ``sampling_weights``.
 
     References
     ----------
     Rosseel (2012), lavaan, JSS 48(2); Bollen (1989), Structural Equations with Latent
     Variables, ch. 4; Yuan & Bentler (2000), Sociological Methodology 30 (MLR); Browne (1984),
-    BJMSP 37 (GLS/ADF).
+    BJMSP 37 (GLS/ADF); Skinner, Holt & Smith (1989), Analysis of Complex Surveys, and
+    Asparouhov (2005), SEM 12(3) (sampling weights).
 
     Examples
     --------
@@ -306,6 +329,10 @@ def fit_model(
     (True, 300, 13)
     >>> fit_model(TWO_FACTOR_MODEL, two_factor_data(), estimator="ULS").estimator
     'ULS'
+    >>> data = two_factor_data().assign(w=lambda d: 1.0 + (d.index % 3))
+    >>> wfit = fit_model(TWO_FACTOR_MODEL, data, sampling_weights="w")
+    >>> wfit.estimator, wfit.sampling_weights, round(float(wfit.weights.sum()), 6)
+    ('MLR', 'w', 300.0)
     """
     estimator = _check_estimator(estimator)
     parsed = parse_syntax(syntax)
@@ -316,6 +343,15 @@ def fit_model(
     n, p = values.shape
     if n <= p:
         raise InputError(f"need more complete rows ({n}) than observed variables ({p})")
+    wts = None
+    if sampling_weights is not None:
+        if estimator in least_squares.LS_ESTIMATORS:
+            raise ValueError(
+                f"sampling_weights is available with estimator 'MLR' (or 'ML', which becomes "
+                f"'MLR' as in lavaan), not {estimator!r}"
+            )
+        estimator = "MLR"  # lavaan: "default"/"ML" become MLR with sampling.weights
+        wts = weights.normalized_weights(data, sampling_weights, pt.ov_names)
 
     with _quiet_semopy():
         model = _LavaanModel(semopy_description(pt), mimic_lavaan=True)
@@ -330,7 +366,13 @@ def fit_model(
     variance_free = {r.free for r in pt.rows if r.free and r.op == "~~" and r.lhs == r.rhs}
     variance_mask = np.array([order[i] + 1 in variance_free for i in range(len(active))])
 
-    eig = np.linalg.eigvalsh(np.cov(values, rowvar=False, bias=True))
+    if wts is None:
+        center, s_input = values.mean(axis=0), None
+        eig = np.linalg.eigvalsh(np.cov(values, rowvar=False, bias=True))
+    else:
+        center, s_w = weights.weighted_moments(values, wts)
+        s_input = pd.DataFrame(s_w, index=pt.ov_names, columns=pt.ov_names)
+        eig = np.linalg.eigvalsh(s_w)
     if eig.min() <= 1e-12 * eig.max():
         raise InputError(
             "the sample covariance matrix of the model variables is singular (constant or "
@@ -339,7 +381,8 @@ def fit_model(
     _start_unmarked_loadings(model, pt, values)
     frame = pd.DataFrame(values, columns=pt.ov_names)
     with np.errstate(all="ignore"), _quiet_semopy():
-        res = model.fit(frame, obj="MLW", solver="SLSQP", options={"ftol": 1e-12})
+        # semopy: with both data and cov, cov is fitted and data only gives starting values
+        res = model.fit(frame, cov=s_input, obj="MLW", solver="SLSQP", options={"ftol": 1e-12})
     s = np.asarray(model.mx_cov, dtype=float)
     observed = list(model.vars["observed"])
 
@@ -351,6 +394,7 @@ def fit_model(
         f"Fisher scoring: max |gradient of F| = {max_grad:.2e}"
     )
     raw = frame[observed].to_numpy(dtype=float)
+    center = pd.Series(center, index=pt.ov_names)[observed].to_numpy()
 
     robust_test = None
     if estimator in least_squares.LS_ESTIMATORS:
@@ -363,7 +407,7 @@ def fit_model(
         vcov = np.full((pt.n_free, pt.n_free), np.nan)
         vcov[np.ix_(order, order)] = least_squares.vcov(model, disc, n)
     elif estimator == "MLR":
-        sem_vcov, robust_test = robust.sandwich_and_test(model, s, raw - raw.mean(axis=0), x_sem)
+        sem_vcov, robust_test = robust.sandwich_and_test(model, s, raw - center, x_sem, wts)
         vcov = np.full((pt.n_free, pt.n_free), np.nan)
         vcov[np.ix_(order, order)] = sem_vcov
     else:
@@ -386,6 +430,8 @@ def fit_model(
         estimator=estimator,
         data=raw,
         robust_test=robust_test,
+        sampling_weights=sampling_weights,
+        weights=wts,
     )
 
 

@@ -90,10 +90,10 @@ def normalized_weights(data: pd.DataFrame, column: str, model_variables: list[st
     >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": [1, 1, 2, 4]})
     >>> normalized_weights(df, "w", ["y"])
     array([0.5, 0.5, 1. , 2. ])
-    >>> normalized_weights(df.assign(w=[1, 0, 2, 4]), "w", ["y"])
+    >>> normalized_weights(df.assign(w=[1, 0, 2, 4]), "w", ["y"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    surveysem.errors.InputError: sampling weight column 'w' has 1 value(s) <= 0 (first at row 1); weights must be positive: drop these rows or fix the weights
+    surveysem.errors.InputError: sampling weight column 'w' has 1 value(s) <= 0 (first at row 1)...
     """
     if not isinstance(column, str):
         raise InputError(

@@ -1,0 +1,24 @@
+"""Rule jackknife: leave-one-out refits for the BCa acceleration (surveysem.sem.bootstrap)."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from surveysem.cleaning import analysis_rows
+from surveysem.codebook import load_codebook
+from surveysem.io import write_csv
+from surveysem.preflight import parse_items
+from surveysem.sem.bootstrap import jackknife_estimates
+from surveysem.step import run_step
+
+
+def main(inputs, outputs, params, log):
+    syntax = Path(inputs["syntax"]).read_text(encoding="utf-8")
+    items = parse_items(syntax, load_codebook(inputs["codebook"]))
+    data = analysis_rows(pd.read_csv(inputs["data"]), items, params["missing_data"])
+    write_csv(jackknife_estimates(syntax, data), outputs["jackknife"])
+    log.info("%d leave-one-out refits", len(data))
+    return {"refits": len(data)}
+
+
+run_step(snakemake, main)
