@@ -61,6 +61,7 @@ def sample_problems(sample: dict, codebook: Codebook) -> list[str]:
 def robustness_problems(robustness: dict, codebook: Codebook) -> list[str]:
     """Columns named by robustness variants and invariance groups that the codebook lacks."""
     named = [v["subset"]["column"] for v in robustness["variants"] if "subset" in v]
+    named += [v["weights"] for v in robustness["variants"] if "weights" in v]
     named += [group["column"] for group in robustness["invariance"]]
     return [
         f"robustness: column '{name}' is not described in codebook {codebook.path}"

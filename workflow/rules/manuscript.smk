@@ -3,6 +3,7 @@ rule build_manuscript:
     input:
         template="manuscript/manuscript.typ.j2",
         bibliography="manuscript/references.bib",
+        exhibits="manuscript/exhibits.yaml",
         clean_audit=rules.clean_data.output.audit_json,
         measurement_fit=rules.fit_measurement.output.fit,
         reliability=rules.assess_reliability.output.reliability,

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from surveysem.audit import sha256_file
 from surveysem.io import read_json
@@ -33,13 +34,22 @@ def main(inputs, outputs, params, log):
         name: os.path.relpath(inputs[name][0], source.parent)
         for name in ("conceptual", "path_diagram", "forest", "bootstrap")
     }
-    context["robustness"] = pd.read_csv(inputs["robustness_verdicts"]).to_dict("records")
+    verdicts = pd.read_csv(inputs["robustness_verdicts"])
+    context["robustness"] = verdicts.to_dict("records") if verdicts["variants"].gt(0).any() else []
     context["invariance"] = {
         name: pd.read_csv(path).to_dict("records")
         for name, path in zip(params["groupings"], inputs["invariance"], strict=True)
     }
     context["indirect"] = pd.read_csv(inputs["indirect"]).to_dict("records")
     context["boot"] = read_json(inputs["bootstrap_summary"])
+    # Exhibits of stages this study does not configure are not in the document.
+    absent = set()
+    if not context["robustness"]:
+        absent |= {"tab-robustness", "fig-forest"}
+    if not context["invariance"]:
+        absent.add("tab-invariance")
+    exhibits = yaml.safe_load(Path(inputs["exhibits"]).read_text(encoding="utf-8"))
+    context["exhibits"] = [e for e in exhibits if e["label"] not in absent]
     context["commit"] = git_commit()
     context["lock_sha256"] = sha256_file(inputs["lock"])
     context["bibliography"] = "/" + inputs["bibliography"]

@@ -61,7 +61,8 @@ def main(inputs, outputs, params, log):
         estimates, measures = ordinal_estimates(fit), ordinal_fit_measures(fit)
     else:
         syntax = method_factor_model(model) if spec["method"] == "method_factor" else model
-        fit = fit_model(syntax, data, estimator=spec["estimator"])
+        weights = {"sampling_weights": spec["weights"]} if "weights" in spec else {}
+        fit = fit_model(syntax, data, estimator=spec["estimator"], **weights)
         estimates, measures = parameter_estimates(fit), fit_measures(fit)
         solution = solution_report(fit)
         for problem in solution["problems"]:
