@@ -220,3 +220,16 @@ def test_report_holds_every_stage(run):
     for category in ("1 Data", "2 Sample", "3 Measurement", "4 Structural model", "5 Tables"):
         assert category in html, category
     assert "synthetic" in html
+
+
+def test_numbers_in_the_pdf_link_to_existing_results_files(run):
+    _, results = run
+    links = {
+        annotation.get_object().get("/A", {}).get("/URI")
+        for page in PdfReader(results / "manuscript.pdf").pages
+        for annotation in page.get("/Annots") or []
+    }
+    files = {link for link in links if link and not link.startswith("http")}
+    assert {"model/hypotheses.csv", "model/fit.json", "clean/audit.json"} <= files
+    for link in files:
+        assert (results / link).is_file(), link

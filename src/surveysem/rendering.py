@@ -25,6 +25,18 @@ def typst_escape(text) -> str:
     return "".join("\\" + c if c in TYPST_SPECIAL else c for c in str(text))
 
 
+def typst_link(markup: str, source: str) -> str:
+    """Typst markup that links to `source` when it shows a number (so every number in the
+    PDF leads to the results file it came from).
+
+    >>> typst_link(".42", "model/hypotheses.csv"), typst_link("Yes", "model/hypotheses.csv")
+    ('#link("model/hypotheses.csv")[.42]', 'Yes')
+    """
+    if source and any(c.isdigit() for c in markup):
+        return f'#link("{source}")[{markup}]'
+    return markup
+
+
 def latex_escape(text) -> str:
     """Escape LaTeX specials; minus signs and arrows become math so any engine prints them."""
     return "".join(LATEX_SPECIAL.get(c, c) for c in str(text))
@@ -40,6 +52,7 @@ class Table:
     rows: list[list[str]]
     note: str
     align: list[str] = field(default_factory=list)
+    source: str = ""  # results file the numbers come from, relative to the manuscript PDF
 
 
 def template_environment(folder: str | Path) -> jinja2.Environment:
@@ -57,7 +70,7 @@ def template_environment(folder: str | Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=jinja2.select_autoescape(["html.j2"]),
     )
-    environment.filters.update(typst=typst_escape, latex=latex_escape)
+    environment.filters.update(typst=typst_escape, latex=latex_escape, linked=typst_link)
     return environment
 
 

@@ -8,23 +8,33 @@ import yaml
 
 from surveysem.audit import sha256_file
 from surveysem.io import read_json
-from surveysem.manuscript import compile_pdf, manuscript_context, render_manuscript
+from surveysem.manuscript import compile_pdf, manuscript_context, render_manuscript, sourced
 from surveysem.provenance import git_commit
 from surveysem.step import run_step
 
+# Context name -> input holding the results file it is read from.
+RESULTS = {
+    "sample": "clean_audit",
+    "cfa": "measurement_fit",
+    "checks": "measurement_summary",
+    "reliability": "reliability",
+    "sem": "structural_fit",
+    "hypotheses": "hypotheses",
+    "nonresponse": "nonresponse",
+    "indirect": "indirect",
+    "boot": "bootstrap_summary",
+}
+
+
+def load(path: str, pdf: str):
+    """A results file as JSON-like data whose numbers link to it (relative to the PDF)."""
+    data = read_json(path) if path.endswith(".json") else pd.read_csv(path).to_dict("records")
+    return sourced(data, os.path.relpath(path, Path(pdf).parent))
+
 
 def main(inputs, outputs, params, log):
-    context = manuscript_context(
-        settings=params,
-        clean_audit=read_json(inputs["clean_audit"]),
-        measurement_fit=read_json(inputs["measurement_fit"]),
-        measurement_summary=read_json(inputs["measurement_summary"]),
-        reliability=pd.read_csv(inputs["reliability"]),
-        structural_fit=read_json(inputs["structural_fit"]),
-        estimates=pd.read_csv(inputs["estimates"]),
-        hypotheses=pd.read_csv(inputs["hypotheses"]),
-        nonresponse=pd.read_csv(inputs["nonresponse"]),
-    )
+    results = {name: load(inputs[key], outputs["pdf"]) for name, key in RESULTS.items()}
+    context = manuscript_context(params, results)
     source = Path(outputs["source"])
     context["tables"] = {
         Path(path).stem.replace("-", "_"): os.path.relpath(path, source.parent)
@@ -37,11 +47,9 @@ def main(inputs, outputs, params, log):
     verdicts = pd.read_csv(inputs["robustness_verdicts"])
     context["robustness"] = verdicts.to_dict("records") if verdicts["variants"].gt(0).any() else []
     context["invariance"] = {
-        name: pd.read_csv(path).to_dict("records")
+        name: load(path, outputs["pdf"])
         for name, path in zip(params["groupings"], inputs["invariance"], strict=True)
     }
-    context["indirect"] = pd.read_csv(inputs["indirect"]).to_dict("records")
-    context["boot"] = read_json(inputs["bootstrap_summary"])
     # Exhibits of stages this study does not configure are not in the document.
     absent = set()
     if not context["robustness"]:

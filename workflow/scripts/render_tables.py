@@ -1,5 +1,7 @@
 """Rule render_tables: results files -> every manuscript table in Typst, LaTeX and HTML."""
 
+import os
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +20,11 @@ def alternatives(comparison_path: str, descriptions: dict) -> dict:
         f"Alternative: {text}": comparison.loc[name].to_dict()
         for name, text in descriptions.items()
     }
+
+
+def first(paths):
+    """A named input is a path, or a list of paths (expand) of which the first stands."""
+    return paths if isinstance(paths, str) else paths[0]
 
 
 def build(inputs, params) -> list:
@@ -65,9 +72,27 @@ def build(inputs, params) -> list:
     ]
 
 
+# The results file each table's numbers come from (the input it is built from).
+SOURCES = {
+    "sample-profile": "profile",
+    "nonresponse": "nonresponse",
+    "measurement": "reliability",
+    "discriminant": "fornell_larcker",
+    "fit": "measurement_fit",
+    "hypotheses": "hypotheses",
+    "indirect": "indirect",
+    "robustness": "robustness",
+    "invariance": "invariance",
+}
+
+
 def main(inputs, outputs, params, log):
     folder = Path(outputs["typ"][0]).parent
-    built = build(inputs, params)
+    study = folder.parent
+    built = [
+        replace(table, source=os.path.relpath(first(inputs[SOURCES[table.name]]), study))
+        for table in build(inputs, params)
+    ]
     for table in built:
         for fmt in ("typ", "tex", "html"):
             template = Path(inputs["templates"]) / f"table.{fmt}.j2"
