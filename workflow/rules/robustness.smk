@@ -16,7 +16,13 @@ rule robustness_variant:
     output:
         estimates=result("robustness/{variant}/estimates.csv"),
         fit=result("robustness/{variant}/fit.json"),
-        hypotheses=result("robustness/{variant}/hypotheses.csv"),
+        hypotheses=report(
+            result("robustness/{variant}/hypotheses.csv"),
+            caption="../report/variant.rst",
+            category="7 Robustness",
+            subcategory="Variants",
+            labels={"variant": "{variant}", "table": "hypothesis tests"},
+        ),
         audit=audit_file("robustness_variant_{variant}"),
     log:
         log_file("robustness_variant_{variant}"),
@@ -75,6 +81,7 @@ rule summarize_robustness:
             caption="../report/robustness.rst",
             category="7 Robustness",
             subcategory="Summary",
+            labels={"table": "summary"},
         ),
         verdicts=result("robustness/verdicts.csv"),
         forest=report(
