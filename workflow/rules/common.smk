@@ -1,5 +1,7 @@
 # Shared set-up: the study config, its validation, and path helpers used by every rule.
 import os
+import shutil
+import subprocess
 
 # One BLAS thread per process: results stay bit-identical and parallelism comes from jobs.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -53,3 +55,11 @@ def audit_file(rule_name):
 
 def benchmark_file(rule_name):
     return f"results/{STUDY}/benchmarks/{rule_name}.tsv"
+
+
+def lavaan_available():
+    """True when Rscript is on PATH and R has lavaan (the check then runs in the DAG)."""
+    if shutil.which("Rscript") is None:
+        return False
+    probe = 'quit(status = !requireNamespace("lavaan", quietly = TRUE))'
+    return subprocess.run(["Rscript", "-e", probe], capture_output=True).returncode == 0

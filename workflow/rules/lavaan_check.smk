@@ -1,15 +1,3 @@
-import shutil
-import subprocess
-
-
-def lavaan_available():
-    """True when Rscript is on PATH and R has lavaan (the check then runs in the DAG)."""
-    if shutil.which("Rscript") is None:
-        return False
-    probe = 'quit(status = !requireNamespace("lavaan", quietly = TRUE))'
-    return subprocess.run(["Rscript", "-e", probe], capture_output=True).returncode == 0
-
-
 rule write_lavaan_check:
     """A standalone R script that refits the main model with lavaan and compares."""
     input:
@@ -40,5 +28,7 @@ rule run_lavaan_check:
         agreement=result("audit/lavaan_check.csv"),
     log:
         log_file("run_lavaan_check"),
+    conda:
+        "../envs/lavaan.yaml"
     shell:
         "Rscript {input.script} > {log} 2>&1"
