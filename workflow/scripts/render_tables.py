@@ -22,9 +22,11 @@ def alternatives(comparison_path: str, descriptions: dict) -> dict:
     }
 
 
-def first(paths):
-    """A named input is a path, or a list of paths (expand) of which the first stands."""
-    return paths if isinstance(paths, str) else paths[0]
+def source_of(paths, study: Path) -> str:
+    """The results file a table links to: a named input's path, or the first of a list
+    (expand); empty when the study has none (e.g. no invariance groupings)."""
+    paths = [paths] if isinstance(paths, str) else paths
+    return os.path.relpath(paths[0], study) if paths else ""
 
 
 def build(inputs, params) -> list:
@@ -90,7 +92,7 @@ def main(inputs, outputs, params, log):
     folder = Path(outputs["typ"][0]).parent
     study = folder.parent
     built = [
-        replace(table, source=os.path.relpath(first(inputs[SOURCES[table.name]]), study))
+        replace(table, source=source_of(inputs[SOURCES[table.name]], study))
         for table in build(inputs, params)
     ]
     for table in built:
