@@ -119,8 +119,18 @@ def leave_one_item_out(
     return pd.concat(tables, ignore_index=True)
 
 
-def robustness_summary(main: pd.DataFrame, variants: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Per hypothesis and variant: std.all, CI, p and support, with the main model first.
+FIT_COLUMNS = ["chisq", "df", "cfi", "rmsea", "srmr"]
+
+
+def robustness_summary(
+    main: pd.DataFrame,
+    variants: dict[str, pd.DataFrame],
+    fits: dict[str, dict] | None = None,
+) -> pd.DataFrame:
+    """Per hypothesis and variant: std.all, CI, p, support and the variant's fit.
+
+    `fits` maps "main" and each variant to its fit measures (lavaan names); measures a
+    variant does not have (e.g. the composite path analysis) are left empty.
 
     `main` and each variant are hypotheses tables (surveysem.hypotheses). A hypothesis is
     robust when every variant supports it exactly as the main model does (same sign, same
@@ -137,7 +147,11 @@ def robustness_summary(main: pd.DataFrame, variants: dict[str, pd.DataFrame]) ->
     stacked["std.ci.upper"] = np.maximum(stacked["ci.lower"] * ratio, stacked["ci.upper"] * ratio)
     columns = ["id", "path", "variant", "est", "ci.lower", "ci.upper", "std.all",
                "std.ci.lower", "std.ci.upper", "pvalue", "supported"]  # fmt: skip
-    return stacked[columns]
+    fit = pd.DataFrame(
+        [{"variant": name, **{k: (fits or {}).get(name, {}).get(k) for k in FIT_COLUMNS}}
+         for name in ["main", *variants]]
+    )  # fmt: skip
+    return stacked[columns].merge(fit, on="variant", how="left")
 
 
 def robustness_verdicts(summary: pd.DataFrame) -> pd.DataFrame:

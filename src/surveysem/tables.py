@@ -337,3 +337,22 @@ def indirect_table(indirect: pd.DataFrame, level: float) -> Table:
         ),
         align=["left", "left"] + ["right"] * 6,
     )
+
+
+def residuals_table(largest: pd.DataFrame) -> Table:
+    """The largest standardized residual correlations of the structural model."""
+    rows = [
+        [row["var1"], row["var2"], fmt.number(row["residual"], 3, bounded=True)]
+        for row in largest.to_dict("records")
+    ]
+    return Table(
+        name="residuals",
+        caption="Largest residual correlations of the hypothesized model",
+        header=["Variable", "Variable", "Residual"],
+        rows=rows,
+        note=(
+            "Observed minus model-implied correlation (lavaan cor.bentler, the residuals SRMR "
+            "averages); the largest in absolute value show where the model fits worst."
+        ),
+        align=["left", "left", "right"],
+    )

@@ -74,7 +74,9 @@ rule summarize_robustness:
     """Every variant's hypothesis tests side by side, verdicts and the forest plot."""
     input:
         main=rules.test_hypotheses.output.hypotheses,
+        main_fit=rules.fit_structural.output.fit,
         variants=expand(result("robustness/{variant}/hypotheses.csv"), variant=VARIANTS),
+        variant_fits=expand(result("robustness/{variant}/fit.json"), variant=VARIANTS),
     output:
         summary=report(
             result("robustness/summary.csv"),

@@ -9,6 +9,7 @@ TABLES = [
     "indirect",
     "robustness",
     "invariance",
+    "residuals",
 ]
 
 
@@ -27,6 +28,7 @@ rule render_tables:
         structural_fit=rules.fit_structural.output.fit,
         hypotheses=rules.test_hypotheses.output.hypotheses,
         indirect=rules.test_hypotheses.output.indirect,
+        residuals=rules.fit_structural.output.largest_residuals,
         comparison=rules.compare_models.output.comparison,
         robustness=rules.summarize_robustness.output.summary,
         verdicts=rules.summarize_robustness.output.verdicts,

@@ -65,6 +65,7 @@ def build(inputs, params) -> list:
             pd.read_csv(inputs["verdicts"]),
             params["descriptions"],
         ),
+        tables.residuals_table(pd.read_csv(inputs["residuals"])),
         tables.invariance_table(
             {
                 name: pd.read_csv(path)
@@ -85,6 +86,7 @@ SOURCES = {
     "indirect": "indirect",
     "robustness": "robustness",
     "invariance": "invariance",
+    "residuals": "residuals",
 }
 
 

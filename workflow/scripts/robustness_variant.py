@@ -29,7 +29,8 @@ def variant_rows(clean: pd.DataFrame, spec: dict) -> pd.DataFrame:
 
 
 def main(inputs, outputs, params, log):
-    spec, model = params["spec"], params["model"]
+    spec = params["spec"]
+    model = params["model"] + ("\n" + spec["add"] if "add" in spec else "")
     items = parse_items(model, load_codebook(inputs["codebook"]))
     rows = variant_rows(pd.read_csv(inputs["data"]), spec)
     if spec["missing"] == "fiml":

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from surveysem.figures import forest_plot, save
-from surveysem.io import write_csv
+from surveysem.io import read_json, write_csv
 from surveysem.robustness import robustness_summary, robustness_verdicts
 from surveysem.step import run_step
 
@@ -15,7 +15,11 @@ def main(inputs, outputs, params, log):
         name: pd.read_csv(path)
         for name, path in zip(params["variants"], inputs["variants"], strict=True)
     }
-    summary = robustness_summary(pd.read_csv(inputs["main"]), variants)
+    fits = {"main": read_json(inputs["main_fit"])} | {
+        name: read_json(path)
+        for name, path in zip(params["variants"], inputs["variant_fits"], strict=True)
+    }
+    summary = robustness_summary(pd.read_csv(inputs["main"]), variants, fits)
     verdicts = robustness_verdicts(summary)
     write_csv(summary, outputs["summary"])
     write_csv(verdicts, outputs["verdicts"])
