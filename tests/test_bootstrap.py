@@ -18,11 +18,10 @@ The BCa interval is checked against an independent implementation of Efron & Tib
 acceleration has a closed form.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_golden import PD_MODEL, read_golden
 from scipy import stats
 
 from surveysem.sem import fit_model, parameter_estimates, solution_problems
@@ -37,23 +36,6 @@ from surveysem.sem.bootstrap import (
 )
 from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
 
-GOLDEN = Path(__file__).parent / "golden" / "lavaan"
-
-PD_MODEL = """
-  ind60 =~ x1 + x2 + x3
-  dem60 =~ y1 + y2 + y3 + y4
-  dem65 =~ y5 + y6 + y7 + y8
-  dem60 ~ a*ind60
-  dem65 ~ c*ind60 + b*dem60
-  y1 ~~ y5
-  y2 ~~ y4 + y6
-  y3 ~~ y7
-  y4 ~~ y8
-  y6 ~~ y8
-  indirect := a*b
-  total := c + a*b
-"""
-
 # Our Monte Carlo run for the comparison with lavaan's B = 10000 bootstrap. 1000 PD refits
 # take about 5 s on one core (10 s on a busy one) and give 4-SE tolerances of 0.07-0.08 on the
 # quartiles and 0.15-0.19 on the 95% limits of the indirect effect (see
@@ -65,23 +47,18 @@ N_SE = 4.0  # tolerance in Monte Carlo standard errors (two-sided 6e-5 per compa
 
 
 @pytest.fixture(scope="module")
-def pd_data():
-    return pd.read_csv(GOLDEN / "pd_data.csv")
-
-
-@pytest.fixture(scope="module")
 def pd_estimates(pd_data):
     return parameter_estimates(fit_model(PD_MODEL, pd_data))
 
 
 @pytest.fixture(scope="module")
 def lavaan_draws():
-    return pd.read_csv(GOLDEN / "pd_bootstrap_draws.csv")
+    return read_golden("pd_bootstrap_draws.csv")
 
 
 @pytest.fixture(scope="module")
 def lavaan_ci():
-    g = pd.read_csv(GOLDEN / "pd_bootstrap.csv", keep_default_na=False, na_values=["NA"])
+    g = read_golden("pd_bootstrap.csv", keep_default_na=False, na_values=["NA"])
     return {ref: part.reset_index(drop=True) for ref, part in g.groupby("reference")}
 
 

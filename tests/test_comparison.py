@@ -5,64 +5,37 @@ HS three-factor vs one-factor CFA, and the PoliticalDemocracy SEM with vs withou
 The chi-square of the general models is also in the independent golden fit files.
 """
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
+from lavaan_golden import (
+    HS_MODEL,
+    PD_MODEL,
+    assert_measures_close,
+    golden_fit,
+    read_golden,
+)
 
 from surveysem.comparison import COLUMNS, compare_models, is_nested
 from surveysem.sem import fit_measures, fit_model
 from surveysem.sem.residuals import largest_residuals, residual_correlations
 
-GOLDEN = Path(__file__).parent / "golden" / "lavaan"
-
-HS3 = """
-visual  =~ x1 + x2 + x3
-textual =~ x4 + x5 + x6
-speed   =~ x7 + x8 + x9
-"""
 HS1 = "g =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9"
-PD = """
-  ind60 =~ x1 + x2 + x3
-  dem60 =~ y1 + y2 + y3 + y4
-  dem65 =~ y5 + y6 + y7 + y8
-  dem60 ~ a*ind60
-  dem65 ~ c*ind60 + b*dem60
-  y1 ~~ y5
-  y2 ~~ y4 + y6
-  y3 ~~ y7
-  y4 ~~ y8
-  y6 ~~ y8
-  indirect := a*b
-  total := c + a*b
-"""
-PD_NO48 = PD.replace("  y4 ~~ y8\n", "")
+PD_NO48 = PD_MODEL.replace("  y4 ~~ y8\n", "")
 
 
 @pytest.fixture(scope="module")
 def anova():
-    return pd.read_csv(GOLDEN / "anova_nested.csv").set_index("model")
-
-
-@pytest.fixture(scope="module")
-def hs_data():
-    return pd.read_csv(GOLDEN / "hs_data.csv")
-
-
-@pytest.fixture(scope="module")
-def pd_data():
-    return pd.read_csv(GOLDEN / "pd_data.csv")
+    return read_golden("anova_nested.csv").set_index("model")
 
 
 @pytest.fixture(scope="module")
 def hs_fits(hs_data):
-    return {"three_factor": fit_model(HS3, hs_data), "one_factor": fit_model(HS1, hs_data)}
+    return {"three_factor": fit_model(HS_MODEL, hs_data), "one_factor": fit_model(HS1, hs_data)}
 
 
 @pytest.fixture(scope="module")
 def pd_fits(pd_data):
-    return {"with_y4y8": fit_model(PD, pd_data), "without_y4y8": fit_model(PD_NO48, pd_data)}
+    return {"with_y4y8": fit_model(PD_MODEL, pd_data), "without_y4y8": fit_model(PD_NO48, pd_data)}
 
 
 def check_against_anova(tab, anova, restricted):
@@ -87,7 +60,7 @@ def test_hs_three_vs_one_factor(hs_fits, anova):
     tab = compare_models(hs_fits, baseline="three_factor", nested={"one_factor": True})
     check_against_anova(tab, anova, "one_factor")
     # the general model's chi-square from the independent golden fit file
-    gold = pd.read_csv(GOLDEN / "hs_cfa_ml_fit.csv").set_index("measure")["value"]
+    gold = golden_fit("hs_cfa_ml")
     assert tab.loc[0, "chisq"] == pytest.approx(gold["chisq"], abs=1e-3)
     # without the override the pair is reported as not nested (no test)
     plain = compare_models(hs_fits, baseline="three_factor")
@@ -99,10 +72,10 @@ def test_pd_residual_covariance_detected_as_nested(pd_fits, anova):
     assert not is_nested(pd_fits["with_y4y8"], pd_fits["without_y4y8"])
     tab = compare_models(pd_fits, baseline="with_y4y8")
     check_against_anova(tab, anova, "without_y4y8")
-    gold = pd.read_csv(GOLDEN / "pd_sem_ml_fit.csv").set_index("measure")["value"]
+    gold = golden_fit("pd_sem_ml")
     row = tab.set_index("model").loc["with_y4y8"]
-    for col in ("chisq", "cfi", "tli", "rmsea", "srmr", "aic", "bic"):
-        assert row[col] == pytest.approx(gold[col], abs=1e-3), col
+    cols = ("chisq", "cfi", "tli", "rmsea", "srmr", "aic", "bic")
+    assert_measures_close(row, gold, cols, abs_tol=1e-3, relative={})
     # the other direction: baseline = restricted model, the freer one is "general"
     back = compare_models(pd_fits, baseline="without_y4y8").set_index("model")
     assert back.loc["with_y4y8", "relation"] == "general"
@@ -114,10 +87,12 @@ def test_pd_residual_covariance_detected_as_nested(pd_fits, anova):
 def test_is_nested_rules(pd_data, hs_data, pd_fits):
     base = pd_fits["with_y4y8"]
     # a path fixed at another value is a restriction
-    fixed = fit_model(PD.replace("c*ind60", "0.5*ind60").replace("total := c + a*b", ""), pd_data)
+    fixed = fit_model(
+        PD_MODEL.replace("c*ind60", "0.5*ind60").replace("total := c + a*b", ""), pd_data
+    )
     assert is_nested(fixed, base) and not is_nested(base, fixed)
     # an equality constraint is a restriction; dropping it again is not
-    equal = fit_model(PD.replace("y2 ~~ y4 + y6", "y2 ~~ e*y4 + e*y6"), pd_data)
+    equal = fit_model(PD_MODEL.replace("y2 ~~ y4 + y6", "y2 ~~ e*y4 + e*y6"), pd_data)
     assert is_nested(equal, base) and not is_nested(base, equal)
     # other rows (data) are not the same data
     other = fit_model(PD_NO48, pd_data.iloc[:70])
@@ -141,7 +116,7 @@ def test_residual_correlations_give_srmr(case, hs_fits, pd_fits):
     srmr = float(np.sqrt(np.mean(low**2)))
     assert srmr == pytest.approx(fit_measures(fit)["srmr"], rel=1e-12)
     name = "hs_cfa_ml" if case == "hs" else "pd_sem_ml"
-    gold = pd.read_csv(GOLDEN / f"{name}_fit.csv").set_index("measure")["value"]
+    gold = golden_fit(name)
     assert srmr == pytest.approx(gold["srmr"], abs=5e-4)
 
 

@@ -5,11 +5,20 @@ for fit measures; 1e-3 relative for chisq and chisq.scaled. Every fit measure we
 be in lavaan's output for that estimator, and every one of lavaan's must be output.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_golden import (
+    HS_MODEL,
+    KEY,
+    PD_INDIRECT,
+    PD_TEMPLATE,
+    assert_estimates_match,
+    assert_measures_close,
+    golden_estimates,
+    golden_fit,
+    read_pd_data,
+)
 
 from surveysem.sem import (
     ESTIMATORS,
@@ -20,50 +29,16 @@ from surveysem.sem import (
 )
 from surveysem.sem.fit_measures import LS_NAMES, MLR_EXTRA, MLR_NAMES
 
-GOLDEN = Path(__file__).parent / "golden" / "lavaan"
-
-HS_MODEL = """
-visual  =~ x1 + x2 + x3
-textual =~ x4 + x5 + x6
-speed   =~ x7 + x8 + x9
-"""
-
-PD_MODEL = """
-  ind60 =~ x1 + x2 + x3
-  dem60 =~ y1 + y2 + y3 + y4
-  dem65 =~ y5 + y6 + y7 + y8
-  dem60 ~ a*ind60
-  dem65 ~ c*ind60 + b*dem60
-  y1 ~~ y5
-  y2 ~~ y4 + y6
-  y3 ~~ y7
-  y4 ~~ y8
-  y6 ~~ y8
-  indirect := a*b
-"""
+# The PoliticalDemocracy SEM of make_golden.R without its "total" definition.
+PD_MODEL = PD_TEMPLATE.format(a="a*", b="b*", c="c*") + PD_INDIRECT
 
 NEW = ["MLR", "GLS", "ULS"]
-KEY = ["lhs", "op", "rhs"]
-PARAM_COLS = ["est", "se", "ci.lower", "ci.upper", "std.lv", "std.all"]
-RELATIVE = {"chisq", "chisq.scaled"}
-
-
-@pytest.fixture(scope="module")
-def hs_data():
-    return pd.read_csv(GOLDEN / "hs_data.csv")
+RELATIVE = {"chisq": 1e-3, "chisq.scaled": 1e-3}
 
 
 @pytest.fixture(scope="module")
 def fits(hs_data):
     return {est: fit_model(HS_MODEL, hs_data, estimator=est) for est in ["ML", *NEW]}
-
-
-def golden_estimates(est):
-    return pd.read_csv(GOLDEN / f"hs_cfa_{est.lower()}_estimates.csv")
-
-
-def golden_fit(est):
-    return pd.read_csv(GOLDEN / f"hs_cfa_{est.lower()}_fit.csv").set_index("measure")["value"]
 
 
 @pytest.mark.parametrize("est", NEW)
@@ -72,32 +47,21 @@ def test_estimates_match_lavaan(fits, est):
     assert fit.converged, fit.message
     assert fit.estimator == est
     pe = parameter_estimates(fit)
-    gold = golden_estimates(est)
-    assert pe[KEY].values.tolist() == gold[KEY].values.tolist()
-    for col in PARAM_COLS:
-        np.testing.assert_allclose(pe[col], gold[col], atol=1e-3, rtol=0, err_msg=col)
-    np.testing.assert_allclose(pe["pvalue"], gold["pvalue"], atol=1e-3, err_msg="pvalue")
-    np.testing.assert_allclose(pe["z"], gold["z"], rtol=1e-3, err_msg="z")
+    assert_estimates_match(pe, golden_estimates(f"hs_cfa_{est.lower()}"), key=KEY)
 
 
 @pytest.mark.parametrize("est", NEW)
 def test_fit_measures_match_lavaan(fits, est):
     fm = fit_measures(fits[est])
-    gold = golden_fit(est)
+    gold = golden_fit(f"hs_cfa_{est.lower()}")
     assert list(fm) == list(gold.index)  # the same names, in lavaan's order
     assert list(fm) == (MLR_NAMES if est == "MLR" else LS_NAMES)
-    for key, value in fm.items():
-        if np.isnan(gold[key]):
-            assert np.isnan(value), key
-        elif key in RELATIVE:
-            assert value == pytest.approx(gold[key], rel=1e-3), key
-        else:
-            assert value == pytest.approx(gold[key], abs=5e-4), key
+    assert_measures_close(fm, gold, relative=RELATIVE, nan_matches_nan=True)
 
 
 @pytest.mark.parametrize("est", NEW)
 def test_fmin_property_is_lavaans_fmin(fits, est):
-    assert fits[est].fmin == pytest.approx(golden_fit(est)["fmin"], rel=1e-6)
+    assert fits[est].fmin == pytest.approx(golden_fit(f"hs_cfa_{est.lower()}")["fmin"], rel=1e-6)
 
 
 def test_mlr_has_ml_estimates_and_ml_fit_measures(fits):
@@ -143,7 +107,7 @@ def test_estimator_names(hs_data):
 
 @pytest.mark.parametrize("est", NEW)
 def test_defined_parameters_and_labels_with_other_estimators(est):
-    data = pd.read_csv(GOLDEN / "pd_data.csv")
+    data = read_pd_data()
     fit = fit_model(PD_MODEL, data, estimator=est)
     assert fit.converged, fit.message
     pe = parameter_estimates(fit).set_index(KEY)

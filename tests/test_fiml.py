@@ -7,11 +7,25 @@ estimates, SEs and standardized values, 5e-4 for fit measures, 1e-3 relative for
 """
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_golden import (
+    HS_ITEMS,
+    HS_MODEL,
+    PD_MODEL,
+    PE_COLUMNS,
+    assert_estimates_match,
+    assert_measures_close,
+    common_measures,
+    golden_estimates,
+    golden_fit,
+    missing_measures,
+    read_golden,
+    read_hs_data,
+    read_pd_data,
+)
 
 from surveysem.errors import InputError
 from surveysem.sem import UnsupportedModelError, fit_measures, fit_model, parameter_estimates
@@ -29,29 +43,6 @@ from surveysem.sem.fiml import (
     fit_fiml,
 )
 
-GOLDEN = Path(__file__).parent / "golden" / "lavaan"
-HS_MODEL = """
-visual  =~ x1 + x2 + x3
-textual =~ x4 + x5 + x6
-speed   =~ x7 + x8 + x9
-"""
-PD_MODEL = """
-  ind60 =~ x1 + x2 + x3
-  dem60 =~ y1 + y2 + y3 + y4
-  dem65 =~ y5 + y6 + y7 + y8
-  dem60 ~ a*ind60
-  dem65 ~ c*ind60 + b*dem60
-  y1 ~~ y5
-  y2 ~~ y4 + y6
-  y3 ~~ y7
-  y4 ~~ y8
-  y6 ~~ y8
-  indirect := a*b
-  total := c + a*b
-"""
-ITEMS = [f"x{i}" for i in range(1, 10)]
-COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci.lower", "ci.upper"]
-COLUMNS += ["std.lv", "std.all"]
 # fitMeasures names fiml_fit_measures must return (all are compared with the golden file).
 REQUIRED_FIT = [
     "npar",
@@ -75,41 +66,16 @@ REQUIRED_FIT = [
 ]
 
 
-def golden_estimates(name: str) -> pd.DataFrame:
-    g = pd.read_csv(GOLDEN / f"{name}_estimates.csv", keep_default_na=False, na_values=["NA"])
-    if "label" not in g:
-        g.insert(3, "label", "")
-    return g
-
-
-def golden_fit(name: str) -> pd.Series:
-    return pd.read_csv(GOLDEN / f"{name}_fit.csv").set_index("measure")["value"]
-
-
-def assert_estimates_match(pe: pd.DataFrame, gold: pd.DataFrame) -> None:
-    assert list(pe.columns) == COLUMNS
-    keys = ["lhs", "op", "rhs", "label"]
-    assert pe[keys].values.tolist() == gold[keys].values.tolist()  # lavaan's rows and order
-    for col in ["est", "se", "ci.lower", "ci.upper", "std.lv", "std.all"]:
-        np.testing.assert_allclose(pe[col], gold[col], atol=1e-3, rtol=0, err_msg=col)
-    np.testing.assert_allclose(pe["pvalue"], gold["pvalue"], atol=1e-3, err_msg="pvalue")
-    np.testing.assert_allclose(pe["z"], gold["z"], rtol=1e-3, err_msg="z")  # NaN where fixed
-
-
 def assert_fit_match(fm: dict, gold: pd.Series, required: list[str]) -> None:
-    assert not [k for k in required if k not in fm]
+    assert not missing_measures(fm, required)
     unknown = [k for k in fm if k not in gold.index]
     assert not unknown, f"measures lavaan does not report: {unknown}"
-    for key, val in fm.items():
-        if key == "chisq":
-            assert val == pytest.approx(gold[key], rel=1e-3), key
-        else:
-            assert val == pytest.approx(gold[key], abs=5e-4), key
+    assert_measures_close(fm, gold)
 
 
 @pytest.fixture(scope="module")
 def hs_missing() -> pd.DataFrame:
-    return pd.read_csv(GOLDEN / "hs_missing_data.csv")
+    return read_golden("hs_missing_data.csv")
 
 
 @pytest.fixture(scope="module")
@@ -119,16 +85,16 @@ def hs_fiml(hs_missing) -> FimlFit:
 
 @pytest.fixture(scope="module")
 def pd_missing() -> pd.DataFrame:
-    data = pd.read_csv(GOLDEN / "pd_data.csv")
+    data = read_pd_data()
     return data.mask(np.random.default_rng(3).random(data.shape) < 0.08)
 
 
 def test_hs_fiml_estimates_match_lavaan(hs_fiml):
     assert hs_fiml.converged, hs_fiml.message
     pe = fiml_estimates(hs_fiml)
-    assert_estimates_match(pe, golden_estimates("hs_cfa_fiml"))
+    assert_estimates_match(pe, golden_estimates("hs_cfa_fiml"), columns=PE_COLUMNS)
     means = pe[pe["op"] == "~1"]
-    assert list(means["lhs"]) == ITEMS + ["visual", "textual", "speed"]
+    assert list(means["lhs"]) == HS_ITEMS + ["visual", "textual", "speed"]
     assert (means.loc[means["lhs"].isin(["visual", "textual", "speed"]), "est"] == 0).all()
 
 
@@ -145,25 +111,22 @@ def test_hs_fiml_fit_measures_match_lavaan(hs_fiml):
 
 def test_listwise_deletion_is_ml_on_complete_cases(hs_missing):
     """lavaan missing = "listwise" = the complete-data ML fit of the complete rows."""
-    complete = hs_missing.dropna(subset=ITEMS)
+    complete = hs_missing.dropna(subset=HS_ITEMS)
     assert len(complete) == 120
     fit = fit_model(HS_MODEL, complete)
     assert fit.converged
-    assert_estimates_match(parameter_estimates(fit), golden_estimates("hs_cfa_listwise"))
+    pe = parameter_estimates(fit)
+    assert_estimates_match(pe, golden_estimates("hs_cfa_listwise"), columns=PE_COLUMNS)
     fm = fit_measures(fit)
     gold = golden_fit("hs_cfa_listwise")
-    for key in [k for k in fm if k in gold.index]:
-        if key == "chisq":
-            assert fm[key] == pytest.approx(gold[key], rel=1e-3), key
-        else:
-            assert fm[key] == pytest.approx(gold[key], abs=5e-4), key
+    assert_measures_close(fm, gold, common_measures(fm, gold))
 
 
 def test_complete_data_fiml_equals_ml():
     """Without missing values FIML = ML with a saturated mean structure: same estimates,
     chi-square and log-likelihoods as lavaan's default ML fit. (The SEs differ: FIML uses the
     observed information, which also reflects misfit - speed =~ x9: 0.195 vs 0.151.)"""
-    data = pd.read_csv(GOLDEN / "hs_data.csv")
+    data = read_hs_data()
     fit = fit_fiml(HS_MODEL, data)
     assert fit.converged and fit.n_patterns == 1
     pe = fiml_estimates(fit)
@@ -172,10 +135,10 @@ def test_complete_data_fiml_equals_ml():
     np.testing.assert_allclose(pe["est"], gold["est"], atol=1e-3)
     np.testing.assert_allclose(pe["std.all"], gold["std.all"], atol=1e-3)
     fm, gf = fiml_fit_measures(fit), golden_fit("hs_cfa_ml")
-    for key in ["chisq", "df", "cfi", "tli", "rmsea", "logl", "unrestricted.logl"]:
-        assert fm[key] == pytest.approx(gf[key], rel=1e-6), key
-    intercepts = fiml_estimates(fit).query("op == '~1' and lhs in @ITEMS")["est"]
-    np.testing.assert_allclose(intercepts, data[ITEMS].mean(), atol=1e-8)
+    keys = ["chisq", "df", "cfi", "tli", "rmsea", "logl", "unrestricted.logl"]
+    assert_measures_close(fm, gf, keys, rel_tol=1e-6, abs_tol=None, relative={})
+    intercepts = fiml_estimates(fit).query("op == '~1' and lhs in @HS_ITEMS")["est"]
+    np.testing.assert_allclose(intercepts, data[HS_ITEMS].mean(), atol=1e-8)
 
 
 def test_structural_model_labels_and_defined_parameters(pd_missing):
@@ -212,7 +175,7 @@ def test_analytic_observed_information_matches_numeric_hessian(pd_missing):
 
 def test_empty_rows_are_dropped(hs_missing, hs_fiml):
     extra = hs_missing.iloc[:3].copy()
-    extra[ITEMS] = np.nan
+    extra[HS_ITEMS] = np.nan
     fit = fit_fiml(HS_MODEL, pd.concat([hs_missing, extra], ignore_index=True))
     assert (fit.n, fit.n_empty) == (301, 3)
     assert fit.logl == pytest.approx(hs_fiml.logl, rel=1e-12)
@@ -299,9 +262,9 @@ def test_collinear_items_raise(hs_missing):
 
 def test_newton_polished_h1_moments_equal_em_to_convergence():
     """With 40% missing cells EM is slow; the Newton polish reaches EM's fixed point."""
-    data = pd.read_csv(GOLDEN / "hs_data.csv")[ITEMS]
+    data = read_hs_data()[HS_ITEMS]
     data = data.mask(np.random.default_rng(5).random(data.shape) < 0.4)
-    pat = _Patterns.from_values(_incomplete_numeric(data, ITEMS)[0])
+    pat = _Patterns.from_values(_incomplete_numeric(data, HS_ITEMS)[0])
     mu, sigma, note, ok = _h1_moments(pat)
     assert ok and "Newton" in note
     mu_em, sigma_em, _, done = _em_moments(pat, max_iter=20000, tol=1e-12)
@@ -313,7 +276,7 @@ def test_newton_polished_h1_moments_equal_em_to_convergence():
 
 def test_sparse_data_without_saturated_estimate_raise():
     """N = 75, 11 items, 35% missing cells: the saturated ML covariance matrix is singular."""
-    data = pd.read_csv(GOLDEN / "pd_data.csv")
+    data = read_pd_data()
     data = data.mask(np.random.default_rng(1).random(data.shape) < 0.35)
     with pytest.raises(InputError, match="pairwise coverage"):
         fit_fiml(PD_MODEL, data)

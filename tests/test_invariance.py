@@ -15,6 +15,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from lavaan_golden import (
+    HS_MODEL,
+    assert_estimates_match,
+    assert_measures_close,
+    common_measures,
+    golden_estimates,
+    golden_fit,
+    missing_measures,
+)
 from scipy import stats
 
 from surveysem.errors import InputError
@@ -35,13 +44,6 @@ from surveysem.sem.multigroup import (
 from surveysem.sem.syntax import factor_indicators
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = Path(__file__).parent / "golden" / "lavaan"
-
-HS_MODEL = """
-visual  =~ x1 + x2 + x3
-textual =~ x4 + x5 + x6
-speed   =~ x7 + x8 + x9
-"""
 HS_SEM = HS_MODEL + "speed ~ visual + textual\n"
 
 CASES = {
@@ -49,7 +51,6 @@ CASES = {
     "metric": (("loadings",), 124.044, 54),
     "scalar": (("loadings", "intercepts"), 164.103, 60),
 }
-VALUE_COLS = ["est", "se", "ci.lower", "ci.upper", "std.lv", "std.all"]
 REQUIRED_FIT = [
     "npar",
     "fmin",
@@ -76,26 +77,10 @@ REQUIRED_FIT = [
 
 
 @pytest.fixture(scope="module")
-def hs_data():
-    return pd.read_csv(GOLDEN / "hs_data.csv")
-
-
-@pytest.fixture(scope="module")
 def hs_fits(hs_data):
     return {
         name: fit_multigroup(HS_MODEL, hs_data, "school", eq) for name, (eq, _, _) in CASES.items()
     }
-
-
-def golden_estimates(name):
-    g = pd.read_csv(GOLDEN / f"{name}_estimates.csv", keep_default_na=False, na_values=["NA"])
-    if "label" not in g:
-        g.insert(5, "label", "")
-    return g
-
-
-def golden_fit(name):
-    return pd.read_csv(GOLDEN / f"{name}_fit.csv").set_index("measure")["value"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -110,27 +95,19 @@ def test_estimates_match_lavaan(hs_fits, level):
     assert fit.groups == ["Pasteur", "Grant-White"]  # order of first appearance, as lavaan
     pe = multigroup_estimates(fit)
     gold = golden_estimates(f"hs_mi_{level}")
-    assert list(pe.columns) == ESTIMATE_COLUMNS
+    # rows, order and .pK. labels; values within 1e-3
     key = ["lhs", "op", "rhs", "block", "group", "label"]
-    assert pe[key].values.tolist() == gold[key].values.tolist()  # rows, order and .pK. labels
-    for col in VALUE_COLS:
-        np.testing.assert_allclose(pe[col], gold[col], atol=1e-3, rtol=0, err_msg=col)
-    np.testing.assert_allclose(pe["pvalue"], gold["pvalue"], atol=1e-3, err_msg="pvalue")
-    np.testing.assert_allclose(pe["z"], gold["z"], rtol=1e-3, err_msg="z")
+    assert_estimates_match(pe, gold, key=key, columns=ESTIMATE_COLUMNS)
 
 
 @pytest.mark.parametrize("level", list(CASES))
 def test_fit_measures_match_lavaan(hs_fits, level):
     fm = multigroup_fit_measures(hs_fits[level])
     gold = golden_fit(f"hs_mi_{level}")
-    assert not [k for k in REQUIRED_FIT if k not in fm]
-    common = [k for k in fm if k in gold.index]
+    assert not missing_measures(fm, REQUIRED_FIT)
+    common = common_measures(fm, gold)
     assert len(common) == len(fm)  # every measure we report is one lavaan reports
-    for key in common:
-        if key == "chisq":
-            assert fm[key] == pytest.approx(gold[key], rel=1e-3), key
-        else:
-            assert fm[key] == pytest.approx(gold[key], abs=5e-4), key
+    assert_measures_close(fm, gold, common)
 
 
 @pytest.mark.parametrize("level", list(CASES))

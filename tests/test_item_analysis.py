@@ -1,23 +1,15 @@
 """Item analysis against hand formulas written out independently in numpy / pure Python."""
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_golden import HS_ITEMS
 from scipy import stats
 
 from surveysem.errors import InputError
 from surveysem.item_analysis import item_descriptives, item_total, mardia
-
-GOLDEN = Path(__file__).parent / "golden" / "lavaan"
-HS_ITEMS = [f"x{i}" for i in range(1, 10)]
-
-
-@pytest.fixture(scope="module")
-def hs_data():
-    return pd.read_csv(GOLDEN / "hs_data.csv")
 
 
 @pytest.fixture(scope="module")

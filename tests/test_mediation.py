@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from lavaan_golden import PD_TEMPLATE, golden_estimates
 
 from surveysem.mediation import EFFECT_COLUMNS, effects_table, indirect_effects_syntax
 from surveysem.sem import ModelSpecError, fit_model, parameter_estimates
@@ -13,32 +14,15 @@ from surveysem.sem.partable import build_partable
 from surveysem.sem.syntax import parse_syntax
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = ROOT / "tests" / "golden" / "lavaan"
 
 # The PoliticalDemocracy SEM of make_golden.R without its ':=' lines: the generated
 # definitions must reproduce lavaan's 'indirect := a*b' and 'total := c + a*b'.
-PD_PATHS = """
-  ind60 =~ x1 + x2 + x3
-  dem60 =~ y1 + y2 + y3 + y4
-  dem65 =~ y5 + y6 + y7 + y8
-  dem60 ~ {a}ind60
-  dem65 ~ {c}ind60 + {b}dem60
-  y1 ~~ y5
-  y2 ~~ y4 + y6
-  y3 ~~ y7
-  y4 ~~ y8
-  y6 ~~ y8
-"""
-
-
-@pytest.fixture(scope="module")
-def pd_data():
-    return pd.read_csv(GOLDEN / "pd_data.csv")
+PD_PATHS = PD_TEMPLATE
 
 
 @pytest.fixture(scope="module")
 def golden():
-    g = pd.read_csv(GOLDEN / "pd_sem_ml_estimates.csv", keep_default_na=False, na_values=["NA"])
+    g = golden_estimates("pd_sem_ml")
     return g[g["op"] == ":="].set_index("lhs")
 
 

@@ -4,54 +4,45 @@ Golden file: tests/golden/lavaan/hs_cfa_modindices.csv (HolzingerSwineford1939 3
 Tolerance 1e-3 (absolute) for mi, epc, sepc.lv and sepc.all, as for the other parity tests.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_golden import (
+    HS_MODEL,
+    KEY,
+    PD_TEMPLATE,
+    assert_columns_close,
+    match_rows,
+    read_golden,
+    read_hs_data,
+    read_pd_data,
+)
 
 from surveysem.sem import fit_measures, fit_model, modification_indices, parameter_estimates
 
-GOLDEN = Path(__file__).parent / "golden" / "lavaan"
-KEY = ["lhs", "op", "rhs"]
 VALUES = ["mi", "epc", "sepc.lv", "sepc.all"]
 
-HS_MODEL = """
-visual  =~ x1 + x2 + x3
-textual =~ x4 + x5 + x6
-speed   =~ x7 + x8 + x9
-"""
-
-# PoliticalDemocracy SEM of make_golden.R without labels; {extra} re-adds dem65 ~ ind60.
-PD_MODEL = """
-  ind60 =~ x1 + x2 + x3
-  dem60 =~ y1 + y2 + y3 + y4
-  dem65 =~ y5 + y6 + y7 + y8
-  dem60 ~ ind60
-  dem65 ~ {extra}dem60
-  y1 ~~ y5
-  y2 ~~ y4 + y6
-  y3 ~~ y7
-  y4 ~~ y8
-  y6 ~~ y8
-"""
+# PoliticalDemocracy SEM of make_golden.R without labels and definitions, with and without
+# dem65 ~ ind60.
+PD_FULL = PD_TEMPLATE.format(a="", b="", c="")
+PD_REDUCED = PD_FULL.replace("dem65 ~ ind60 + dem60", "dem65 ~ dem60")
 
 
 @pytest.fixture(scope="module")
 def golden_mi():
-    return pd.read_csv(GOLDEN / "hs_cfa_modindices.csv")
+    return read_golden("hs_cfa_modindices.csv")
 
 
 @pytest.fixture(scope="module")
 def hs_fit():
-    return fit_model(HS_MODEL, pd.read_csv(GOLDEN / "hs_data.csv"))
+    return fit_model(HS_MODEL, read_hs_data())
 
 
 @pytest.fixture(scope="module")
 def pd_fits():
-    data = pd.read_csv(GOLDEN / "pd_data.csv")
-    full = fit_model(PD_MODEL.format(extra="ind60 + "), data)
-    reduced = fit_model(PD_MODEL.format(extra=""), data)
+    data = read_pd_data()
+    full = fit_model(PD_FULL, data)
+    reduced = fit_model(PD_REDUCED, data)
     assert full.converged and reduced.converged
     return full, reduced
 
@@ -65,9 +56,9 @@ def test_columns_and_row_set_match_lavaan(hs_fit, golden_mi):
 
 @pytest.mark.parametrize("column", VALUES)
 def test_values_match_lavaan(hs_fit, golden_mi, column):
-    merged = golden_mi.merge(modification_indices(hs_fit), on=KEY, suffixes=("_lavaan", ""))
-    assert len(merged) == 54
-    np.testing.assert_allclose(merged[column], merged[f"{column}_lavaan"], rtol=0, atol=1e-3)
+    ours, lavaan = match_rows(modification_indices(hs_fit), golden_mi, KEY)
+    assert len(ours) == 54
+    assert_columns_close(ours, lavaan, [column], rtol=0, atol=1e-3)
 
 
 def test_sorted_like_lavaan(hs_fit, golden_mi):

@@ -11,11 +11,19 @@ polychorics agree to ~3e-8 and everything downstream to ~1e-6: estimates 3e-7, r
 chi-squares 2e-8 relative, fit indices 1e-8.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_golden import (
+    HS_MODEL,
+    KEY,
+    assert_max_abs_deviation,
+    assert_measures_close,
+    assert_same_rows,
+    golden_estimates,
+    read_golden,
+)
+from lavaan_golden import golden_fit as read_golden_fit
 from scipy import integrate, optimize, stats
 
 from surveysem.errors import InputError
@@ -39,17 +47,10 @@ from surveysem.sem.polychoric import (
     thresholds,
 )
 
-GOLDEN = Path(__file__).parent / "golden" / "lavaan"
-HS_MODEL = """
-visual  =~ x1 + x2 + x3
-textual =~ x4 + x5 + x6
-speed   =~ x7 + x8 + x9
-"""
-
 
 @pytest.fixture(scope="module")
 def hs_ord() -> pd.DataFrame:
-    return pd.read_csv(GOLDEN / "hs_ordinal_data.csv")
+    return read_golden("hs_ordinal_data.csv")
 
 
 @pytest.fixture(scope="module")
@@ -59,14 +60,12 @@ def hs_fit(hs_ord):
 
 @pytest.fixture(scope="module")
 def golden_est() -> pd.DataFrame:
-    return pd.read_csv(
-        GOLDEN / "hs_cfa_ordinal_wlsmv_estimates.csv", keep_default_na=False, na_values=["NA"]
-    )
+    return golden_estimates("hs_cfa_ordinal_wlsmv")
 
 
 @pytest.fixture(scope="module")
 def golden_fit() -> pd.Series:
-    return pd.read_csv(GOLDEN / "hs_cfa_ordinal_wlsmv_fit.csv").set_index("measure")["value"]
+    return read_golden_fit("hs_cfa_ordinal_wlsmv")
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +134,7 @@ def test_thresholds_match_lavaan(hs_ord, golden_est):
 
 
 def test_polychoric_matches_lavaan(hs_ord):
-    gold = pd.read_csv(GOLDEN / "hs_ordinal_polychoric.csv", index_col=0)
+    gold = read_golden("hs_ordinal_polychoric.csv", index_col=0)
     ours = polychoric_matrix(hs_ord)
     assert list(ours.index) == list(gold.index) and list(ours.columns) == list(gold.columns)
     # lavaan's nlminb converges to ~3e-8; the brief's parity requirement is 1e-3.
@@ -196,23 +195,10 @@ def test_wlsmv_estimates_match_lavaan(hs_fit, golden_est):
     ours = ordinal_estimates(hs_fit)
     # same rows in lavaan's order: loadings, thresholds, residual variances, factor
     # (co)variances, ~*~ scales, ~1 intercepts
-    key = ["lhs", "op", "rhs"]
-    assert ours[key].to_numpy().tolist() == golden_est[key].to_numpy().tolist()
-    for col, tol in [
-        ("est", 1e-6),
-        ("se", 1e-6),
-        ("z", 1e-5),
-        ("ci.lower", 1e-6),
-        ("ci.upper", 1e-6),
-        ("std.lv", 1e-6),
-        ("std.all", 1e-6),
-    ]:
-        a, b = ours[col].to_numpy(float), golden_est[col].to_numpy(float)
-        assert np.array_equal(np.isnan(a), np.isnan(b)), col
-        assert np.nanmax(np.abs(a - b)) < tol, col
-    a, b = ours["pvalue"].to_numpy(float), golden_est["pvalue"].to_numpy(float)
-    assert np.array_equal(np.isnan(a), np.isnan(b))
-    assert np.nanmax(np.abs(a - b)) < 1e-8
+    assert_same_rows(ours, golden_est, KEY)
+    tolerances = {"est": 1e-6, "se": 1e-6, "z": 1e-5, "ci.lower": 1e-6, "ci.upper": 1e-6}
+    tolerances |= {"std.lv": 1e-6, "std.all": 1e-6, "pvalue": 1e-8}
+    assert_max_abs_deviation(ours, golden_est, tolerances)
 
 
 def test_wlsmv_fit_measures_match_lavaan(hs_fit, golden_fit):
@@ -221,11 +207,8 @@ def test_wlsmv_fit_measures_match_lavaan(hs_fit, golden_fit):
     assert set(fm) <= set(golden_fit.index)
     assert not [k for k in fm if np.isnan(golden_fit[k])]
     chisqs = [k for k in fm if "chisq" in k and "scaling" not in k]
-    for key, val in fm.items():
-        if key in chisqs:
-            assert val == pytest.approx(golden_fit[key], rel=1e-7), key
-        else:
-            assert val == pytest.approx(golden_fit[key], rel=1e-6, abs=1e-7), key
+    relative = dict.fromkeys(chisqs, 1e-7)
+    assert_measures_close(fm, golden_fit, rel_tol=1e-6, abs_tol=1e-7, relative=relative)
     for key in ("chisq.scaled", "cfi.scaled", "cfi.robust", "rmsea.scaled", "rmsea.robust"):
         assert key in fm
 

@@ -1,32 +1,19 @@
 """Reliability and validity measures against hand calculations and semTools 0.5.6 golden files."""
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pingouin as pg
 import pytest
+from lavaan_golden import HS_MODEL, read_golden
 from scipy import stats
 
 from surveysem.reliability import cronbach_alpha, htmt, reliability_table
 from surveysem.sem import fit_model
 
-GOLDEN = Path(__file__).parent / "golden" / "lavaan"
-HS_MODEL = """
-visual  =~ x1 + x2 + x3
-textual =~ x4 + x5 + x6
-speed   =~ x7 + x8 + x9
-"""
 CONSTRUCTS = {
     "visual": ["x1", "x2", "x3"],
     "textual": ["x4", "x5", "x6"],
     "speed": ["x7", "x8", "x9"],
 }
-
-
-@pytest.fixture(scope="module")
-def hs_data():
-    return pd.read_csv(GOLDEN / "hs_data.csv")
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +68,7 @@ def test_omega_and_ave_match_semtools(hs_fit, hs_data):
         "omega",
         "ave",
     ]
-    gold = pd.read_csv(GOLDEN / "hs_semtools.csv").set_index("factor")
+    gold = read_golden("hs_semtools.csv").set_index("factor")
     table = table.set_index("construct").loc[gold.index]
     np.testing.assert_allclose(table["omega"], gold["omega"], atol=1e-4)
     np.testing.assert_allclose(table["ave"], gold["ave"], atol=1e-4)
@@ -95,7 +82,7 @@ def test_omega_and_ave_match_semtools(hs_fit, hs_data):
 
 @pytest.mark.parametrize(("htmt2", "golden"), [(True, "hs_htmt2.csv"), (False, "hs_htmt.csv")])
 def test_htmt_matches_semtools(hs_data, htmt2, golden):
-    gold = pd.read_csv(GOLDEN / golden).set_index("factor")
+    gold = read_golden(golden).set_index("factor")
     got = htmt(hs_data, CONSTRUCTS, htmt2=htmt2)
     assert list(got.index) == list(got.columns) == list(gold.index)
     np.testing.assert_allclose(got.to_numpy(), gold.loc[got.index, got.columns], atol=1e-4)

@@ -4,11 +4,20 @@ Tolerances are those lavaan's printout supports: 1e-3 for estimates, SEs and sta
 values; 5e-4 for fit indices; 1e-3 relative for chi-square.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_golden import (
+    HS_MODEL,
+    PD_MODEL,
+    PE_COLUMNS,
+    assert_estimates_match,
+    assert_measures_close,
+    common_measures,
+    golden_estimates,
+    golden_fit,
+    missing_measures,
+)
 
 from surveysem.sem import (
     ModelSpecError,
@@ -21,31 +30,6 @@ from surveysem.sem import (
     solution_problems,
 )
 
-GOLDEN = Path(__file__).parent / "golden" / "lavaan"
-
-HS_MODEL = """
-visual  =~ x1 + x2 + x3
-textual =~ x4 + x5 + x6
-speed   =~ x7 + x8 + x9
-"""
-
-# The PoliticalDemocracy model of make_golden.R.
-PD_MODEL = """
-  ind60 =~ x1 + x2 + x3
-  dem60 =~ y1 + y2 + y3 + y4
-  dem65 =~ y5 + y6 + y7 + y8
-  dem60 ~ a*ind60
-  dem65 ~ c*ind60 + b*dem60
-  y1 ~~ y5
-  y2 ~~ y4 + y6
-  y3 ~~ y7
-  y4 ~~ y8
-  y6 ~~ y8
-  indirect := a*b
-  total := c + a*b
-"""
-
-PARAM_COLS = ["est", "se", "ci.lower", "ci.upper", "std.lv", "std.all"]
 REQUIRED_FIT = [
     "npar",
     "fmin",
@@ -75,16 +59,6 @@ REQUIRED_FIT = [
 
 
 @pytest.fixture(scope="module")
-def hs_data():
-    return pd.read_csv(GOLDEN / "hs_data.csv")
-
-
-@pytest.fixture(scope="module")
-def pd_data():
-    return pd.read_csv(GOLDEN / "pd_data.csv")
-
-
-@pytest.fixture(scope="module")
 def hs_fit(hs_data):
     return fit_model(HS_MODEL, hs_data)
 
@@ -92,17 +66,6 @@ def hs_fit(hs_data):
 @pytest.fixture(scope="module")
 def pd_fit(pd_data):
     return fit_model(PD_MODEL, pd_data)
-
-
-def golden_estimates(name):
-    g = pd.read_csv(GOLDEN / f"{name}_estimates.csv", keep_default_na=False, na_values=["NA"])
-    if "label" not in g:
-        g.insert(3, "label", "")
-    return g
-
-
-def golden_fit(name):
-    return pd.read_csv(GOLDEN / f"{name}_fit.csv").set_index("measure")["value"]
 
 
 def exact_cov_data(cov, n, columns, seed=1):
@@ -114,46 +77,18 @@ def exact_cov_data(cov, n, columns, seed=1):
     return pd.DataFrame(z @ np.linalg.cholesky(cov).T, columns=columns)
 
 
-def assert_estimates_match(pe, gold):
-    assert list(pe.columns) == [
-        "lhs",
-        "op",
-        "rhs",
-        "label",
-        "est",
-        "se",
-        "z",
-        "pvalue",
-        "ci.lower",
-        "ci.upper",
-        "std.lv",
-        "std.all",
-    ]
-    # same rows in lavaan's order
-    assert pe[["lhs", "op", "rhs", "label"]].values.tolist() == (
-        gold[["lhs", "op", "rhs", "label"]].values.tolist()
-    )
-    for col in PARAM_COLS:
-        np.testing.assert_allclose(pe[col], gold[col], atol=1e-3, rtol=0, err_msg=col)
-    np.testing.assert_allclose(pe["pvalue"], gold["pvalue"], atol=1e-3, err_msg="pvalue")
-    np.testing.assert_allclose(pe["z"], gold["z"], rtol=1e-3, err_msg="z")  # NaN where fixed
-
-
 def assert_fit_match(fm, gold):
-    missing = [k for k in REQUIRED_FIT if k not in fm]
-    assert not missing
-    common = [k for k in fm if k in gold.index]
+    assert not missing_measures(fm, REQUIRED_FIT)
+    common = common_measures(fm, gold)
     assert len(common) >= len(REQUIRED_FIT)
-    for key in common:
-        if key == "chisq":
-            assert fm[key] == pytest.approx(gold[key], rel=1e-3), key
-        else:
-            assert fm[key] == pytest.approx(gold[key], abs=5e-4), key
+    assert_measures_close(fm, gold, common)
 
 
 def test_hs_cfa_estimates(hs_fit):
     assert hs_fit.converged
-    assert_estimates_match(parameter_estimates(hs_fit), golden_estimates("hs_cfa_ml"))
+    assert_estimates_match(
+        parameter_estimates(hs_fit), golden_estimates("hs_cfa_ml"), columns=PE_COLUMNS
+    )
 
 
 def test_hs_cfa_fit_measures(hs_fit):
@@ -164,7 +99,7 @@ def test_pd_sem_estimates_with_defined_parameters(pd_fit):
     assert pd_fit.converged
     pe = parameter_estimates(pd_fit)
     gold = golden_estimates("pd_sem_ml")
-    assert_estimates_match(pe, gold)
+    assert_estimates_match(pe, gold, columns=PE_COLUMNS)
     defined = pe[pe["op"] == ":="].set_index("lhs")
     assert list(defined.index) == ["indirect", "total"]
     assert list(defined["rhs"]) == ["a*b", "c+a*b"]

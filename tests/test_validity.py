@@ -1,11 +1,10 @@
 """Validity checks against the semTools/lavaan HS reference values (sem-tooling.md section 8)
 and hand calculations."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_golden import HS_ITEMS, HS_MODEL, read_golden
 from scipy import stats
 
 from surveysem.errors import InputError
@@ -18,13 +17,6 @@ from surveysem.validity import (
     harman_single_factor,
 )
 
-GOLDEN = Path(__file__).parent / "golden" / "lavaan"
-HS_MODEL = """
-visual  =~ x1 + x2 + x3
-textual =~ x4 + x5 + x6
-speed   =~ x7 + x8 + x9
-"""
-HS_ITEMS = [f"x{i}" for i in range(1, 10)]
 FACTORS = ["visual", "textual", "speed"]
 # sem-tooling.md section 8 (semTools AVE with obs.var = TRUE; lavaan cor.lv)
 SQRT_AVE = {"visual": 0.608735, "textual": 0.849127, "speed": 0.651528}
@@ -33,11 +25,6 @@ LATENT_COR = {
     ("visual", "speed"): 0.470535,
     ("textual", "speed"): 0.282985,
 }
-
-
-@pytest.fixture(scope="module")
-def hs_data():
-    return pd.read_csv(GOLDEN / "hs_data.csv")
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +49,7 @@ def test_fornell_larcker_matches_semtools_reference(hs_fit):
         assert table.loc[a, b] == pytest.approx(value, abs=1e-6)
         assert table.loc[b, a] == pytest.approx(value, abs=1e-6)
     # and the semTools fixture AVE (R semTools run, tests/golden/lavaan/hs_semtools.csv)
-    golden = pd.read_csv(GOLDEN / "hs_semtools.csv").set_index("factor")["ave"]
+    golden = read_golden("hs_semtools.csv").set_index("factor")["ave"]
     np.testing.assert_allclose(np.diag(table), np.sqrt(golden[FACTORS]), atol=1e-6)
 
 

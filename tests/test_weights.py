@@ -11,53 +11,39 @@ lower), so the tolerances here are 1e-4, tighter than the 1e-3 / 5e-4 of the oth
 tests.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from lavaan_golden import (
+    HS_MODEL,
+    KEY,
+    PD_MODEL,
+    assert_columns_close,
+    assert_measures_close,
+    assert_same_rows,
+    golden_estimates,
+    golden_fit,
+    read_hs_data,
+    read_pd_data,
+)
 
 from surveysem.errors import InputError
 from surveysem.sem import fit_measures, fit_model, parameter_estimates
 from surveysem.sem.fit_measures import MLR_NAMES
 from surveysem.sem.weights import normalized_weights, weighted_moments
 
-GOLDEN = Path(__file__).parent / "golden" / "lavaan"
-
-HS_MODEL = """
-visual  =~ x1 + x2 + x3
-textual =~ x4 + x5 + x6
-speed   =~ x7 + x8 + x9
-"""
-
-PD_MODEL = """
-  ind60 =~ x1 + x2 + x3
-  dem60 =~ y1 + y2 + y3 + y4
-  dem65 =~ y5 + y6 + y7 + y8
-  dem60 ~ a*ind60
-  dem65 ~ c*ind60 + b*dem60
-  y1 ~~ y5
-  y2 ~~ y4 + y6
-  y3 ~~ y7
-  y4 ~~ y8
-  y6 ~~ y8
-  indirect := a*b
-  total := c + a*b
-"""
-
-KEY = ["lhs", "op", "rhs"]
 PARAM_COLS = ["est", "se", "pvalue", "ci.lower", "ci.upper", "std.lv", "std.all"]
 TOL = 1e-4
 
 
 def hs_weighted() -> pd.DataFrame:
-    hs = pd.read_csv(GOLDEN / "hs_data.csv")
+    hs = read_hs_data()
     pasteur = np.where(hs["school"] == "Pasteur", 2.0, 1.0)
     return hs.assign(w=(1 + (hs["id"] % 5) / 2) * pasteur)
 
 
 def pd_weighted() -> pd.DataFrame:
-    data = pd.read_csv(GOLDEN / "pd_data.csv")
+    data = read_pd_data()
     return data.assign(w=1 + (np.arange(1, len(data) + 1) % 4) / 3)
 
 
@@ -75,21 +61,16 @@ def fits():
     }
 
 
-def golden_fit(case):
-    return pd.read_csv(GOLDEN / f"{case}_fit.csv").set_index("measure")["value"]
-
-
 @pytest.mark.parametrize("case", CASES)
 def test_estimates_match_lavaan(fits, case):
     fit = fits[case]
     assert fit.converged, fit.message
     assert (fit.estimator, fit.sampling_weights) == ("MLR", "w")
     pe = parameter_estimates(fit)
-    gold = pd.read_csv(GOLDEN / f"{case}_estimates.csv")
-    assert pe[KEY].values.tolist() == gold[KEY].values.tolist()
-    for col in PARAM_COLS:
-        np.testing.assert_allclose(pe[col], gold[col], atol=TOL, rtol=0, err_msg=col)
-    np.testing.assert_allclose(pe["z"], gold["z"], rtol=TOL, err_msg="z")
+    gold = golden_estimates(case)
+    assert_same_rows(pe, gold, KEY)
+    assert_columns_close(pe, gold, PARAM_COLS, atol=TOL, rtol=0)
+    assert_columns_close(pe, gold, ["z"], rtol=TOL)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -97,8 +78,7 @@ def test_fit_measures_match_lavaan(fits, case):
     fm = fit_measures(fits[case])
     gold = golden_fit(case)
     assert list(fm) == list(gold.index) == MLR_NAMES  # lavaan's names, in lavaan's order
-    for key, value in fm.items():
-        assert value == pytest.approx(gold[key], rel=1e-6, abs=TOL), key
+    assert_measures_close(fm, gold, rel_tol=1e-6, abs_tol=TOL, relative={})
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -150,7 +130,7 @@ def test_equal_weights_reproduce_unweighted_mlr():
     for key, value in fm_w.items():
         assert value == pytest.approx(fm_p[key], rel=1e-6, abs=1e-9), key
     # and the unweighted MLR golden of make_golden.R
-    gold = pd.read_csv(GOLDEN / "hs_cfa_mlr_fit.csv").set_index("measure")["value"]
+    gold = golden_fit("hs_cfa_mlr")
     assert fm_w["chisq.scaled"] == pytest.approx(gold["chisq.scaled"], rel=1e-6)
 
 
