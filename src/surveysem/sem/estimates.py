@@ -16,6 +16,8 @@ Defined parameters get delta-method standard errors, ``se = sqrt(J V J')``, with
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -23,6 +25,9 @@ from scipy import stats
 from . import matrices
 from .expressions import evaluate, parse_expression
 from .fitting import SemFit
+
+if TYPE_CHECKING:
+    from .fiml import FimlFit
 
 COLUMNS = [
     "lhs",
@@ -40,8 +45,13 @@ COLUMNS = [
 ]
 
 
-def _row_values(fit: SemFit) -> np.ndarray:
+def _row_values(fit: SemFit | FimlFit) -> np.ndarray:
     return np.array([fit.x[r.free - 1] if r.free else r.value for r in fit.partable.rows])
+
+
+def standard_errors(rows, vcov: np.ndarray) -> np.ndarray:
+    """SE of every parameter-table row; fixed rows get 0, as lavaan reports them."""
+    return np.array([np.sqrt(vcov[r.free - 1, r.free - 1]) if r.free else 0.0 for r in rows])
 
 
 def _model_sds(fit: SemFit) -> tuple[dict[str, float], dict[str, float]]:
@@ -63,20 +73,28 @@ def _model_sds(fit: SemFit) -> tuple[dict[str, float], dict[str, float]]:
 
 def _standardize(fit: SemFit, est: np.ndarray, level: str) -> np.ndarray:
     """std.lv (level='lv') or std.all (level='all') for every parameter-table row."""
-    rows = fit.partable.rows
     lv_sd, ov_sd = _model_sds(fit)
-    lvs = set(fit.partable.lv_names)
+    return standardize_rows(
+        fit.partable.rows, est, {**ov_sd, **lv_sd}, fit.partable.lv_names, level
+    )
+
+
+def standardize_rows(rows, est: np.ndarray, sd: dict, lv_names, level: str) -> np.ndarray:
+    """std.lv (``level="lv"``) or std.all (``level="all"``) of each row (module docstring).
+
+    ``sd`` holds the model-implied SD of every variable; under std.lv only the factors are
+    rescaled. The residual variances come from ``rows`` themselves, so pass the rows of one
+    group at a time in multi-group models. ``~1`` rows are divided by the SD of their
+    variable; rows of other operators (thresholds, scales) are returned unchanged.
+    """
+    lvs = set(lv_names)
     resvar = {r.lhs: e for r, e in zip(rows, est, strict=True) if r.op == "~~" and r.lhs == r.rhs}
 
     def s(v: str) -> float:
-        if v in lvs:
-            return lv_sd[v]
-        return ov_sd[v] if level == "all" else 1.0
+        return sd[v] if v in lvs or level == "all" else 1.0
 
     def r(v: str) -> float:
-        if v in lvs or level == "all":
-            return np.sqrt(abs(resvar[v]))
-        return 1.0
+        return np.sqrt(abs(resvar[v])) if v in lvs or level == "all" else 1.0
 
     out = np.empty(len(rows))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -85,14 +103,18 @@ def _standardize(fit: SemFit, est: np.ndarray, level: str) -> np.ndarray:
                 out[i] = e * s(row.lhs) / s(row.rhs)
             elif row.op == "~":
                 out[i] = e * s(row.rhs) / s(row.lhs)
-            elif row.lhs == row.rhs:
+            elif row.op == "~1":
+                out[i] = e / s(row.lhs)
+            elif row.op == "~~" and row.lhs == row.rhs:
                 out[i] = e / s(row.lhs) ** 2
-            else:
+            elif row.op == "~~":
                 out[i] = e / (r(row.lhs) * r(row.rhs))
+            else:
+                out[i] = e
     return out
 
 
-def _definitions(fit: SemFit, row_vals: np.ndarray) -> list:
+def _definitions(fit: SemFit | FimlFit, row_vals: np.ndarray) -> list:
     """Values of the ``:=`` parameters given values for every parameter-table row.
 
     Labels take the value of their first row (lavaan uses the first free row of a label).
@@ -109,7 +131,7 @@ def _definitions(fit: SemFit, row_vals: np.ndarray) -> list:
     return out
 
 
-def _definition_jacobian(fit: SemFit) -> np.ndarray:
+def _definition_jacobian(fit: SemFit | FimlFit) -> np.ndarray:
     """d(defined)/d(free parameters) by complex step (exact for analytic expressions)."""
     h = 1e-20
     pt = fit.partable
@@ -169,26 +191,28 @@ def parameter_estimates(fit: SemFit, level: float = 0.95) -> pd.DataFrame:
     4   B  =~  b2  0.973  0.090    0.808
     5   B  =~  b3  0.610  0.065    0.611
     """
-    pt = fit.partable
     est = _row_values(fit)
-    se = np.array([np.sqrt(fit.vcov[r.free - 1, r.free - 1]) if r.free else 0.0 for r in pt.rows])
-    std_lv = _standardize(fit, est, "lv")
-    std_all = _standardize(fit, est, "all")
-    frame = pd.DataFrame(
-        {
-            "lhs": [r.lhs for r in pt.rows],
-            "op": [r.op for r in pt.rows],
-            "rhs": [r.rhs for r in pt.rows],
-            "label": [r.label for r in pt.rows],
-            "est": est,
-            "se": se,
-            "std.lv": std_lv,
-            "std.all": std_all,
-        }
+    return estimates_table(
+        fit, est, _standardize(fit, est, "lv"), _standardize(fit, est, "all"), level
     )
+
+
+def estimates_table(
+    fit: SemFit | FimlFit,
+    est: np.ndarray,
+    std_lv: np.ndarray,
+    std_all: np.ndarray,
+    level: float,
+) -> pd.DataFrame:
+    """lavaan's ``parameterEstimates`` table of a single-group fit from its row values.
+
+    The parameter-table rows, then the ``:=`` rows (values and standardized values from the
+    labelled rows, delta-method SEs), then the Wald columns (:func:`add_wald_columns`).
+    """
+    pt = fit.partable
+    frame = row_frame(pt.rows, est, standard_errors(pt.rows, fit.vcov), std_lv, std_all)
     if pt.definitions:
         jac = _definition_jacobian(fit)
-        def_se = np.sqrt(np.einsum("ij,jk,ik->i", jac, fit.vcov, jac))
         defs = pd.DataFrame(
             {
                 "lhs": [d.name for d in pt.definitions],
@@ -196,12 +220,38 @@ def parameter_estimates(fit: SemFit, level: float = 0.95) -> pd.DataFrame:
                 "rhs": [d.expr for d in pt.definitions],
                 "label": [d.name for d in pt.definitions],
                 "est": np.real(_definitions(fit, est)).astype(float),
-                "se": def_se,
+                "se": np.sqrt(np.einsum("ij,jk,ik->i", jac, fit.vcov, jac)),
                 "std.lv": np.real(_definitions(fit, std_lv)).astype(float),
                 "std.all": np.real(_definitions(fit, std_all)).astype(float),
             }
         )
         frame = pd.concat([frame, defs], ignore_index=True)
+    add_wald_columns(frame, level)
+    return frame[COLUMNS]
+
+
+def row_frame(rows, est, se, std_lv, std_all) -> pd.DataFrame:
+    """The columns of an estimates table that come straight from the parameter-table rows."""
+    return pd.DataFrame(
+        {
+            "lhs": [r.lhs for r in rows],
+            "op": [r.op for r in rows],
+            "rhs": [r.rhs for r in rows],
+            "label": [r.label for r in rows],
+            "est": est,
+            "se": se,
+            "std.lv": std_lv,
+            "std.all": std_all,
+        }
+    )
+
+
+def add_wald_columns(frame: pd.DataFrame, level: float) -> None:
+    """Adds ``z``, ``pvalue``, ``ci.lower`` and ``ci.upper`` from ``est`` and ``se``, in place.
+
+    ``z = est / se``, ``pvalue = 2 (1 - Phi(|z|))``, interval ``est +/- z_(1 - (1 - level)/2)
+    se``; rows with ``se = 0`` (fixed) get NaN ``z``/``pvalue`` and ``ci.lower = ci.upper = est``.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(frame["se"] > 0, frame["est"] / frame["se"], np.nan)
     crit = stats.norm.ppf(1 - (1 - level) / 2)
@@ -209,7 +259,6 @@ def parameter_estimates(fit: SemFit, level: float = 0.95) -> pd.DataFrame:
     frame["pvalue"] = 2 * stats.norm.sf(np.abs(z))
     frame["ci.lower"] = frame["est"] - crit * frame["se"]
     frame["ci.upper"] = frame["est"] + crit * frame["se"]
-    return frame[COLUMNS]
 
 
 def r_squared(fit: SemFit) -> pd.DataFrame:

@@ -59,11 +59,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
 from surveysem.errors import InputError
 
-from .expressions import evaluate, parse_expression
+from .estimates import _row_values, estimates_table, standardize_rows
+from .fit_measures import (
+    chisq_and_incremental_indices,
+    hoelter_cn,
+    information_criteria,
+    rmsea_measures,
+)
 from .partable import ParRow, ParTable, build_partable
 from .syntax import parse_syntax
 
@@ -74,21 +80,6 @@ EM_TOL = 1e-10
 EM_MAX_ITER = 10000
 # Smallest eigenvalue ratio of the EM covariance matrix accepted as non-singular.
 SINGULAR_TOL = 1e-9
-
-COLUMNS = [
-    "lhs",
-    "op",
-    "rhs",
-    "label",
-    "est",
-    "se",
-    "z",
-    "pvalue",
-    "ci.lower",
-    "ci.upper",
-    "std.lv",
-    "std.all",
-]
 
 
 # --------------------------------------------------------------------------------------------
@@ -888,10 +879,6 @@ def fit_fiml(syntax: str, data: pd.DataFrame) -> FimlFit:
 # --------------------------------------------------------------------------------------------
 # Estimates
 # --------------------------------------------------------------------------------------------
-def _row_values(fit: FimlFit) -> np.ndarray:
-    return np.array([fit.x[r.free - 1] if r.free else r.value for r in fit.partable.rows])
-
-
 def _standardize(fit: FimlFit, est: np.ndarray, level: str) -> np.ndarray:
     """std.lv / std.all as lavaan (cov.std = TRUE; intercepts divided by the total SD)."""
     pt = fit.partable
@@ -899,57 +886,7 @@ def _standardize(fit: FimlFit, est: np.ndarray, level: str) -> np.ndarray:
     names = list(pt.ov_names) + list(pt.lv_names)
     with np.errstate(invalid="ignore"):
         sd = np.sqrt(np.where(np.diag(cov) > 0, np.diag(cov), np.nan))
-    sd_all = dict(zip(names, sd, strict=True))
-    lvs = set(pt.lv_names)
-    rows = pt.rows
-    resvar = {r.lhs: e for r, e in zip(rows, est, strict=True) if r.op == "~~" and r.lhs == r.rhs}
-
-    def s(v: str) -> float:
-        return sd_all[v] if v in lvs or level == "all" else 1.0
-
-    def r(v: str) -> float:
-        return np.sqrt(abs(resvar[v])) if v in lvs or level == "all" else 1.0
-
-    out = np.empty(len(rows))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for i, (row, e) in enumerate(zip(rows, est, strict=True)):
-            if row.op == "=~":
-                out[i] = e * s(row.lhs) / s(row.rhs)
-            elif row.op == "~":
-                out[i] = e * s(row.rhs) / s(row.lhs)
-            elif row.op == "~1":
-                out[i] = e / s(row.lhs)
-            elif row.lhs == row.rhs:
-                out[i] = e / s(row.lhs) ** 2
-            else:
-                out[i] = e / (r(row.lhs) * r(row.rhs))
-    return out
-
-
-def _definitions(fit: FimlFit, row_vals) -> list:
-    names: dict = {}
-    for row, val in zip(fit.partable.rows, row_vals, strict=True):
-        if row.label and row.label not in names:
-            names[row.label] = val
-    out = []
-    for d in fit.partable.definitions:
-        val = evaluate(parse_expression(d.expr), names)
-        names[d.name] = val
-        out.append(val)
-    return out
-
-
-def _definition_jacobian(fit: FimlFit) -> np.ndarray:
-    """d(defined)/d(free parameters) by complex step."""
-    h = 1e-20
-    pt = fit.partable
-    jac = np.zeros((len(pt.definitions), pt.n_free))
-    for j in range(pt.n_free):
-        xc = fit.x.astype(complex)
-        xc[j] += 1j * h
-        vals = [xc[r.free - 1] if r.free else complex(r.value) for r in pt.rows]
-        jac[:, j] = np.imag(np.array(_definitions(fit, vals), dtype=complex)) / h
-    return jac
+    return standardize_rows(pt.rows, est, dict(zip(names, sd, strict=True)), pt.lv_names, level)
 
 
 def fiml_estimates(fit: FimlFit, level: float = 0.95) -> pd.DataFrame:
@@ -990,72 +927,15 @@ def fiml_estimates(fit: FimlFit, level: float = 0.95) -> pd.DataFrame:
     15  a1  ~1      0.001  0.067    0.001
     16  a2  ~1     -0.129  0.061   -0.126
     """
-    pt = fit.partable
     est = _row_values(fit)
-    se = np.array([np.sqrt(fit.vcov[r.free - 1, r.free - 1]) if r.free else 0.0 for r in pt.rows])
-    std_lv = _standardize(fit, est, "lv")
-    std_all = _standardize(fit, est, "all")
-    frame = pd.DataFrame(
-        {
-            "lhs": [r.lhs for r in pt.rows],
-            "op": [r.op for r in pt.rows],
-            "rhs": [r.rhs for r in pt.rows],
-            "label": [r.label for r in pt.rows],
-            "est": est,
-            "se": se,
-            "std.lv": std_lv,
-            "std.all": std_all,
-        }
+    return estimates_table(
+        fit, est, _standardize(fit, est, "lv"), _standardize(fit, est, "all"), level
     )
-    if pt.definitions:
-        jac = _definition_jacobian(fit)
-        defs = pd.DataFrame(
-            {
-                "lhs": [d.name for d in pt.definitions],
-                "op": ":=",
-                "rhs": [d.expr for d in pt.definitions],
-                "label": [d.name for d in pt.definitions],
-                "est": np.real(_definitions(fit, est)).astype(float),
-                "se": np.sqrt(np.einsum("ij,jk,ik->i", jac, fit.vcov, jac)),
-                "std.lv": np.real(_definitions(fit, std_lv)).astype(float),
-                "std.all": np.real(_definitions(fit, std_all)).astype(float),
-            }
-        )
-        frame = pd.concat([frame, defs], ignore_index=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(frame["se"] > 0, frame["est"] / frame["se"], np.nan)
-    crit = stats.norm.ppf(1 - (1 - level) / 2)
-    frame["z"] = z
-    frame["pvalue"] = 2 * stats.norm.sf(np.abs(z))
-    frame["ci.lower"] = frame["est"] - crit * frame["se"]
-    frame["ci.upper"] = frame["est"] + crit * frame["se"]
-    return frame[COLUMNS]
 
 
 # --------------------------------------------------------------------------------------------
 # Fit measures
 # --------------------------------------------------------------------------------------------
-def _ncx2_cdf(x: float, df: float, nc: float) -> float:
-    return float(stats.chi2.cdf(x, df) if nc <= 0 else stats.ncx2.cdf(x, df, nc))
-
-
-def _rmsea_ci(chisq: float, df: float, n: int, level: float = 0.90) -> tuple[float, float]:
-    """Browne-Cudeck interval: lambda solving P(X <= chisq; df, lambda) = (1 +/- level)/2."""
-    if df <= 0:
-        return 0.0, 0.0
-
-    def ncp_for(target: float) -> float:
-        if stats.chi2.cdf(chisq, df) < target:
-            return 0.0
-        hi = max(chisq, 1.0)
-        while _ncx2_cdf(chisq, df, hi) > target:
-            hi *= 2
-        return optimize.brentq(lambda lam: _ncx2_cdf(chisq, df, lam) - target, 0.0, hi, xtol=1e-12)
-
-    lam_l, lam_u = ncp_for((1 + level) / 2), ncp_for((1 - level) / 2)
-    return float(np.sqrt(lam_l / (n * df))), float(np.sqrt(lam_u / (n * df)))
-
-
 def _residual_indices(
     mean: np.ndarray, cov: np.ndarray, mu: np.ndarray, sigma: np.ndarray
 ) -> dict[str, float]:
@@ -1132,60 +1012,16 @@ def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
     df = pstar - k
     chisq_b = 2 * (fit.unrestricted_logl - fit.baseline_logl)
     df_b = pstar - 2 * p
-    logl = fit.logl
-
-    def sf(x: float, d: int) -> float:
-        return float(stats.chi2.sf(x, d)) if d > 0 else np.nan
-
-    t1 = max(chisq - df, 0.0)
-    t2 = max(chisq - df, chisq_b - df_b, 0.0)
-    cfi = 1.0 if np.isclose(t1, 0) and np.isclose(t2, 0) else 1 - t1 / t2
-    tli = 1 - ((chisq - df) * df_b) / ((chisq_b - df_b) * df) if df > 0 else 1.0
-    nfi = 1 - chisq / chisq_b
-    rfi = (chisq_b / df_b - chisq / df) / (chisq_b / df_b) if df > 0 else np.nan
-    ifi = (chisq_b - chisq) / (chisq_b - df)
-    rni = 1 - (chisq - df) / (chisq_b - df_b)
-    rmsea = float(np.sqrt(max(chisq / (n * df) - 1 / n, 0.0))) if df > 0 else 0.0
-    ci_lo, ci_hi = _rmsea_ci(chisq, df, n)
-    close = 1 - _ncx2_cdf(chisq, df, n * df * 0.05**2) if df > 0 else np.nan
-    notclose = _ncx2_cdf(chisq, df, n * df * 0.08**2) if df > 0 else np.nan
-
+    mu, sigma = fit._ram.moments(fit.x)
     out = {
         "npar": float(k),
         "fmin": chisq / (2 * n),
-        "chisq": chisq,
-        "df": float(df),
-        "pvalue": sf(chisq, df),
-        "baseline.chisq": chisq_b,
-        "baseline.df": float(df_b),
-        "baseline.pvalue": sf(chisq_b, df_b),
-        "cfi": cfi,
-        "tli": tli,
-        "nnfi": tli,
-        "rfi": rfi,
-        "nfi": nfi,
-        "pnfi": df / df_b * nfi,
-        "ifi": ifi,
-        "rni": rni,
-        "logl": logl,
-        "unrestricted.logl": fit.unrestricted_logl,
-        "aic": -2 * logl + 2 * k,
-        "bic": -2 * logl + k * np.log(n),
-        "ntotal": float(n),
-        "bic2": -2 * logl + k * np.log((n + 2) / 24),
-        "rmsea": rmsea,
-        "rmsea.ci.lower": ci_lo,
-        "rmsea.ci.upper": ci_hi,
-        "rmsea.ci.level": 0.90,
-        "rmsea.pvalue": close,
-        "rmsea.close.h0": 0.05,
-        "rmsea.notclose.pvalue": notclose,
-        "rmsea.notclose.h0": 0.08,
+        **chisq_and_incremental_indices(chisq, df, chisq_b, df_b),
+        **information_criteria(fit.logl, fit.unrestricted_logl, k, n),
+        **rmsea_measures(chisq, df, n),
+        **_residual_indices(fit.h1_mean, fit.h1_cov, mu, sigma),
+        **hoelter_cn(chisq, df, n),
+        "mfi": float(np.exp(-0.5 * (chisq - df) / n)),
+        "ecvi": chisq / n + 2 * k / n,
     }
-    mu, sigma = fit._ram.moments(fit.x)
-    out.update(_residual_indices(fit.h1_mean, fit.h1_cov, mu, sigma))
-    for alpha, name in ((0.05, "cn_05"), (0.01, "cn_01")):
-        out[name] = stats.chi2.ppf(1 - alpha, df) / (chisq / n) + 1 if df > 0 else np.nan
-    out["mfi"] = float(np.exp(-0.5 * (chisq - df) / n))
-    out["ecvi"] = chisq / n + 2 * k / n
     return {key: float(val) for key, val in out.items()}

@@ -157,77 +157,116 @@ def _ml_fit_measures(fit: SemFit) -> dict[str, float]:
     chisq_b = n * (np.sum(np.log(np.diag(s))) - logdet_s)
     df_b = pstar - p
 
-    def sf(x: float, d: int) -> float:
-        return float(stats.chi2.sf(x, d)) if d > 0 else np.nan
-
-    t1 = max(chisq - df, 0.0)
-    t2 = max(chisq - df, chisq_b - df_b, 0.0)
-    cfi = 1.0 if np.isclose(t1, 0) and np.isclose(t2, 0) else 1 - t1 / t2
-    tli = 1 - ((chisq - df) * df_b) / ((chisq_b - df_b) * df) if df > 0 else 1.0
-    nfi = 1 - chisq / chisq_b
-    rfi = (chisq_b / df_b - chisq / df) / (chisq_b / df_b) if df > 0 else np.nan
-    ifi = (chisq_b - chisq) / (chisq_b - df)
-    rni = 1 - (chisq - df) / (chisq_b - df_b)
-
     loglik_const = p * np.log(2 * np.pi)
     _, logdet_sig = np.linalg.slogdet(sigma)
     logl = -n / 2 * (loglik_const + logdet_sig + np.trace(np.linalg.solve(sigma, s)))
     logl_h1 = -n / 2 * (loglik_const + logdet_s + p)
 
-    rmsea = float(np.sqrt(max(chisq / (n * df) - 1 / n, 0.0))) if df > 0 else 0.0
-    ci_lo, ci_hi = _rmsea_ci(chisq, df, n)
-    close = 1 - _ncx2_cdf(chisq, df, n * df * 0.05**2) if df > 0 else np.nan
-    notclose = _ncx2_cdf(chisq, df, n * df * 0.08**2) if df > 0 else np.nan
-
     a = np.linalg.solve(sigma, s)
     gfi = 1 - np.trace((a - np.eye(p)) @ (a - np.eye(p))) / np.trace(a @ a)
-    agfi = 1 - pstar / df * (1 - gfi) if df > 0 else 1.0
 
     out = {
         "npar": float(k),
         "fmin": f / 2,
+        **chisq_and_incremental_indices(chisq, df, chisq_b, df_b),
+        **information_criteria(logl, logl_h1, k, n),
+        **rmsea_measures(chisq, df, n),
+        **_residual_indices(s, sigma),
+        **hoelter_cn(chisq, df, n),
+        **gfi_measures(gfi, df, pstar),
+        "mfi": float(np.exp(-0.5 * (chisq - df) / n)),
+        "ecvi": chisq / n + 2 * k / n,
+    }
+    return {key: float(val) for key, val in out.items()}
+
+
+# --- Measures shared with FIML, multi-group and ordinal fits ------------------------------
+
+
+def chisq_and_incremental_indices(chisq, df, chisq_b, df_b) -> dict[str, float]:
+    """Chi-square tests of the model and of the baseline model, and the incremental indices
+    CFI, TLI/NNFI, RFI, NFI, PNFI, IFI, RNI from them (module docstring)."""
+    t1 = max(chisq - df, 0.0)
+    t2 = max(chisq - df, chisq_b - df_b, 0.0)
+    cfi = 1.0 if np.isclose(t1, 0) and np.isclose(t2, 0) else 1 - t1 / t2
+    tli = 1 - ((chisq - df) * df_b) / ((chisq_b - df_b) * df) if df > 0 else 1.0
+    nfi = 1 - chisq / chisq_b
+    return {
         "chisq": chisq,
         "df": float(df),
-        "pvalue": sf(chisq, df),
+        "pvalue": chisq_pvalue(chisq, df),
         "baseline.chisq": chisq_b,
         "baseline.df": float(df_b),
-        "baseline.pvalue": sf(chisq_b, df_b),
+        "baseline.pvalue": chisq_pvalue(chisq_b, df_b),
         "cfi": cfi,
         "tli": tli,
         "nnfi": tli,
-        "rfi": rfi,
+        "rfi": (chisq_b / df_b - chisq / df) / (chisq_b / df_b) if df > 0 else np.nan,
         "nfi": nfi,
         "pnfi": df / df_b * nfi,
-        "ifi": ifi,
-        "rni": rni,
+        "ifi": (chisq_b - chisq) / (chisq_b - df),
+        "rni": 1 - (chisq - df) / (chisq_b - df_b),
+    }
+
+
+def information_criteria(logl, logl_h1, k, n) -> dict[str, float]:
+    """Log-likelihoods of the model and of the saturated model, AIC, BIC and BIC2 (SABIC)."""
+    return {
         "logl": logl,
         "unrestricted.logl": logl_h1,
         "aic": -2 * logl + 2 * k,
         "bic": -2 * logl + k * np.log(n),
         "ntotal": float(n),
         "bic2": -2 * logl + k * np.log((n + 2) / 24),
-        "rmsea": rmsea,
-        "rmsea.ci.lower": ci_lo,
-        "rmsea.ci.upper": ci_hi,
+    }
+
+
+def rmsea_measures(chisq, df, n, n_groups: int = 1) -> dict[str, float]:
+    """RMSEA, its 90% interval and the p-values of close and not-close fit.
+
+    With G groups lavaan multiplies RMSEA and its bounds by sqrt(G) and divides the
+    non-centrality of the p-values by G (Steiger 1998). GLS/ULS, MLR and WLSMV use
+    :func:`lav_rmsea_ci` and :func:`lav_rmsea_close` instead, which follow lavaan's own
+    bracketing and NaN rules (they differ from these in edge cases only).
+    """
+    scale = np.sqrt(n_groups)
+    lo, hi = _rmsea_ci(chisq, df, n)
+    close = 1 - _ncx2_cdf(chisq, df, n * df * 0.05**2 / n_groups) if df > 0 else np.nan
+    notclose = _ncx2_cdf(chisq, df, n * df * 0.08**2 / n_groups) if df > 0 else np.nan
+    return {
+        "rmsea": rmsea(chisq, df, n) * scale,
+        "rmsea.ci.lower": lo * scale,
+        "rmsea.ci.upper": hi * scale,
         "rmsea.ci.level": 0.90,
         "rmsea.pvalue": close,
         "rmsea.close.h0": 0.05,
         "rmsea.notclose.pvalue": notclose,
         "rmsea.notclose.h0": 0.08,
     }
-    out.update(_residual_indices(s, sigma))
-    for alpha, name in ((0.05, "cn_05"), (0.01, "cn_01")):
-        out[name] = stats.chi2.ppf(1 - alpha, df) / (chisq / n) + 1 if df > 0 else np.nan
-    out.update(
-        {
-            "gfi": gfi,
-            "agfi": agfi,
-            "pgfi": df / pstar * gfi,
-            "mfi": float(np.exp(-0.5 * (chisq - df) / n)),
-            "ecvi": chisq / n + 2 * k / n,
-        }
-    )
-    return {key: float(val) for key, val in out.items()}
+
+
+def rmsea(x2, df, n, c: float = 1.0) -> float:
+    """RMSEA = sqrt(max(x2/(N df) - c/N, 0)); c is a scaling factor of robust versions."""
+    if df <= 0:
+        return 0.0
+    return float(np.sqrt(max(x2 / (n * df) - c / n, 0.0)))
+
+
+def hoelter_cn(x2, df, n) -> dict[str, float]:
+    """Hoelter's critical N at alpha = 0.05 and 0.01: qchisq(1 - alpha, df) / (x2/N) + 1."""
+    return {
+        name: stats.chi2.ppf(1 - alpha, df) / (x2 / n) + 1 if df > 0 else np.nan
+        for alpha, name in ((0.05, "cn_05"), (0.01, "cn_01"))
+    }
+
+
+def gfi_measures(gfi, df, n_moments) -> dict[str, float]:
+    """GFI with AGFI and PGFI, which adjust it for the df out of ``n_moments`` moments."""
+    return {
+        "gfi": gfi,
+        "agfi": 1 - n_moments / df * (1 - gfi) if df > 0 else 1.0,
+        "pgfi": df / n_moments * gfi,
+    }
 
 
 # --- lavaan 0.6.14 helpers (``lav_fit_cfi.R``, ``lav_fit_rmsea.R``, ``lav_fit_other.R``) ---------
@@ -308,13 +347,7 @@ def _incremental(x2, df, x2b, dfb, suffix="") -> dict[str, float]:
     }
 
 
-def _lav_rmsea(x2, df, n, c=1.0) -> float:
-    if np.isnan([x2, df, c]).any():
-        return np.nan
-    return float(np.sqrt(max(x2 / n / df - c / n, 0.0))) if df > 0 else 0.0
-
-
-def _lav_rmsea_ci(x2, df, n, c=1.0, level=0.90) -> tuple[float, float]:
+def lav_rmsea_ci(x2, df, n, c=1.0, level=0.90) -> tuple[float, float]:
     """lavaan ``lav_fit_rmsea_ci``: invert pchisq(x2; df, lambda); df may be fractional."""
     if not np.isfinite([x2, df, n, c]).all():
         return np.nan, np.nan
@@ -341,7 +374,7 @@ def _lav_rmsea_ci(x2, df, n, c=1.0, level=0.90) -> tuple[float, float]:
     return lower, upper
 
 
-def _lav_rmsea_close(x2, df, n, c=1.0, h0=0.05, close=True) -> float:
+def lav_rmsea_close(x2, df, n, c=1.0, h0=0.05, close=True) -> float:
     """p-value of close fit (H0: RMSEA <= h0) or, ``close=False``, of not-close fit."""
     if not np.isfinite([x2, df, n, c]).all() or not df > 0:
         return np.nan
@@ -350,20 +383,21 @@ def _lav_rmsea_close(x2, df, n, c=1.0, h0=0.05, close=True) -> float:
 
 
 def _rmsea_family(x2, df, n) -> dict[str, float]:
-    lo, hi = _lav_rmsea_ci(x2, df, n)
+    lo, hi = lav_rmsea_ci(x2, df, n)
     return {
-        "rmsea": _lav_rmsea(x2, df, n),
+        "rmsea": rmsea(x2, df, n),
         "rmsea.ci.lower": lo,
         "rmsea.ci.upper": hi,
         "rmsea.ci.level": 0.90,
-        "rmsea.pvalue": _lav_rmsea_close(x2, df, n, h0=0.05),
+        "rmsea.pvalue": lav_rmsea_close(x2, df, n, h0=0.05),
         "rmsea.close.h0": 0.05,
-        "rmsea.notclose.pvalue": _lav_rmsea_close(x2, df, n, h0=0.08, close=False),
+        "rmsea.notclose.pvalue": lav_rmsea_close(x2, df, n, h0=0.08, close=False),
         "rmsea.notclose.h0": 0.08,
     }
 
 
-def _chisq_sf(x2: float, df: float) -> float:
+def chisq_pvalue(x2: float, df: float) -> float:
+    """Upper-tail chi-square p-value; NaN without degrees of freedom or a finite statistic."""
     return float(stats.chi2.sf(x2, df)) if df > 0 and np.isfinite(x2) else np.nan
 
 
@@ -413,11 +447,11 @@ def _mlr_fit_measures(fit: SemFit, ml: dict[str, float]) -> dict[str, float]:
         {
             "chisq.scaled": x2s,
             "df.scaled": df,
-            "pvalue.scaled": _chisq_sf(x2s, df),
+            "pvalue.scaled": chisq_pvalue(x2s, df),
             "chisq.scaling.factor": c,
             "baseline.chisq.scaled": x2bs,
             "baseline.df.scaled": dfb,
-            "baseline.pvalue.scaled": _chisq_sf(x2bs, dfb),
+            "baseline.pvalue.scaled": chisq_pvalue(x2bs, dfb),
             "baseline.chisq.scaling.factor": cb,
             "cfi.scaled": _lav_cfi(x2s, df, x2bs, dfb),
             "tli.scaled": _lav_tli(x2s, df, x2bs, dfb),
@@ -427,18 +461,18 @@ def _mlr_fit_measures(fit: SemFit, ml: dict[str, float]) -> dict[str, float]:
             "rni.robust": _lav_rni(x2, df, x2b, dfb, c, cb),
             "scaling.factor.h1": yb.scaling_factor_h1,
             "scaling.factor.h0": yb.scaling_factor_h0,
-            "rmsea.scaled": _lav_rmsea(x2, df2, n),
-            "rmsea.pvalue.scaled": _lav_rmsea_close(x2, df2, n, h0=0.05),
-            "rmsea.notclose.pvalue.scaled": _lav_rmsea_close(x2, df2, n, h0=0.08, close=False),
-            "rmsea.robust": _lav_rmsea(x2, df, n, c),
-            "rmsea.pvalue.robust": _lav_rmsea_close(x2s, df, n, c, h0=0.05),
-            "rmsea.notclose.pvalue.robust": _lav_rmsea_close(x2s, df, n, c, h0=0.08, close=False),
+            "rmsea.scaled": rmsea(x2, df2, n),
+            "rmsea.pvalue.scaled": lav_rmsea_close(x2, df2, n, h0=0.05),
+            "rmsea.notclose.pvalue.scaled": lav_rmsea_close(x2, df2, n, h0=0.08, close=False),
+            "rmsea.robust": rmsea(x2, df, n, c),
+            "rmsea.pvalue.robust": lav_rmsea_close(x2s, df, n, c, h0=0.05),
+            "rmsea.notclose.pvalue.robust": lav_rmsea_close(x2s, df, n, c, h0=0.08, close=False),
         }
     )
     out.update(_incremental(x2s, df, x2bs, dfb, suffix=".scaled"))
-    lo, hi = _lav_rmsea_ci(x2, df2, n)
+    lo, hi = lav_rmsea_ci(x2, df2, n)
     out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = lo, hi
-    lo, hi = _lav_rmsea_ci(x2s, df, n, c)
+    lo, hi = lav_rmsea_ci(x2s, df, n, c)
     out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo, hi
     return {key: float(out[key]) for key in MLR_NAMES}
 
@@ -463,26 +497,17 @@ def _ls_fit_measures(fit: SemFit) -> dict[str, float]:
         "fmin": 0.5 * n1 / fit.n * f,
         "chisq": x2,
         "df": df,
-        "pvalue": _chisq_sf(x2, df) if has_p else np.nan,
+        "pvalue": chisq_pvalue(x2, df) if has_p else np.nan,
         "baseline.chisq": x2b,
         "baseline.df": dfb,
-        "baseline.pvalue": _chisq_sf(x2b, dfb) if has_p else np.nan,
+        "baseline.pvalue": chisq_pvalue(x2b, dfb) if has_p else np.nan,
         "cfi": _lav_cfi(x2, df, x2b, dfb),
         "tli": _lav_tli(x2, df, x2b, dfb),
     }
     out.update(_incremental(x2, df, x2b, dfb))
     out.update(_rmsea_family(x2, df, n1))
     out.update(_residual_indices(s, sigma))
-    for alpha, name in ((0.05, "cn_05"), (0.01, "cn_01")):
-        no_cn = df == 0 and x2 < np.finfo(float).eps
-        out[name] = np.nan if no_cn else stats.chi2.ppf(1 - alpha, df) / (x2 / n1) + 1
-    out.update(
-        {
-            "gfi": gfi,
-            "agfi": 1 - pstar / df * (1 - gfi) if df > 0 else 1.0,
-            "pgfi": df / pstar * gfi,
-            "mfi": float(np.exp(-0.5 * (x2 - df) / n1)),
-            "ecvi": x2 / n1 + 2 * k / n1,
-        }
-    )
+    out.update(hoelter_cn(x2, df, n1))
+    out.update(gfi_measures(gfi, df, pstar))
+    out.update({"mfi": float(np.exp(-0.5 * (x2 - df) / n1)), "ecvi": x2 / n1 + 2 * k / n1})
     return {key: float(out[key]) for key in LS_NAMES}

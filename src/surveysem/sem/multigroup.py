@@ -44,11 +44,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 from surveysem.errors import InputError
 
 from .errors import ModelSpecError, UnsupportedModelError
+from .estimates import add_wald_columns, standard_errors, standardize_rows
+from .fit_measures import (
+    chisq_and_incremental_indices,
+    gfi_measures,
+    hoelter_cn,
+    information_criteria,
+    rmsea_measures,
+)
 from .partable import ParTable, build_partable
 from .syntax import parse_syntax
 
@@ -745,33 +752,12 @@ def fit_multigroup(
     )
 
 
-def _std_value(row: MGRow, e: float, sd: dict, resvar: dict, lvs: set, level: str) -> float:
-    """One standardized value: std.lv (``level="lv"``) or std.all (``level="all"``)."""
-
-    def s(v: str) -> float:
-        return sd[v] if v in lvs or level == "all" else 1.0
-
-    def r(v: str) -> float:
-        return np.sqrt(abs(resvar[v])) if v in lvs or level == "all" else 1.0
-
-    if row.op == "=~":
-        return e * s(row.lhs) / s(row.rhs)
-    if row.op == "~":
-        return e * s(row.rhs) / s(row.lhs)
-    if row.op == "~1":
-        return e / s(row.lhs)
-    if row.lhs == row.rhs:
-        return e / s(row.lhs) ** 2
-    return e / (r(row.lhs) * r(row.rhs))
-
-
 def _standardized(fit: MultiGroupFit, est: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """std.lv and std.all per row (lavaan ``cov.std = TRUE``), group by group.
 
     SDs are model-implied: diag(B S B') of each group (so diag(Sigma) for observed
     variables); covariances are divided by residual SDs (residual correlations).
     """
-    lvs = set(fit.lv_names)
     std_lv = np.full(len(fit.rows), np.nan)
     std_all = np.full(len(fit.rows), np.nan)
     names = fit.ov_names + fit.lv_names
@@ -782,15 +768,9 @@ def _standardized(fit: MultiGroupFit, est: np.ndarray) -> tuple[np.ndarray, np.n
             sd_all = np.where(var > np.finfo(float).eps, np.sqrt(var), np.nan)
         sd = dict(zip(names, sd_all, strict=True))
         idx = [i for i, r in enumerate(fit.rows) if r.group == g]
-        resvar = {
-            fit.rows[i].lhs: est[i]
-            for i in idx
-            if fit.rows[i].op == "~~" and fit.rows[i].lhs == fit.rows[i].rhs
-        }
-        with np.errstate(divide="ignore", invalid="ignore"):
-            for i in idx:
-                std_lv[i] = _std_value(fit.rows[i], est[i], sd, resvar, lvs, "lv")
-                std_all[i] = _std_value(fit.rows[i], est[i], sd, resvar, lvs, "all")
+        rows = [fit.rows[i] for i in idx]
+        std_lv[idx] = standardize_rows(rows, est[idx], sd, fit.lv_names, "lv")
+        std_all[idx] = standardize_rows(rows, est[idx], sd, fit.lv_names, "all")
     return std_lv, std_all
 
 
@@ -832,7 +812,7 @@ def multigroup_estimates(fit: MultiGroupFit, level: float = 0.95) -> pd.DataFram
     30  a2  ~~  a2      2        0.464  0.077
     """
     est = np.array([fit.x[r.free - 1] if r.free else r.value for r in fit.rows])
-    se = np.array([np.sqrt(fit.vcov[r.free - 1, r.free - 1]) if r.free else 0.0 for r in fit.rows])
+    se = standard_errors(fit.rows, fit.vcov)
     std_lv, std_all = _standardized(fit, est)
     frame = pd.DataFrame(
         {
@@ -848,44 +828,13 @@ def multigroup_estimates(fit: MultiGroupFit, level: float = 0.95) -> pd.DataFram
             "std.all": std_all,
         }
     )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(se > 0, est / se, np.nan)
-    crit = stats.norm.ppf(1 - (1 - level) / 2)
-    frame["z"] = z
-    frame["pvalue"] = 2 * stats.norm.sf(np.abs(z))
-    frame["ci.lower"] = est - crit * se
-    frame["ci.upper"] = est + crit * se
+    add_wald_columns(frame, level)
     return frame[ESTIMATE_COLUMNS]
 
 
 # --------------------------------------------------------------------------------------
 # fit measures
 # --------------------------------------------------------------------------------------
-
-
-def _ncx2_cdf(x: float, df: float, nc: float) -> float:
-    return float(stats.chi2.cdf(x, df) if nc <= 0 else stats.ncx2.cdf(x, df, nc))
-
-
-def _rmsea_ci(chisq: float, df: float, n: float, n_groups: int, level: float = 0.90):
-    """Browne-Cudeck interval (lavaan ``lav_fit_rmsea_ci``), times sqrt(G) for G groups."""
-    if df <= 0:
-        return 0.0, 0.0
-    upper_p, lower_p = (1 + level) / 2, (1 - level) / 2
-
-    def lam(target: float) -> float:
-        if stats.chi2.cdf(chisq, df) < target:
-            return 0.0
-        hi = max(chisq, 1.0)
-        while _ncx2_cdf(chisq, df, hi) > target:
-            hi *= 2
-        return optimize.brentq(lambda v: _ncx2_cdf(chisq, df, v) - target, 0.0, hi, xtol=1e-12)
-
-    scale = np.sqrt(n_groups)
-    return (
-        float(np.sqrt(lam(upper_p) / (n * df)) * scale),
-        float(np.sqrt(lam(lower_p) / (n * df)) * scale),
-    )
 
 
 def _residual_indices(fit: MultiGroupFit) -> dict[str, float]:
@@ -1003,66 +952,16 @@ def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
         t2 = ybar @ sinv @ ybar + 0.5 * np.trace(a @ a)
         gfi_num += ng * (1 - t1 / t2)
     df_b = float(n_groups * (pstar - p))
-
-    def sf(x: float, d: float) -> float:
-        return float(stats.chi2.sf(x, d)) if d > 0 else np.nan
-
-    t1 = max(chisq - df, 0.0)
-    t2 = max(chisq - df, chisq_b - df_b, 0.0)
-    cfi = 1.0 if np.isclose(t1, 0) and np.isclose(t2, 0) else 1 - t1 / t2
-    tli = 1 - ((chisq - df) * df_b) / ((chisq_b - df_b) * df) if df > 0 else 1.0
-    nfi = 1 - chisq / chisq_b
-    rfi = (chisq_b / df_b - chisq / df) / (chisq_b / df_b) if df > 0 else np.nan
-    ifi = (chisq_b - chisq) / (chisq_b - df)
-    rni = 1 - (chisq - df) / (chisq_b - df_b)
-    rmsea = float(np.sqrt(max(chisq / (n * df) - 1 / n, 0.0)) * np.sqrt(n_groups)) if df else 0.0
-    ci_lo, ci_hi = _rmsea_ci(chisq, df, n, n_groups)
-    close = 1 - _ncx2_cdf(chisq, df, n * df * 0.05**2 / n_groups) if df > 0 else np.nan
-    notclose = _ncx2_cdf(chisq, df, n * df * 0.08**2 / n_groups) if df > 0 else np.nan
-    nel = n_groups * (pstar + p)
-    gfi = gfi_num / n
     out = {
         "npar": float(k),
         "fmin": f / 2,
-        "chisq": chisq,
-        "df": df,
-        "pvalue": sf(chisq, df),
-        "baseline.chisq": chisq_b,
-        "baseline.df": df_b,
-        "baseline.pvalue": sf(chisq_b, df_b),
-        "cfi": cfi,
-        "tli": tli,
-        "nnfi": tli,
-        "rfi": rfi,
-        "nfi": nfi,
-        "pnfi": df / df_b * nfi,
-        "ifi": ifi,
-        "rni": rni,
-        "logl": logl,
-        "unrestricted.logl": logl_h1,
-        "aic": -2 * logl + 2 * k,
-        "bic": -2 * logl + k * np.log(n),
-        "ntotal": n,
-        "bic2": -2 * logl + k * np.log((n + 2) / 24),
-        "rmsea": rmsea,
-        "rmsea.ci.lower": ci_lo,
-        "rmsea.ci.upper": ci_hi,
-        "rmsea.ci.level": 0.90,
-        "rmsea.pvalue": close,
-        "rmsea.close.h0": 0.05,
-        "rmsea.notclose.pvalue": notclose,
-        "rmsea.notclose.h0": 0.08,
+        **chisq_and_incremental_indices(chisq, df, chisq_b, df_b),
+        **information_criteria(logl, logl_h1, k, n),
+        **rmsea_measures(chisq, df, n, n_groups),
+        **_residual_indices(fit),
+        **hoelter_cn(chisq, df, n),
+        **gfi_measures(gfi_num / n, df, n_groups * (pstar + p)),
+        "mfi": float(np.exp(-0.5 * (chisq - df) / n)),
+        "ecvi": chisq / n + 2 * k / n,
     }
-    out.update(_residual_indices(fit))
-    for alpha, name in ((0.05, "cn_05"), (0.01, "cn_01")):
-        out[name] = stats.chi2.ppf(1 - alpha, df) / (chisq / n) + 1 if df > 0 else np.nan
-    out.update(
-        {
-            "gfi": gfi,
-            "agfi": 1 - nel / df * (1 - gfi) if df > 0 else 1.0,
-            "pgfi": df / nel * gfi,
-            "mfi": float(np.exp(-0.5 * (chisq - df) / n)),
-            "ecvi": chisq / n + 2 * k / n,
-        }
-    )
     return {key: float(val) for key, val in out.items()}

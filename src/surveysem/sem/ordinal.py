@@ -65,32 +65,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
 from surveysem.errors import InputError
 
 from .errors import ModelSpecError, UnsupportedModelError
+from .estimates import COLUMNS, add_wald_columns, row_frame, standard_errors, standardize_rows
+from .fit_measures import (
+    chisq_pvalue,
+    gfi_measures,
+    hoelter_cn,
+    lav_rmsea_ci,
+    lav_rmsea_close,
+    rmsea,
+)
 from .partable import ParRow, ParTable, build_partable
 from .polychoric import OrdinalMoments, ordinal_moments
 from .syntax import parse_syntax
 
 # Largest |dF/dtheta| accepted as converged (F = DWLS discrepancy, unit weights ~ N).
 GRAD_TOL = 1e-6
-
-COLUMNS = [
-    "lhs",
-    "op",
-    "rhs",
-    "label",
-    "est",
-    "se",
-    "z",
-    "pvalue",
-    "ci.lower",
-    "ci.upper",
-    "std.lv",
-    "std.all",
-]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -558,58 +552,22 @@ def ordinal_estimates(fit: OrdinalFit, level: float = 0.95) -> pd.DataFrame:
     model = fit.model
     rows = model.rows
     est = _row_values(fit)
-    se = np.array(
-        [np.sqrt(fit.vcov[r.free - 1, r.free - 1]) if r.free else 0.0 for r in rows], dtype=float
-    )
     _, (_, _, _, phi) = _implied(model, fit.x)
-    lv_pos = {v: i for i, v in enumerate(model.lv_names)}
-    lvs = set(model.lv_names)
-    lv_sd = {v: np.sqrt(phi[i, i]) if phi[i, i] >= 0 else np.nan for v, i in lv_pos.items()}
-    resvar = {r.lhs: e for r, e in zip(rows, est, strict=True) if r.op == "~~" and r.lhs == r.rhs}
-
-    def sd(v: str, level: str) -> float:  # SD of a variable (items: y* has unit variance)
-        return lv_sd[v] if v in lvs else 1.0
-
-    def rsd(v: str, level: str) -> float:
-        if v in lvs or level == "all":
-            return np.sqrt(abs(resvar[v]))
-        return 1.0
+    # Items are scaled by the SDs of their latent responses y*, which are 1 under delta.
+    sd = dict.fromkeys(model.ov_names, 1.0)
+    sd.update(
+        {v: np.sqrt(phi[i, i]) if phi[i, i] >= 0 else np.nan for i, v in enumerate(model.lv_names)}
+    )
+    # Intercepts and factor means are fixed at 0 and reported unscaled, like the thresholds.
+    intercept = np.array([r.op == "~1" for r in rows])
 
     def standardize(level: str) -> np.ndarray:
-        out = np.empty(len(rows))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            for k, (r, e) in enumerate(zip(rows, est, strict=True)):
-                if r.op == "=~":
-                    out[k] = e * sd(r.lhs, level) / sd(r.rhs, level)
-                elif r.op == "~":
-                    out[k] = e * sd(r.rhs, level) / sd(r.lhs, level)
-                elif r.op == "~~" and r.lhs == r.rhs:
-                    out[k] = e / sd(r.lhs, level) ** 2
-                elif r.op == "~~":
-                    out[k] = e / (rsd(r.lhs, level) * rsd(r.rhs, level))
-                else:  # thresholds (y* has unit SD), scales, intercepts
-                    out[k] = e
-        return out
+        return np.where(intercept, est, standardize_rows(rows, est, sd, model.lv_names, level))
 
-    frame = pd.DataFrame(
-        {
-            "lhs": [r.lhs for r in rows],
-            "op": [r.op for r in rows],
-            "rhs": [r.rhs for r in rows],
-            "label": [r.label for r in rows],
-            "est": est,
-            "se": se,
-            "std.lv": standardize("lv"),
-            "std.all": standardize("all"),
-        }
+    frame = row_frame(
+        rows, est, standard_errors(rows, fit.vcov), standardize("lv"), standardize("all")
     )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(frame["se"] > 0, frame["est"] / frame["se"], np.nan)
-    crit = stats.norm.ppf(1 - (1 - level) / 2)
-    frame["z"] = z
-    frame["pvalue"] = 2 * stats.norm.sf(np.abs(z))
-    frame["ci.lower"] = frame["est"] - crit * frame["se"]
-    frame["ci.upper"] = frame["est"] + crit * frame["se"]
+    add_wald_columns(frame, level)
     return frame[COLUMNS]
 
 
@@ -623,35 +581,6 @@ def _ug_traces(delta, w, gamma) -> tuple[float, float]:
         u = np.diag(w)
     ug = u @ gamma
     return float(np.trace(ug)), float(np.sum(ug * ug.T))
-
-
-def _rmsea(x2: float, df: float, n: float, c_hat: float = 1.0) -> float:
-    if df <= 0:
-        return 0.0
-    return float(np.sqrt(max(x2 / (n * df) - c_hat / n, 0.0)))
-
-
-def _ncx2_cdf(x: float, df: float, nc: float) -> float:
-    return float(stats.chi2.cdf(x, df) if nc <= 0 else stats.ncx2.cdf(x, df, nc))
-
-
-def _rmsea_ci(x2: float, df: float, n: float, c_hat: float = 1.0, level: float = 0.90):
-    """lavaan's lav_fit_rmsea_ci: invert the noncentral chi-square (Browne & Cudeck 1993)."""
-    if not np.isfinite(x2) or df < 1:
-        return (np.nan, np.nan) if not np.isfinite(x2) else (0.0, 0.0)
-    hi_p, lo_p = (1 + level) / 2, (1 - level) / 2
-
-    def root(target: float, upper: float) -> float:
-        return optimize.brentq(lambda lam: _ncx2_cdf(x2, df, lam) - target, 0.0, upper, xtol=1e-12)
-
-    lower = 0.0
-    if _ncx2_cdf(x2, df, 0.0) >= hi_p:
-        lower = np.sqrt(c_hat * root(hi_p, x2) / (n * df))
-    n_rmsea = max(n, 4 * x2)
-    upper = 0.0
-    if not (_ncx2_cdf(x2, df, n_rmsea) > lo_p or _ncx2_cdf(x2, df, 0.0) < lo_p):
-        upper = np.sqrt(c_hat * root(lo_p, n_rmsea) / (n * df))
-    return float(lower), float(upper)
 
 
 def _catml(fit: OrdinalFit, delta: np.ndarray, w: np.ndarray) -> dict[str, float]:
@@ -763,25 +692,22 @@ def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
     ab = np.sqrt(dfb / tr2b)
     x2bs = ab * x2b + (dfb - ab * tr1b)
 
-    def sf(x, d):
-        return float(stats.chi2.sf(x, d)) if d > 0 else np.nan
-
     out: dict[str, float] = {
         "npar": float(k),
         "fmin": x2 / (2 * n),
         "chisq": x2,
         "df": float(df),
-        "pvalue": sf(x2, df),
+        "pvalue": chisq_pvalue(x2, df),
         "chisq.scaled": x2s,
         "df.scaled": float(df),
-        "pvalue.scaled": sf(x2s, df),
+        "pvalue.scaled": chisq_pvalue(x2s, df),
         "chisq.scaling.factor": 1 / a,
         "baseline.chisq": x2b,
         "baseline.df": float(dfb),
-        "baseline.pvalue": sf(x2b, dfb),
+        "baseline.pvalue": chisq_pvalue(x2b, dfb),
         "baseline.chisq.scaled": x2bs,
         "baseline.df.scaled": float(dfb),
-        "baseline.pvalue.scaled": sf(x2bs, dfb),
+        "baseline.pvalue.scaled": chisq_pvalue(x2bs, dfb),
         "baseline.chisq.scaling.factor": 1 / ab,
     }
     plain = _incremental(x2, df, x2b, dfb)
@@ -797,37 +723,37 @@ def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
     out.update({"nnfi.scaled": scaled["tli"], "rni.scaled": scaled["rni"]})
     out.update({"nnfi.robust": robust["tli"], "rni.robust": robust["rni"]})
 
-    def close(x, d, h0, c=1.0):
-        return 1 - _ncx2_cdf(x, d, n1 * d / c * h0**2) if d > 0 else np.nan
+    def close(x, c=1.0):
+        return lav_rmsea_close(x, df, n1, c, h0=0.05)
 
-    def notclose(x, d, h0, c=1.0):
-        return _ncx2_cdf(x, d, n1 * d / c * h0**2) if d > 0 else np.nan
+    def notclose(x, c=1.0):
+        return lav_rmsea_close(x, df, n1, c, h0=0.08, close=False)
 
-    ci = _rmsea_ci(x2, df, n1)
-    ci_s = _rmsea_ci(x2s, df, n1)
+    ci = lav_rmsea_ci(x2, df, n1)
+    ci_s = lav_rmsea_ci(x2s, df, n1)
     c3 = cat["c3"]
     xx3s = cat["xx3"] / c3
-    ci_r = _rmsea_ci(xx3s, df, n1, c3) if np.isfinite(xx3s) else (np.nan, np.nan)
+    ci_r = lav_rmsea_ci(xx3s, df, n1, c3)
     out.update(
         {
-            "rmsea": _rmsea(x2, df, n1),
+            "rmsea": rmsea(x2, df, n1),
             "rmsea.ci.lower": ci[0],
             "rmsea.ci.upper": ci[1],
             "rmsea.ci.level": 0.90,
-            "rmsea.pvalue": close(x2, df, 0.05),
+            "rmsea.pvalue": close(x2),
             "rmsea.close.h0": 0.05,
-            "rmsea.notclose.pvalue": notclose(x2, df, 0.08),
+            "rmsea.notclose.pvalue": notclose(x2),
             "rmsea.notclose.h0": 0.08,
-            "rmsea.scaled": _rmsea(x2s, df, n1),
+            "rmsea.scaled": rmsea(x2s, df, n1),
             "rmsea.ci.lower.scaled": ci_s[0],
             "rmsea.ci.upper.scaled": ci_s[1],
-            "rmsea.pvalue.scaled": close(x2s, df, 0.05),
-            "rmsea.notclose.pvalue.scaled": notclose(x2s, df, 0.08),
-            "rmsea.robust": _rmsea(cat["xx3"], df, n1, c3) if np.isfinite(c3) else np.nan,
+            "rmsea.pvalue.scaled": close(x2s),
+            "rmsea.notclose.pvalue.scaled": notclose(x2s),
+            "rmsea.robust": rmsea(cat["xx3"], df, n1, c3) if np.isfinite(c3) else np.nan,
             "rmsea.ci.lower.robust": ci_r[0],
             "rmsea.ci.upper.robust": ci_r[1],
-            "rmsea.pvalue.robust": close(xx3s, df, 0.05, c3),
-            "rmsea.notclose.pvalue.robust": notclose(xx3s, df, 0.08, c3),
+            "rmsea.pvalue.robust": close(xx3s, c3),
+            "rmsea.notclose.pvalue.robust": notclose(xx3s, c3),
         }
     )
     # residual-based: residuals of the correlations (thresholds are fitted exactly)
@@ -846,16 +772,7 @@ def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
             "crmr_nomean": np.sqrt(ss / npair),
         }
     )
-    for alpha, name in ((0.05, "cn_05"), (0.01, "cn_01")):
-        out[name] = stats.chi2.ppf(1 - alpha, df) / (x2 / n1) + 1 if df > 0 else np.nan
-    gfi = 1 - f / float(np.sum(w * s**2))
-    out.update(
-        {
-            "gfi": gfi,
-            "agfi": 1 - nel / df * (1 - gfi) if df > 0 else 1.0,
-            "pgfi": df / nel * gfi,
-            "mfi": float(np.exp(-0.5 * (x2 - df) / n1)),
-            "wrmr": float(np.sqrt(x2 / nel)),
-        }
-    )
+    out.update(hoelter_cn(x2, df, n1))
+    out.update(gfi_measures(1 - f / float(np.sum(w * s**2)), df, nel))
+    out.update({"mfi": float(np.exp(-0.5 * (x2 - df) / n1)), "wrmr": float(np.sqrt(x2 / nel))})
     return {key: float(val) for key, val in out.items()}
