@@ -10,8 +10,20 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 
+from surveysem.cleaning import analysis_rows
+from surveysem.codebook import Codebook
 from surveysem.hypotheses import evaluate_hypotheses
-from surveysem.sem import factor_indicators, parse_syntax
+from surveysem.preflight import parse_items
+from surveysem.sem import (
+    factor_indicators,
+    fit_measures,
+    fit_model,
+    parameter_estimates,
+    parse_syntax,
+    solution_report,
+)
+from surveysem.sem.fiml import fiml_estimates, fiml_fit_measures, fit_fiml
+from surveysem.sem.ordinal import fit_dwls, ordinal_estimates, ordinal_fit_measures
 
 METHOD_FACTOR = "METHOD"
 
@@ -194,3 +206,73 @@ def leave_one_out_summary(tests: pd.DataFrame) -> pd.DataFrame:
         worst["supported"] = bool(group["supported"].all())
         rows.append(worst)
     return pd.DataFrame(rows).reset_index(drop=True)
+
+
+def variant_rows(clean: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """The cleaned respondents a variant analyses (outliers dropped, subset kept)."""
+    if spec["exclude_outliers"]:
+        clean = clean[~clean["mv_outlier"].astype(bool)]
+    if "subset" in spec:
+        clean = clean[clean[spec["subset"]["column"]].isin(spec["subset"]["values"])]
+    return clean
+
+
+def run_variant(
+    spec: dict,
+    clean: pd.DataFrame,
+    model: str,
+    codebook: Codebook,
+    hypotheses: list[dict],
+    alpha: float,
+    missing_data: str,
+) -> dict:
+    """Fit the hypothesized model under one variant of the config's robustness block.
+
+    Returns {"estimates", "fit", "hypotheses", "decisions"}: the estimates table, the fit
+    measures (lavaan names), the hypothesis tests in the main model's layout, and what the
+    variant decided (rows used, admissibility). For leave-one-item-out, "estimates" holds the
+    hypothesized paths of every refit and "hypotheses" the least favourable refit per
+    hypothesis (leave_one_out_summary).
+    """
+    model = model + ("\n" + spec["add"] if "add" in spec else "")
+    items = parse_items(model, codebook)
+    rows = variant_rows(clean, spec)
+    if spec["missing"] == "fiml":
+        data = rows[items].dropna(how="all").reset_index(drop=True)
+    else:
+        data = analysis_rows(rows, items, missing_data)
+    decisions = {"n": len(data), "method": spec["method"], "estimator": spec["estimator"]}
+    if spec["method"] == "leave_one_item_out":
+
+        def refit(syntax, subset):
+            return parameter_estimates(fit_model(syntax, subset, estimator=spec["estimator"]))
+
+        refits = leave_one_item_out(data, model, hypotheses, alpha, refit)
+        refit_count = int(refits["dropped_item"].nunique())
+        return {
+            "estimates": refits,
+            "fit": {"ntotal": len(data), "refits": refit_count},
+            "hypotheses": leave_one_out_summary(refits),
+            "decisions": decisions | {"refits": refit_count},
+        }
+    if spec["method"] == "composite":
+        estimates, measures = composite_paths(data, model), {"ntotal": len(data)}
+    elif spec["missing"] == "fiml":
+        fit = fit_fiml(model, data)
+        estimates, measures = fiml_estimates(fit), fiml_fit_measures(fit)
+    elif spec["estimator"] == "WLSMV":
+        fit = fit_dwls(model, data)
+        estimates, measures = ordinal_estimates(fit), ordinal_fit_measures(fit)
+    else:
+        syntax = method_factor_model(model) if spec["method"] == "method_factor" else model
+        weights = {"sampling_weights": spec["weights"]} if "weights" in spec else {}
+        fit = fit_model(syntax, data, estimator=spec["estimator"], **weights)
+        estimates, measures = parameter_estimates(fit), fit_measures(fit)
+        solution = solution_report(fit)
+        decisions |= {"admissible": solution["admissible"], "problems": solution["problems"]}
+    return {
+        "estimates": estimates,
+        "fit": measures,
+        "hypotheses": evaluate_hypotheses(estimates, hypotheses, alpha),
+        "decisions": decisions,
+    }
