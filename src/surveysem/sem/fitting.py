@@ -176,7 +176,8 @@ def _start_unmarked_loadings(model, pt: ParTable, values: np.ndarray) -> None:
             model.parameters[f"_p{r.free}"].start = float(np.sqrt(var[r.rhs] / 2))
 
 
-def _complete_numeric(data: pd.DataFrame, names: list[str]) -> np.ndarray:
+def complete_numeric(data: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """The model variables as a float array; InputError for text columns or missing values."""
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame with one column per observed variable")
     sub = data[names]
@@ -188,8 +189,8 @@ def _complete_numeric(data: pd.DataFrame, names: list[str]) -> np.ndarray:
     if len(nan_counts):
         detail = ", ".join(f"{k} ({v})" for k, v in nan_counts.items())
         raise InputError(
-            f"data has missing values in {detail}; fit_model uses complete cases only, so drop "
-            "or impute incomplete rows first (e.g. data.dropna(subset=items))"
+            f"data has missing values in {detail}; the model is fitted to complete cases only, "
+            "so drop or impute incomplete rows first (e.g. data.dropna(subset=items))"
         )
     return sub.to_numpy(dtype=float)
 
@@ -339,7 +340,7 @@ def fit_model(
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame")
     pt = build_partable(parsed, [str(c) for c in data.columns])
-    values = _complete_numeric(data, pt.ov_names)
+    values = complete_numeric(data, pt.ov_names)
     n, p = values.shape
     if n <= p:
         raise InputError(f"need more complete rows ({n}) than observed variables ({p})")

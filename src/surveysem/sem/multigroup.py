@@ -56,6 +56,7 @@ from .fit_measures import (
     information_criteria,
     rmsea_measures,
 )
+from .fitting import complete_numeric
 from .partable import ParTable, build_partable
 from .syntax import parse_syntax
 
@@ -573,18 +574,8 @@ def _group_data(data: pd.DataFrame, group: str, names: list[str]):
         raise ModelSpecError(f"group column '{group}' is not in the data. Fix the name.")
     if group in names:
         raise ModelSpecError(f"group column '{group}' is also a model variable. Use another.")
+    complete_numeric(data, names)  # same checks and messages as single-group fits
     sub = data[names]
-    bad = [c for c in names if not pd.api.types.is_numeric_dtype(sub[c])]
-    if bad:
-        raise InputError(f"columns {bad} are not numeric; recode them to numbers before fitting")
-    nan_counts = sub.isna().sum()
-    nan_counts = nan_counts[nan_counts > 0]
-    if len(nan_counts):
-        detail = ", ".join(f"{k} ({v})" for k, v in nan_counts.items())
-        raise InputError(
-            f"data has missing values in {detail}; multi-group fits use complete cases only, "
-            "so drop or impute incomplete rows first (e.g. data.dropna(subset=items))"
-        )
     gcol = data[group]
     if gcol.isna().any():
         raise InputError(
