@@ -27,14 +27,15 @@ from scipy import stats
 from surveysem.sem import fit_model, parameter_estimates, solution_problems
 from surveysem.sem.bootstrap import (
     DRAW_COLUMNS,
-    _Refitter,
     bootstrap_ci,
     bootstrap_draws,
     jackknife_estimates,
+    jackknife_groups,
     refit_resamples,
     resample_indices,
 )
 from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+from surveysem.sem.refit import Refitter
 
 # Our Monte Carlo run for the comparison with lavaan's B = 10000 bootstrap. 1000 PD refits
 # take about 5 s on one core (10 s on a busy one) and give 4-SE tolerances of 0.07-0.08 on the
@@ -144,12 +145,20 @@ def test_warm_start_refit_equals_fresh_fit(pd_data):
 
 
 def test_newton_hessian_matches_finite_differences(pd_data):
-    engine = _Refitter(PD_MODEL, pd_data, False)
+    """The low-rank derivatives of the refits against semopy's dSigma/dtheta and by finite
+    differences of the gradient (the PD model has B, Lambda, Psi and Theta parameters,
+    residual covariances and equality constraints)."""
+    engine = Refitter(PD_MODEL, pd_data)
+    derivatives = engine._d
     s = np.cov(engine.values[resample_indices(75, 3, SEED)], rowvar=False, bias=True)
-    x = engine.x0
-    grad, info, hess = engine._derivatives(x, s)
-    sigma, (m, c) = engine.fit.model.calc_sigma()
-    deriv = np.array(engine.fit.model.calc_sigma_grad(m, c))  # semopy's dSigma/dtheta
+    x = engine._x0 + 0.01  # away from the optimum, so that the residual terms matter
+    grad, info, cache = derivatives.first(derivatives.point(x), s)
+    hess = derivatives.hessian(cache)
+    model = engine.fit.model
+    model.update_matrices(x)
+    sigma, (m, c) = model.calc_sigma()
+    deriv = np.array(model.calc_sigma_grad(m, c))  # semopy's dSigma/dtheta
+    model.update_matrices(engine._x0)
     sinv = np.linalg.inv(sigma)
     w = sinv - sinv @ s @ sinv
     np.testing.assert_allclose(grad, [np.sum(w * d) for d in deriv], atol=1e-12)
@@ -160,10 +169,29 @@ def test_newton_hessian_matches_finite_differences(pd_data):
     for j in range(len(x)):
         step = np.zeros_like(x)
         step[j] = h
-        fd[:, j] = (engine._derivatives(x + step, s)[0] - engine._derivatives(x - step, s)[0]) / (
-            2 * h
-        )
+        up, down = (derivatives.first(derivatives.point(x + e), s)[0] for e in (step, -step))
+        fd[:, j] = (up - down) / (2 * h)
     np.testing.assert_allclose(hess, fd, atol=1e-6 * np.abs(hess).max())
+
+
+def test_refit_gives_fit_model_estimates_and_standard_errors(pd_data):
+    """A refit to the covariance matrix of a subset equals fit_model on that subset."""
+    engine = Refitter(PD_MODEL, pd_data)
+    rows = np.arange(60)
+    out = engine.refit(np.cov(engine.values[rows], rowvar=False, bias=True), len(rows))
+    pe = parameter_estimates(fit_model(PD_MODEL, pd_data.iloc[rows]))
+    assert out.converged and engine.keys["lhs"].tolist() == pe["lhs"].tolist()
+    np.testing.assert_allclose(out.est, pe["est"], atol=1e-6)
+    np.testing.assert_allclose(out.std, pe["std.all"], atol=1e-6)
+    params = (pe["op"] != ":=").to_numpy()
+    np.testing.assert_allclose(out.se[params], pe["se"][params], atol=1e-6)
+    assert np.isnan(out.se[~params]).all()
+
+
+def test_singular_covariance_matrix_is_a_failed_refit(pd_data):
+    engine = Refitter(PD_MODEL, pd_data)
+    out = engine.refit(np.cov(engine.values[:5], rowvar=False, bias=True), 5)
+    assert not out.converged and np.isnan(out.est).all()
 
 
 # --- draw-level parity with lavaan ------------------------------------------------------
@@ -341,7 +369,7 @@ def toy_tables(x: np.ndarray, b: int, seed: int):
     est = pd.DataFrame(
         {"lhs": ["m"], "op": [":="], "rhs": ["mean"], "label": ["m"], "est": [x.mean()]}
     ).assign(**{"std.all": x.mean()})
-    return boot, table(boot, "draw"), table(jack, "case"), est
+    return boot, table(boot, "draw"), table(jack, "group"), est
 
 
 def test_bca_by_hand_on_the_mean_of_a_skewed_sample():
@@ -398,8 +426,8 @@ def test_estimate_outside_the_draws_gives_nan_bca():
 
 def test_jackknife_and_bca_on_the_pd_model(pd_data, pd_estimates, mc_draws):
     jack = jackknife_estimates(PD_MODEL, pd_data)
-    assert jack["case"].nunique() == len(pd_data) and jack["converged"].all()
-    first = jack[jack["case"] == 0]
+    assert jack["group"].nunique() == len(pd_data) and jack["converged"].all()
+    first = jack[jack["group"] == 0]
     loo = parameter_estimates(fit_model(PD_MODEL, pd_data.drop(index=0)))
     np.testing.assert_allclose(first["est"], loo["est"], atol=1e-6)
     ci = bootstrap_ci(mc_draws, pd_estimates, jackknife=jack).set_index("lhs")
@@ -419,3 +447,17 @@ def test_nonnegative_variances_bootstrap():
     boot = bootstrap_draws(TWO_FACTOR_MODEL, data, range(6), seed=2, nonnegative_variances=True)
     variances = boot[(boot["op"] == "~~") & (boot["lhs"] == boot["rhs"])]
     assert boot["converged"].all() and (variances["est"] >= 0).all()
+
+
+def test_grouped_jackknife_leaves_out_whole_groups(pd_data):
+    """Group g's estimates are those of fit_model without the rows of group g."""
+    labels = jackknife_groups(len(pd_data), 10, seed=SEED)
+    assert sorted(np.bincount(labels)) == [7] * 5 + [8] * 5
+    jack = jackknife_estimates(PD_MODEL, pd_data, groups=10, seed=SEED)
+    assert sorted(jack["group"].unique()) == list(range(10)) and jack["converged"].all()
+    for g in (0, 7):
+        kept = pd_data[labels != g].reset_index(drop=True)
+        pe = parameter_estimates(fit_model(PD_MODEL, kept))
+        np.testing.assert_allclose(jack.loc[jack["group"] == g, "est"], pe["est"], atol=1e-6)
+    loo = jackknife_estimates(PD_MODEL, pd_data, groups=len(pd_data))
+    assert loo["group"].nunique() == len(pd_data)

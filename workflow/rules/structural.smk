@@ -64,7 +64,7 @@ rule bootstrap_chunk:
 
 
 rule jackknife:
-    """Leave-one-out refits: the acceleration of the BCa intervals."""
+    """Jackknife refits (leave-one-out, or delete-d for large n): the BCa acceleration."""
     input:
         data=rules.clean_data.output.data,
         codebook=config["codebook"],
@@ -80,6 +80,8 @@ rule jackknife:
         "../../environment.yml"
     params:
         missing_data=config["cleaning"]["missing_data"],
+        groups=config["bootstrap"]["jackknife_groups"],
+        seed=config["seed"],
     script:
         "../scripts/jackknife.py"
 

@@ -1,4 +1,4 @@
-"""Rule jackknife: leave-one-out refits for the BCa acceleration (surveysem.sem.bootstrap)."""
+"""Rule jackknife: jackknife refits for the BCa acceleration (surveysem.sem.bootstrap)."""
 
 from pathlib import Path
 
@@ -16,9 +16,13 @@ def main(inputs, outputs, params, log):
     syntax = Path(inputs["syntax"]).read_text(encoding="utf-8")
     items = parse_items(syntax, load_codebook(inputs["codebook"]))
     data = analysis_rows(pd.read_csv(inputs["data"]), items, params["missing_data"])
-    write_csv(jackknife_estimates(syntax, data), outputs["jackknife"])
-    log.info("%d leave-one-out refits", len(data))
-    return {"refits": len(data)}
+    groups = params["groups"]
+    table = jackknife_estimates(syntax, data, groups=groups, seed=params["seed"])
+    write_csv(table, outputs["jackknife"])
+    refits = int(table["group"].nunique())
+    kind = "leave-one-out" if refits == len(data) else f"delete-d ({refits} random groups)"
+    log.info("%d complete rows: %s jackknife, %d refits", len(data), kind, refits)
+    return {"rows": len(data), "jackknife": kind, "refits": refits}
 
 
 run_step(snakemake, main)

@@ -13,16 +13,12 @@ Random numbers
     gives the same draws, byte for byte.
 
 Refits
-    One compiled semopy model (from the full-sample fit) is reused for all draws; every draw
-    starts afresh from the full-sample estimates (warm start, draws never chain), as lavaan
-    does. The optimizer is Newton-Raphson on lavaan's discrepancy F with the analytic Hessian
-    (a Fisher-scoring step where the Hessian is not positive definite) and step halving, run
-    until ``max |dF/dtheta| < 1e-10`` (lavaan's nlminb stops around 1e-6); it typically needs
-    5-8 iterations. Variances are unbounded, as in lavaan; with ``nonnegative_variances=True``
-    the projected Fisher scoring of :func:`surveysem.sem.fit_model` is used instead. A draw whose
-    refit does not reach ``max |dF/dtheta| < GRAD_TOL`` (1e-4, the convergence criterion of
-    ``fit_model``) is refitted from scratch with :func:`~surveysem.sem.fit_model`; if that fails
-    too, the draw is *failed*.
+    Each draw refits the model to the covariance matrix of its rows with
+    :class:`surveysem.sem.refit.Refitter`: Newton-Raphson with exact derivatives, starting
+    afresh from the full-sample estimates (warm start, draws never chain), as lavaan does;
+    see :mod:`surveysem.sem.refit` for the derivatives, the stopping rule and the retry of a
+    refit that does not converge (then Fisher scoring from the full-sample estimates). A draw
+    whose refits do not converge is *failed*.
 
 Failed and improper draws (lavaan's convention, ``lav_bootstrap.R`` and
 ``parameterEstimates``, lavaan 0.6-14)
@@ -66,23 +62,14 @@ Davison, A. C., & Hinkley, D. V. (1997). Bootstrap Methods and their Application
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from surveysem.errors import InputError
+from .refit import Refitter
 
-from . import matrices
-from .diagnostics import solution_problems
-from .errors import ModelSpecError
-from .estimates import _definitions, _row_values, _standardize
-from .fitting import GRAD_TOL, SemFit, _fisher_scoring, fit_model
-
-#: Target max |dF/dtheta| of a bootstrap refit.
-REFIT_TOL = 1e-10
 KEY = ["lhs", "op", "rhs"]
 DRAW_COLUMNS = ["draw", "converged", "improper", "lhs", "op", "rhs", "label", "est", "std.all"]
 
@@ -104,287 +91,34 @@ def resample_indices(n: int, draw: int, seed: int) -> np.ndarray:
     return rng.integers(0, n, size=n)
 
 
-class _Refitter:
-    """Refits one model on row subsets of its data, reusing the full-sample semopy model."""
-
-    def __init__(self, syntax: str, data: pd.DataFrame, nonnegative_variances: bool):
-        fit = fit_model(syntax, data, nonnegative_variances=nonnegative_variances)
-        if not fit.converged:
-            raise InputError(
-                "the model did not converge on the full sample, so it cannot be bootstrapped: "
-                f"{fit.message}"
-            )
-        self.fit = fit
-        self.syntax = syntax
-        self.nonneg = nonnegative_variances
-        # complete data in semopy's variable order (fit_model has checked it)
-        self.values = data[fit.observed].to_numpy(dtype=float)
-        model = fit.model
-        active = [name for name, par in model.parameters.items() if par.active]
-        self.order = np.array([int(name[2:]) - 1 for name in active])
-        pt = fit.partable
-        variance_free = {r.free for r in pt.rows if r.free and r.op == "~~" and r.lhs == r.rhs}
-        self.variance_mask = np.array([k + 1 in variance_free for k in self.order], dtype=bool)
-        self.x0 = fit.x[self.order].copy()
-        self._derivative_patterns()
-        # positions used by the admissibility screen (see _clearly_admissible)
-        rows = pt.rows
-        self._var_rows = np.array(
-            [i for i, r in enumerate(rows) if r.op == "~~" and r.lhs == r.rhs and r.free],
-            dtype=int,
-        )
-        self._cov_rows = np.array(
-            [i for i, r in enumerate(rows) if r.op == "~~" and r.lhs != r.rhs], dtype=int
-        )
-        inner = list(model.names_beta[0])
-        self._lv_pos = [inner.index(v) for v in pt.lv_names]
-        theta_names = list(model.names_theta[0])
-        self._theta_pos = [i for i, v in enumerate(theta_names) if v in model.vars["_output"]]
-        self.nodef = dataclasses.replace(fit, partable=dataclasses.replace(pt, definitions=()))
-        self.keys = pd.DataFrame(
-            {
-                "lhs": [r.lhs for r in pt.rows] + [d.name for d in pt.definitions],
-                "op": [r.op for r in pt.rows] + [":="] * len(pt.definitions),
-                "rhs": [r.rhs for r in pt.rows] + [d.expr for d in pt.definitions],
-                "label": [r.label for r in pt.rows] + [d.name for d in pt.definitions],
-            }
-        )
-
-    def _derivative_patterns(self) -> None:
-        """Stack semopy's constant dMatrix/dtheta patterns (``mx_diffs``) for batched use."""
-        model = self.fit.model
-        diffs = model.mx_diffs
-        self._patterns = []
-        for j in range(4):  # Beta, Lambda, Psi, Theta
-            idx = [i for i, d in enumerate(diffs) if d[j] is not None]
-            mats = np.array([diffs[i][j] for i in idx], dtype=float) if idx else None
-            self._patterns.append((np.array(idx, dtype=int), mats))
-
-    # -- objective, gradient, expected information and Hessian (semopy parameter order) -------
-    def _f(self, x: np.ndarray, s: np.ndarray, logdet_s: float) -> float:
-        matrices.set_params(self.fit.model, x)
-        sigma = matrices.implied_cov(self.fit.model)
-        try:
-            chol = np.linalg.cholesky(sigma)
-        except np.linalg.LinAlgError:
-            return np.inf
-        inv_chol = np.linalg.inv(chol)
-        logdet = 2.0 * np.sum(np.log(np.diag(chol)))
-        return float(logdet + np.sum((inv_chol.T @ inv_chol) * s) - logdet_s - s.shape[0])
-
-    def _derivatives(self, x: np.ndarray, s: np.ndarray):
-        """Gradient, expected information and Hessian of F at x.
-
-        semopy's model: C = (I - B)^-1, M = Lambda C, Sigma = M Psi M' + Theta, every matrix
-        linear in theta with constant patterns B_a, L_a, P_a, T_a (``mx_diffs``). With
-        dC_a = C B_a C and dM_a = L_a C + M B_a C:
-
-        * dSigma_a = dM_a Psi M' + M Psi dM_a' + M P_a M' + T_a  (as ``calc_sigma_grad``);
-        * gradient g_a = tr(W dSigma_a), W = Sigma^-1 - Sigma^-1 S Sigma^-1;
-        * expected information H_ab = tr(A_a A_b), A_a = Sigma^-1 dSigma_a;
-        * Hessian = -H_ab + tr(P A_a A_b) + tr(P A_b A_a) + tr(W d2Sigma_ab), P = Sigma^-1 S,
-          where tr(W d2Sigma_ab) = 2 tr(W d2M_ab Psi M') + 2 tr(W dM_a Psi dM_b')
-          + 2 tr(W dM_b P_a M') + 2 tr(W dM_a P_b M') and
-          d2M_ab = L_a dC_b + L_b dC_a + M (B_a C B_b + B_b C B_a) C.
-
-        (Tests compare the gradient with semopy's and the Hessian with finite differences.)
-        """
-        model = self.fit.model
-        matrices.set_params(model, x)
-        beta, lam, psi, theta = model.matrices[:4]
-        nm, p, k = beta.shape[0], lam.shape[0], len(x)
-        c = np.linalg.inv(np.identity(nm) - beta)
-        m = lam @ c
-        sinv = np.linalg.inv(m @ psi @ m.T + theta)
-        (ib, bp), (il, lp), (ip, pp), (it, tp) = self._patterns
-        dc = np.zeros((k, nm, nm))
-        dm = np.zeros((k, p, nm))
-        full_b = np.zeros((k, nm, nm))
-        full_p = np.zeros((k, nm, nm))
-        if bp is not None:
-            dc[ib] = c @ bp @ c
-            dm[ib] += m @ bp @ c
-            full_b[ib] = bp
-        if lp is not None:
-            dm[il] += lp @ c
-        ds = dm @ psi @ m.T
-        ds = ds + ds.transpose(0, 2, 1)
-        if pp is not None:
-            ds[ip] += m @ pp @ m.T
-            full_p[ip] = pp
-        if tp is not None:
-            ds[it] += tp
-        a = sinv @ ds
-        w = sinv - sinv @ s @ sinv
-        grad = ds.reshape(k, -1) @ w.reshape(-1)
-        a_t = a.transpose(0, 2, 1).reshape(k, -1)
-        info = a.reshape(k, -1) @ a_t.T
-        e = (sinv @ s @ a).reshape(k, -1) @ a_t.T  # tr(P A_a A_b)
-        g = w @ m @ psi
-        u = np.zeros((k, nm, nm))
-        if lp is not None:
-            u[il] = lp.transpose(0, 2, 1) @ g
-        t1 = u.reshape(k, -1) @ dc.reshape(k, -1).T  # <L_a' G, dC_b>
-        v = c.T @ full_b.transpose(0, 2, 1) @ (m.T @ g) @ c.T
-        t2 = v.reshape(k, -1) @ full_b.reshape(k, -1).T  # [b, a] = <C'B_b'M'G C', B_a>
-        t3 = (w @ dm @ psi).reshape(k, -1) @ dm.reshape(k, -1).T
-        t4 = (m.T @ w @ dm).reshape(k, -1) @ full_p.reshape(k, -1).T  # [b, a]
-        hess = -info + e + e.T + 2 * (t1 + t1.T + t2 + t2.T + t3 + t4 + t4.T)
-        return grad, (info + info.T) / 2, (hess + hess.T) / 2
-
-    def _minimize(self, s: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
-        """Minimize F from the full-sample estimates by Newton-Raphson (exact Hessian; Fisher
-        scoring step when the Hessian is not positive definite) with step halving.
-
-        Returns x, max |gradient| and the expected information at x.
-        """
-        x = self.x0.copy()
-        _, logdet_s = np.linalg.slogdet(s)
-        f = self._f(x, s, logdet_s)
-        grad, info, hess = self._derivatives(x, s)
-        for _ in range(200):
-            if not np.isfinite(f) or np.max(np.abs(grad)) < REFIT_TOL:
-                break
-            try:
-                np.linalg.cholesky(hess)
-                step = -np.linalg.solve(hess, grad)
-            except np.linalg.LinAlgError:
-                try:
-                    step = -np.linalg.solve(info, grad)
-                except np.linalg.LinAlgError:
-                    step = -np.linalg.lstsq(info, grad, rcond=None)[0]
-            t, accepted = 1.0, False
-            for _ in range(40):
-                f_new = self._f(x + t * step, s, logdet_s)
-                if f_new <= f + 1e-14 * max(1.0, abs(f)):
-                    accepted = True
-                    break
-                t /= 2
-            if not accepted:
-                break
-            moved = t * np.max(np.abs(step))
-            x, f = x + t * step, f_new
-            grad, info, hess = self._derivatives(x, s)
-            if moved < 1e-13 * (1 + np.max(np.abs(x))):
-                break
-        return x, float(np.max(np.abs(grad))), info
-
-    def _clearly_admissible(self, est: np.ndarray, std: np.ndarray) -> bool:
-        """True only when none of :func:`solution_problems`' conditions can hold (with margins).
-
-        A fast screen for converged refits with an invertible information matrix: free
-        variances clearly positive, finite standardized covariances clearly inside (-1, 1),
-        and clearly positive definite Sigma, factor covariance matrix and Theta. Anything else
-        is decided by ``solution_problems`` itself (tests check that both agree).
-        """
-        if len(self._var_rows) and not np.all(est[self._var_rows] > 1e-5):
-            return False
-        if len(self._cov_rows):
-            sc = std[self._cov_rows]
-            if not np.all(np.isfinite(sc) & (np.abs(sc) < 1 - 1e-6)):
-                return False
-        model = self.fit.model
-        beta, _, psi, theta = model.matrices[:4]
-        c = np.linalg.inv(np.identity(beta.shape[0]) - beta)
-        lv = (c @ psi @ c.T)[np.ix_(self._lv_pos, self._lv_pos)]
-        th = theta[np.ix_(self._theta_pos, self._theta_pos)]
-        for mat in (matrices.implied_cov(model), lv, th):
-            if mat.size:
-                eig = np.linalg.eigvalsh((mat + mat.T) / 2)
-                if not eig.min() > 1e-8 * max(eig.max(), 1.0):
-                    return False
-        return True
-
-    # -- one refit -----------------------------------------------------------------------------
-    def refit(self, rows: np.ndarray) -> tuple[bool, bool, np.ndarray, np.ndarray]:
-        """Refit on ``values[rows]``: (converged, improper, est, std.all) per key row."""
-        sub = self.values[rows]
-        n = sub.shape[0]
-        s = np.cov(sub, rowvar=False, bias=True)
-        nan = np.full(len(self.keys), np.nan)
-        eig = np.linalg.eigvalsh(s)
-        if not np.all(np.isfinite(eig)) or eig.min() <= 1e-12 * eig.max():
-            return False, False, nan, nan
-        model = self.fit.model
-        try:
-            if self.nonneg:
-                x, max_grad = _fisher_scoring(
-                    model, s, self.x0.copy(), self.variance_mask, True, max_iter=300
-                )
-                _, info = matrices.gradient_and_information(model, s)
-            else:
-                x, max_grad, info = self._minimize(s)
-        except (np.linalg.LinAlgError, ValueError, FloatingPointError):
-            max_grad = np.inf
-        if np.isfinite(max_grad) and max_grad < GRAD_TOL:
-            matrices.set_params(model, x)
-            xx = np.empty_like(x)
-            xx[self.order] = x
-            vcov = np.full((len(x), len(x)), np.nan)
-            eig = np.linalg.eigvalsh(info)
-            if eig.min() > 1e-10 * eig.max():
-                vcov[np.ix_(self.order, self.order)] = np.linalg.inv(info) * 2.0 / n
-            fb = dataclasses.replace(
-                self.fit, sample_cov=s, n=n, x=xx, vcov=vcov, converged=True, message="refit"
-            )
-            fb_nodef = dataclasses.replace(
-                self.nodef, sample_cov=s, n=n, x=xx, vcov=vcov, converged=True, message="refit"
-            )
-        else:  # warm start failed: fit from scratch
-            frame = pd.DataFrame(sub, columns=self.fit.observed)
-            try:
-                fb = fit_model(self.syntax, frame, nonnegative_variances=self.nonneg)
-            except (InputError, ModelSpecError, np.linalg.LinAlgError):
-                return False, False, nan, nan
-            if not fb.converged:
-                return False, False, nan, nan
-            fb_nodef = dataclasses.replace(
-                fb, partable=dataclasses.replace(fb.partable, definitions=())
-            )
-        est, std = _values(fb)
-        clear = fb.model is model and not np.isnan(fb.vcov).all()
-        if clear and self._clearly_admissible(est, std):
-            improper = False
-        else:
-            improper = bool(solution_problems(fb_nodef))
-        matrices.set_params(model, self.x0)
-        return True, improper, est, std
-
-    def run(self, samples: Iterable[tuple[int, np.ndarray]], id_name: str) -> pd.DataFrame:
-        ids, conv, imp, est, std = [], [], [], [], []
-        try:
-            for i, rows in samples:
-                c, b, e, s = self.refit(rows)
-                ids.append(i)
-                conv.append(c)
-                imp.append(b)
-                est.append(e)
-                std.append(s)
-        finally:
-            matrices.set_params(self.fit.model, self.x0)
-        k = len(self.keys)
-        out = pd.DataFrame(
-            {
-                id_name: np.repeat(np.asarray(ids, dtype=np.int64), k),
-                "converged": np.repeat(np.asarray(conv, dtype=bool), k),
-                "improper": np.repeat(np.asarray(imp, dtype=bool), k),
-            }
-        )
-        keys = self.keys.iloc[np.tile(np.arange(k), len(ids))].reset_index(drop=True)
-        out = pd.concat([out, keys], axis=1)
-        out["est"] = np.concatenate(est) if est else np.array([], dtype=float)
-        out["std.all"] = np.concatenate(std) if std else np.array([], dtype=float)
-        return out
+def _run(engine: Refitter, samples: Iterable[tuple[int, np.ndarray]], id_name: str):
+    """Refit to the covariance matrix of each row sample: the long table of bootstrap_draws."""
+    ids, conv, imp, est, std = [], [], [], [], []
+    for i, rows in samples:
+        out = engine.refit(np.cov(engine.values[rows], rowvar=False, bias=True), len(rows))
+        ids.append(i)
+        conv.append(out.converged)
+        imp.append(out.improper)
+        est.append(out.est)
+        std.append(out.std)
+    return _long_table(engine.keys, id_name, ids, conv, imp, est, std)
 
 
-def _values(fit: SemFit) -> tuple[np.ndarray, np.ndarray]:
-    """est and std.all of every parameter-table row and ``:=`` row, as parameter_estimates."""
-    est = _row_values(fit)
-    std = _standardize(fit, est, "all")
-    if fit.partable.definitions:
-        est = np.concatenate([est, np.real(_definitions(fit, est)).astype(float)])
-        std = np.concatenate([std, np.real(_definitions(fit, std)).astype(float)])
-    return est, std
+def _long_table(keys: pd.DataFrame, id_name: str, ids, conv, imp, est, std) -> pd.DataFrame:
+    k = len(keys)
+    out = pd.DataFrame(
+        {
+            id_name: np.repeat(np.asarray(ids, dtype=np.int64), k),
+            "converged": np.repeat(np.asarray(conv, dtype=bool), k),
+            "improper": np.repeat(np.asarray(imp, dtype=bool), k),
+        }
+    )
+    out = pd.concat(
+        [out, keys.iloc[np.tile(np.arange(k), len(ids))].reset_index(drop=True)], axis=1
+    )
+    out["est"] = np.concatenate(est) if est else np.array([], dtype=float)
+    out["std.all"] = np.concatenate(std) if std else np.array([], dtype=float)
+    return out
 
 
 def _draw_ids(draws: range | Sequence[int]) -> list[int]:
@@ -418,7 +152,7 @@ def refit_resamples(
     1      0   A  a2  0.835    0.749
     16     1   A  a2  0.908    0.777
     """
-    engine = _Refitter(syntax, data, nonnegative_variances)
+    engine = Refitter(syntax, data, nonnegative_variances=nonnegative_variances)
     n = len(engine.values)
     arrays = []
     for rows in samples:
@@ -426,7 +160,7 @@ def refit_resamples(
         if arr.ndim != 1 or arr.size == 0 or arr.min() < 0 or arr.max() >= n:
             raise ValueError(f"every sample must list row positions in 0..{n - 1}")
         arrays.append(arr)
-    return engine.run(enumerate(arrays), "draw")
+    return _run(engine, enumerate(arrays), "draw")
 
 
 def bootstrap_draws(
@@ -486,40 +220,92 @@ def bootstrap_draws(
     44     2       True  0.594
     """
     ids = _draw_ids(draws)
-    engine = _Refitter(syntax, data, nonnegative_variances)
+    engine = Refitter(syntax, data, nonnegative_variances=nonnegative_variances)
     n = len(engine.values)
-    return engine.run(((i, resample_indices(n, i, seed)) for i in ids), "draw")
+    return _run(engine, ((i, resample_indices(n, i, seed)) for i in ids), "draw")
+
+
+def jackknife_groups(n: int, groups: int | None, seed: int) -> np.ndarray:
+    """Group (0-based) of each of n rows for the jackknife.
+
+    With ``groups`` None or at least n, row i is group i (leave-one-out). Otherwise the rows
+    are shuffled with ``np.random.default_rng(np.random.SeedSequence([seed, n, groups]))`` and
+    dealt into ``groups`` groups whose sizes differ by at most one.
+
+    Examples
+    --------
+    >>> jackknife_groups(4, None, seed=1)
+    array([0, 1, 2, 3])
+    >>> np.bincount(jackknife_groups(10, 3, seed=1)).tolist()
+    [4, 3, 3]
+    """
+    if groups is None or groups >= n:
+        return np.arange(n)
+    if groups < 2:
+        raise ValueError("the jackknife needs at least 2 groups")
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), int(n), int(groups)]))
+    out = np.empty(n, dtype=np.int64)
+    out[rng.permutation(n)] = np.arange(n) % groups
+    return out
 
 
 def jackknife_estimates(
-    syntax: str, data: pd.DataFrame, *, nonnegative_variances: bool = False
+    syntax: str,
+    data: pd.DataFrame,
+    *,
+    groups: int | None = None,
+    seed: int = 0,
+    nonnegative_variances: bool = False,
 ) -> pd.DataFrame:
-    """Leave-one-out (jackknife) estimates of every parameter, for the BCa acceleration.
+    """Jackknife estimates of every parameter (est and std.all), for the BCa acceleration.
 
-    Refits the model n times, each time without one complete row; cost: n refits (about
-    n times the per-draw cost of :func:`bootstrap_draws`).
+    Leave-one-out by default: n refits, each without one complete row. With ``groups`` < n,
+    the delete-d (grouped) jackknife: the rows are dealt at random into ``groups`` groups
+    (:func:`jackknife_groups`) and each refit leaves out one group, so the cost is ``groups``
+    refits whatever n. The acceleration (module docstring) is computed from either kind of
+    jackknife values in the same way.
+
+    The covariance matrix without the left-out rows G is a downdate of the full one, not a
+    new pass over the data: with Z the rows centred at the full-sample mean, A = Z'Z and
+    n' = n - |G|, ``S_(-G) = (A - Z_G'Z_G) / n' - zbar zbar'`` with ``zbar = -sum_G z / n'``.
 
     Returns
     -------
     pandas.DataFrame
-        As :func:`bootstrap_draws`, with ``case`` (0-based position of the left-out row)
-        instead of ``draw``.
+        As :func:`bootstrap_draws`, with ``group`` (0-based index of the left-out group; in
+        leave-one-out, the position of the left-out row) instead of ``draw``.
 
     References
     ----------
-    Efron & Tibshirani (1993), An Introduction to the Bootstrap, ch. 11 and eq. 14.15.
+    Efron & Tibshirani (1993), An Introduction to the Bootstrap, ch. 11 (the jackknife, also
+    delete-d) and eq. 14.15 (the acceleration).
 
     Examples
     --------
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
     >>> jack = jackknife_estimates(TWO_FACTOR_MODEL, two_factor_data(n=40))
-    >>> jack["case"].nunique(), bool(jack["converged"].all())
+    >>> jack["group"].nunique(), bool(jack["converged"].all())
     (40, True)
+    >>> jackknife_estimates(TWO_FACTOR_MODEL, two_factor_data(n=40), groups=8)["group"].nunique()
+    8
     """
-    engine = _Refitter(syntax, data, nonnegative_variances)
+    engine = Refitter(syntax, data, nonnegative_variances=nonnegative_variances)
     n = len(engine.values)
-    every = np.arange(n)
-    return engine.run(((i, np.delete(every, i)) for i in range(n)), "case")
+    labels = jackknife_groups(n, groups, seed)
+    z = engine.values - engine.values.mean(axis=0)
+    cross = z.T @ z
+    ids, conv, imp, est, std = [], [], [], [], []
+    for g in range(int(labels.max()) + 1):
+        zg = z[labels == g]
+        kept = n - len(zg)
+        zbar = -zg.sum(axis=0) / kept
+        out = engine.refit((cross - zg.T @ zg) / kept - np.outer(zbar, zbar), kept)
+        ids.append(g)
+        conv.append(out.converged)
+        imp.append(out.improper)
+        est.append(out.est)
+        std.append(out.std)
+    return _long_table(engine.keys, "group", ids, conv, imp, est, std)
 
 
 def _norm_inter(t: np.ndarray, alpha: np.ndarray) -> np.ndarray:

@@ -54,29 +54,34 @@ def standard_errors(rows, vcov: np.ndarray) -> np.ndarray:
     return np.array([np.sqrt(vcov[r.free - 1, r.free - 1]) if r.free else 0.0 for r in rows])
 
 
-def _model_sds(fit: SemFit) -> tuple[dict[str, float], dict[str, float]]:
-    """Model-implied SDs of factors (from C Psi C') and observed variables (from Sigma).
+def implied_sds(sigma_diag, lv_var, observed, lv_names) -> dict[str, float]:
+    """Model-implied SD of every observed variable and factor, keyed by name.
 
-    Negative variances give NaN, zero observed variances NaN, as in lavaan.
+    ``sigma_diag``: diagonal of Sigma (order of ``observed``); ``lv_var``: model-implied
+    factor variances, diagonal of C Psi C' (order of ``lv_names``). Negative factor variances
+    and observed variances of (about) zero give NaN, as in lavaan.
     """
+    sigma_diag, lv_var = np.asarray(sigma_diag, dtype=float), np.asarray(lv_var, dtype=float)
+    with np.errstate(invalid="ignore"):
+        ov = np.where(sigma_diag > np.finfo(float).eps, np.sqrt(sigma_diag), np.nan)
+        lv = np.where(lv_var >= 0, np.sqrt(lv_var), np.nan)
+    return dict(zip(observed, ov.tolist(), strict=True)) | dict(
+        zip(lv_names, lv.tolist(), strict=True)
+    )
+
+
+def _model_sds(fit: SemFit) -> dict[str, float]:
+    """Model-implied SDs of the observed variables (from Sigma) and factors (from C Psi C')."""
+    lvs = fit.partable.lv_names
     inner = matrices.inner_cov(fit.model)
-    lv = {}
-    for v in fit.partable.lv_names:
-        var = inner.loc[v, v]
-        lv[v] = np.sqrt(var) if var >= 0 else np.nan
-    sig = np.diag(matrices.implied_cov(fit.model))
-    ov = {}
-    for name, var in zip(fit.observed, sig, strict=True):
-        ov[name] = np.sqrt(var) if var > np.finfo(float).eps else np.nan
-    return lv, ov
+    lv_var = np.diag(inner.loc[lvs, lvs].to_numpy()) if lvs else []
+    sigma_diag = np.diag(matrices.implied_cov(fit.model))
+    return implied_sds(sigma_diag, lv_var, fit.observed, lvs)
 
 
 def _standardize(fit: SemFit, est: np.ndarray, level: str) -> np.ndarray:
     """std.lv (level='lv') or std.all (level='all') for every parameter-table row."""
-    lv_sd, ov_sd = _model_sds(fit)
-    return standardize_rows(
-        fit.partable.rows, est, {**ov_sd, **lv_sd}, fit.partable.lv_names, level
-    )
+    return standardize_rows(fit.partable.rows, est, _model_sds(fit), fit.partable.lv_names, level)
 
 
 def standardize_rows(rows, est: np.ndarray, sd: dict, lv_names, level: str) -> np.ndarray:

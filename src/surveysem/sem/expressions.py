@@ -13,6 +13,7 @@ Squire & Trapp 1998, SIAM Review 40(1)). lavaan differentiates ``def.function`` 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Mapping
 
@@ -44,8 +45,12 @@ _DOTTED = re.compile(r"\b[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+")
 _DOT = "__dot__"
 
 
+@functools.lru_cache(maxsize=1024)  # resampling evaluates the same few expressions many times
 def parse_expression(text: str) -> ast.Expression:
-    """Parse and validate ``text``; raise :class:`ExpressionError` if it is not allowed."""
+    """Parse and validate ``text``; raise :class:`ExpressionError` if it is not allowed.
+
+    The tree is cached and shared between calls: do not modify it.
+    """
     src = _DOTTED.sub(lambda m: m.group(0).replace(".", _DOT), text.replace("^", "**"))
     try:
         tree = ast.parse(src.strip(), mode="eval")
