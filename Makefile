@@ -14,7 +14,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: reproduce run report test lint format data lock environment verify snapshot clean
+.PHONY: reproduce run power report test lint format data lock environment verify snapshot clean
 
 # The environment is rebuilt from scratch whenever the lock or the package metadata changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -31,6 +31,10 @@ reproduce: $(STAMP)
 
 ## run: the same for another study, e.g. make run CONFIG=config/examples/wave2.yaml
 run: reproduce
+
+## power: Monte Carlo power of the hypothesis tests (results/<study>/power/; not in reproduce)
+power: $(STAMP)
+	$(BIN)/snakemake power --cores $(CORES) --configfile $(CONFIG)
 
 ## test: the full test suite
 test: $(STAMP)

@@ -26,6 +26,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/manuscript.smk"
 include: "workflow/rules/lavaan_check.smk"
 include: "workflow/rules/provenance.smk"
+include: "workflow/rules/power.smk"
 
 
 rule all:

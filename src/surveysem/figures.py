@@ -179,3 +179,39 @@ def bootstrap_distributions(draws: pd.DataFrame, indirect: pd.DataFrame) -> plt.
         ax.axis("off")
     figure.tight_layout()
     return figure
+
+
+def power_curves(summary: pd.DataFrame, target: float = 0.80) -> plt.Figure:
+    """Monte Carlo power of each hypothesis against the sample size (log scale), with a band
+    of +/- 1.96 Monte Carlo standard errors and a dashed line at the `target` power.
+
+    `summary` is power/summary.csv (surveysem.power.power_summary): one panel per hypothesis.
+    """
+    hypotheses = list(dict.fromkeys(summary["id"]))
+    columns = min(3, len(hypotheses))
+    rows = -(-len(hypotheses) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(2.4 * columns, 2.0 * rows),
+                                squeeze=False, sharey=True)  # fmt: skip
+    sizes = sorted(set(summary["n"]))
+    for ax, hypothesis in zip(axes.flat, hypotheses, strict=False):
+        rows_h = summary[summary["id"] == hypothesis].sort_values("n")
+        n, power, half = rows_h["n"], rows_h["power"], 1.96 * rows_h["mc_se"]
+        ax.fill_between(n, (power - half).clip(0, 1), (power + half).clip(0, 1),
+                        color="lightgray", lw=0)  # fmt: skip
+        ax.plot(n, power, color="black", marker="o", ms=3, lw=1)
+        ax.axhline(target, color="black", lw=0.8, ls="--")
+        ax.set_xscale("log")
+        ax.set_xticks(sizes, [str(size) for size in sizes], rotation=90)
+        ax.minorticks_off()
+        ax.set_ylim(0, 1.02)
+        ax.set_title(f"{hypothesis}: {rows_h['path'].iloc[0].replace('->', '→')}", fontsize=8)
+        ax.set_xlabel("sample size n", fontsize=7)
+        ax.tick_params(labelsize=6)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("power", fontsize=7)
+    for ax in list(axes.flat)[len(hypotheses) :]:
+        ax.axis("off")
+    figure.suptitle(f"Monte Carlo power (band: ±1.96 Monte Carlo SE; dashed line: {target:.2f})",
+                    fontsize=8)  # fmt: skip
+    figure.tight_layout()
+    return figure

@@ -11,6 +11,18 @@ COLUMNS = [
 ]  # fmt: skip
 
 
+def is_supported(est, pvalue, expected: str, alpha: float):
+    """The Wald decision rule: the estimate has the `expected` sign ("positive" or
+    "negative") and its two-sided p-value is below `alpha`. Works on scalars and arrays; a
+    NaN estimate or p-value is never supported.
+
+    >>> is_supported(np.array([0.3, 0.3, -0.3]), np.array([0.01, 0.2, 0.01]), "positive", 0.05)
+    array([ True, False, False])
+    """
+    sign = 1 if expected == "positive" else -1
+    return (np.sign(est) == sign) & (np.asarray(pvalue) < alpha)
+
+
 def evaluate_hypotheses(
     estimates: pd.DataFrame, hypotheses: list[dict], alpha: float
 ) -> pd.DataFrame:
@@ -46,8 +58,7 @@ def evaluate_hypotheses(
                 "regression in the model; add it to the model or correct the hypothesis"
             )
         path = match.iloc[0]
-        sign = 1 if hypothesis["expected"] == "positive" else -1
-        supported = bool(np.sign(path["est"]) == sign and path["pvalue"] < alpha)
+        supported = bool(is_supported(path["est"], path["pvalue"], hypothesis["expected"], alpha))
         rows.append(
             {
                 "id": hypothesis["id"],

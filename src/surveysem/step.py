@@ -20,6 +20,16 @@ from surveysem.io import write_json
 StepFunction = Callable[[dict, dict, dict, logging.Logger], dict]
 
 
+def chunk_range(chunk: int, chunks: int, total: int) -> range:
+    """Items (bootstrap draws, replications) of job `chunk` when `total` are cut into
+    `chunks` contiguous slices of nearly equal size (scatter/gather rules).
+
+    >>> [chunk_range(c, 3, 10) for c in range(3)]
+    [range(0, 3), range(3, 6), range(6, 10)]
+    """
+    return range(chunk * total // chunks, (chunk + 1) * total // chunks)
+
+
 def _named(namedlist) -> dict:
     """Snakemake's named input/output/params as a plain dict of name -> value."""
     return {name: value for name, value in namedlist.items()}

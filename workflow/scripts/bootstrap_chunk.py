@@ -9,12 +9,7 @@ from surveysem.codebook import load_codebook
 from surveysem.io import write_csv
 from surveysem.preflight import parse_items
 from surveysem.sem.bootstrap import bootstrap_draws
-from surveysem.step import run_step
-
-
-def chunk_range(chunk: int, chunks: int, draws: int) -> range:
-    """Draws of slice `chunk` when `draws` are cut into `chunks` contiguous slices."""
-    return range(chunk * draws // chunks, (chunk + 1) * draws // chunks)
+from surveysem.step import chunk_range, run_step
 
 
 def main(inputs, outputs, params, log):
