@@ -1,9 +1,10 @@
-"""End to end: the whole DAG on the bundled data in a temporary copy of the project."""
+"""End to end: the whole DAG on the bundled data in a temporary copy of the project.
 
-import hashlib
+The fixture `run` (tests/conftest.py) is the session's one local run of the test config.
+"""
+
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,63 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pypdf import PdfReader
+from workflow_run import RULES, result_digests, snakemake
 
 from surveysem import formatting as fmt
 
 pytestmark = pytest.mark.integration
-
-PROJECT_FILES = [
-    "Snakefile",
-    "environment.yml",
-    "requirements.lock",
-    "workflow",
-    "config",
-    "data",
-    "manuscript",
-    ".test",
-]
-RULES = [
-    "validate_data",
-    "clean_data",
-    "describe_sample",
-    "fit_measurement",
-    "assess_reliability",
-    "assess_validity",
-    "summarize_measurement",
-    "fit_structural",
-    "bootstrap_chunk_0",
-    "bootstrap_chunk_1",
-    "jackknife",
-    "test_hypotheses",
-    "compare_models",
-    "render_tables",
-    "draw_figures",
-    "build_manuscript",
-    "write_lavaan_check",
-    "robustness_variant_mlr",
-    "robustness_variant_composite",
-    "measurement_invariance_region",
-    "summarize_robustness",
-]
-VOLATILE = ("audit", "logs", "benchmarks", "provenance.json")  # times, paths, versions
-
-
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [str(Path(sys.executable).parent / "snakemake"), "--cores", "2", *args]
-    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=600)
-
-
-@pytest.fixture(scope="module")
-def run(root, tmp_path_factory):
-    """Copy the project, run the test config once, and hand the results folder to the tests."""
-    workdir = tmp_path_factory.mktemp("project")
-    for name in PROJECT_FILES:
-        source = root / name
-        copy = shutil.copytree if source.is_dir() else shutil.copy2
-        copy(source, workdir / name)
-    done = snakemake(workdir, "--configfile", ".test/config/config.yaml")
-    assert done.returncode == 0, done.stderr[-3000:]
-    return workdir, workdir / "results" / "ci_test"
 
 
 def pdf_text(path: Path) -> str:
@@ -157,15 +106,6 @@ def test_no_personal_data_in_any_output(run, root):
                 content = pdf_text(path)
             leaked = [value for value in pii if value in content]
             assert not leaked, f"{path} contains personal data, e.g. {leaked[0]}"
-
-
-def result_digests(folder: Path) -> dict:
-    """sha256 of every results file except the records of when and where it ran."""
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.relative_to(folder).parts[0] not in VOLATILE
-    }
 
 
 def test_verify_passes_then_catches_an_altered_file(run):
