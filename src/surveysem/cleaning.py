@@ -196,7 +196,11 @@ def _straightliners(data: pd.DataFrame, items: list[str], min_answered_share: fl
     # round() guards against 0.8 * 5 = 4.000000000000001 demanding five answers
     min_answered = max(2, math.ceil(round(min_answered_share * len(items), 9)))
     answered = data[items].notna().sum(axis=1)
-    return (answered >= min_answered) & (data[items].nunique(axis=1) == 1)
+    # one distinct answered value <=> max == min over the answered items (NaN skipped; a row
+    # with none gives NaN == NaN, False): nunique(axis=1) == 1, vectorized (nunique works row
+    # by row in Python, half of the 2.9 s of cleaning 100,000 rows).
+    same = data[items].max(axis=1) == data[items].min(axis=1)
+    return (answered >= min_answered) & same
 
 
 def _too_many_missing(data: pd.DataFrame, items: list[str], max_share: float) -> pd.Series:

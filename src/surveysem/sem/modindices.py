@@ -247,18 +247,21 @@ def modification_indices(
     s = fit.sample_cov
     resid = sinv - sinv @ s @ sinv
     score = 0.5 * np.einsum("kij,ij->k", deriv, resid)  # 1/2 dF/dtheta = -(1/N) dlogL/dtheta
-    a = np.einsum("ij,kjl->kil", sinv, deriv)
-    info = 0.5 * np.einsum("ikl,jlk->ij", a, a)
-
-    i22 = info[:k, :k]
-    i12 = info[k:, :k]
+    # I_kl = 1/2 tr(Sigma^-1 D_k Sigma^-1 D_l) = 1/2 vec(Sigma^-1 D_k Sigma^-1) . vec(D_l), as
+    # matrix products, and only the blocks used: the whole (k + candidates)^2 matrix took
+    # 110 s for a CFA of 80 items (some 3,500 candidates), these blocks under a second.
+    flat = deriv.reshape(len(deriv), -1)
+    left = (sinv @ deriv @ sinv).reshape(len(deriv), -1)
+    i22 = 0.5 * left[:k] @ flat[:k].T
+    i12 = 0.5 * left[k:] @ flat[:k].T
+    i11 = 0.5 * np.einsum("ij,ij->i", left[k:], flat[k:])
     try:
         proj = np.linalg.solve(i22, i12.T) if k else np.zeros((0, len(cands)))
     except np.linalg.LinAlgError as err:
         raise ValueError(
             "could not compute modification indices: the information matrix is singular"
         ) from err
-    v = np.diag(info[k:, k:]) - np.einsum("jk,kj->j", i12, proj)
+    v = i11 - np.einsum("jk,kj->j", i12, proj)
     g = score[k:]
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.where(v < _V_TOL, np.nan, v)
