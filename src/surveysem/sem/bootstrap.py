@@ -91,11 +91,19 @@ def resample_indices(n: int, draw: int, seed: int) -> np.ndarray:
     return rng.integers(0, n, size=n)
 
 
-def _run(engine: Refitter, samples: Iterable[tuple[int, np.ndarray]], id_name: str):
-    """Refit to the covariance matrix of each row sample: the long table of bootstrap_draws."""
-    ids, conv, imp, est, std = [], [], [], [], []
+def _row_samples(engine: Refitter, samples: Iterable[tuple[int, np.ndarray]]):
+    """(id, covariance matrix, n) of each row sample (rows may repeat)."""
     for i, rows in samples:
-        out = engine.refit(np.cov(engine.values[rows], rowvar=False, bias=True), len(rows))
+        yield i, np.cov(engine.values[rows], rowvar=False, bias=True), len(rows)
+
+
+def _refit_all(
+    engine: Refitter, covariances: Iterable[tuple[int, np.ndarray, int]], id_name: str
+) -> pd.DataFrame:
+    """Refit to each (id, S, n): the long table of bootstrap_draws, one row per id and key."""
+    ids, conv, imp, est, std = [], [], [], [], []
+    for i, s, n in covariances:
+        out = engine.refit(s, n)
         ids.append(i)
         conv.append(out.converged)
         imp.append(out.improper)
@@ -160,7 +168,7 @@ def refit_resamples(
         if arr.ndim != 1 or arr.size == 0 or arr.min() < 0 or arr.max() >= n:
             raise ValueError(f"every sample must list row positions in 0..{n - 1}")
         arrays.append(arr)
-    return _run(engine, enumerate(arrays), "draw")
+    return _refit_all(engine, _row_samples(engine, enumerate(arrays)), "draw")
 
 
 def bootstrap_draws(
@@ -222,7 +230,8 @@ def bootstrap_draws(
     ids = _draw_ids(draws)
     engine = Refitter(syntax, data, nonnegative_variances=nonnegative_variances)
     n = len(engine.values)
-    return _run(engine, ((i, resample_indices(n, i, seed)) for i in ids), "draw")
+    samples = ((i, resample_indices(n, i, seed)) for i in ids)
+    return _refit_all(engine, _row_samples(engine, samples), "draw")
 
 
 def jackknife_groups(n: int, groups: int | None, seed: int) -> np.ndarray:
@@ -294,18 +303,14 @@ def jackknife_estimates(
     labels = jackknife_groups(n, groups, seed)
     z = engine.values - engine.values.mean(axis=0)
     cross = z.T @ z
-    ids, conv, imp, est, std = [], [], [], [], []
-    for g in range(int(labels.max()) + 1):
+
+    def left_out(g: int) -> tuple[int, np.ndarray, int]:
         zg = z[labels == g]
         kept = n - len(zg)
         zbar = -zg.sum(axis=0) / kept
-        out = engine.refit((cross - zg.T @ zg) / kept - np.outer(zbar, zbar), kept)
-        ids.append(g)
-        conv.append(out.converged)
-        imp.append(out.improper)
-        est.append(out.est)
-        std.append(out.std)
-    return _long_table(engine.keys, "group", ids, conv, imp, est, std)
+        return g, (cross - zg.T @ zg) / kept - np.outer(zbar, zbar), kept
+
+    return _refit_all(engine, map(left_out, range(int(labels.max()) + 1)), "group")
 
 
 def _norm_inter(t: np.ndarray, alpha: np.ndarray) -> np.ndarray:
