@@ -195,6 +195,15 @@ def complete_numeric(data: pd.DataFrame, names: list[str]) -> np.ndarray:
     return sub.to_numpy(dtype=float)
 
 
+def semopy_layout(model, pt: ParTable) -> tuple[np.ndarray, np.ndarray]:
+    """For each of semopy's active parameters (semopy's order): our 0-based free-parameter
+    index (``x[order] = x_semopy``) and whether it is a free variance."""
+    active = [name for name, par in model.parameters.items() if par.active]
+    order = np.array([int(name[2:]) - 1 for name in active], dtype=int)  # "_p<free>"
+    variance_free = {r.free for r in pt.rows if r.free and r.op == "~~" and r.lhs == r.rhs}
+    return order, np.array([k + 1 in variance_free for k in order], dtype=bool)
+
+
 def _fisher_scoring(model, s, x, variance_mask, nonneg, max_iter=200):
     """Minimize F from x by Fisher scoring with step halving; optionally keep variances >= 0."""
     matrices.set_params(model, x)
@@ -363,9 +372,7 @@ def fit_model(
             f"semopy parametrized the model differently ({sorted(set(active) ^ expected)}); "
             "simplify the model syntax"
         )
-    order = [int(name[2:]) - 1 for name in active]  # semopy position -> our free index
-    variance_free = {r.free for r in pt.rows if r.free and r.op == "~~" and r.lhs == r.rhs}
-    variance_mask = np.array([order[i] + 1 in variance_free for i in range(len(active))])
+    order, variance_mask = semopy_layout(model, pt)
 
     if wts is None:
         center, s_input = values.mean(axis=0), None

@@ -75,8 +75,8 @@ from surveysem.errors import InputError
 
 from . import matrices
 from .diagnostics import solution_problems
-from .estimates import _definitions, implied_sds, standardize_rows
-from .fitting import GRAD_TOL, _fisher_scoring, fit_model
+from .estimates import _definitions, implied_sds, parameter_estimates, standardize_rows
+from .fitting import GRAD_TOL, _fisher_scoring, fit_model, semopy_layout
 
 #: Target max |dF/dtheta| of a refit.
 REFIT_TOL = 1e-10
@@ -121,10 +121,9 @@ class _Derivatives:
         self.ranges = [(r1, np.asarray(r2, dtype=int)) for r1, r2 in model.param_ranges[:4]]
         self.p, self.m = lam.shape
         self.k = len(model.param_vals)
-        idx = []
-        for r1, _ in self.ranges:
-            rows, cols = (np.asarray(r, dtype=int) for r in r1) if r1 else ([], [])
-            idx.append((np.asarray(rows, dtype=int), np.asarray(cols, dtype=int)))
+        # (row, column) of every entry a parameter sets, per matrix
+        idx = [(np.asarray(r1[0] if r1 else [], int), np.asarray(r1[1] if r1 else [], int))
+               for r1, _ in self.ranges]  # fmt: skip
         (self.ib, self.jb), (self.il, self.jl), (self.ip, self.jp), (self.it, self.jt) = idx
         self.nb, self.nl, self.n_psi = len(self.ib), len(self.il), len(self.ip)
         self.n_m = self.nb + self.nl
@@ -274,12 +273,9 @@ class Refitter:
         self.values = data[fit.observed].to_numpy(dtype=float)
         self._nonneg = nonnegative_variances
         model = fit.model
-        active = [name for name, par in model.parameters.items() if par.active]
-        self._order = np.array([int(name[2:]) - 1 for name in active], dtype=int)
         pt = fit.partable
         self._rows = pt.rows
-        variance_free = {r.free for r in pt.rows if r.free and r.op == "~~" and r.lhs == r.rhs}
-        self._variance_mask = np.array([k + 1 in variance_free for k in self._order], dtype=bool)
+        self._order, self._variance_mask = semopy_layout(model, pt)
         self._x0 = fit.x[self._order].copy()
         self._d = _Derivatives(model)
         self._start = self._d.point(self._x0)
@@ -303,14 +299,7 @@ class Refitter:
         self._no_definitions = dataclasses.replace(
             fit, partable=dataclasses.replace(pt, definitions=())
         )
-        self.keys = pd.DataFrame(
-            {
-                "lhs": [r.lhs for r in pt.rows] + [d.name for d in pt.definitions],
-                "op": [r.op for r in pt.rows] + [":="] * len(pt.definitions),
-                "rhs": [r.rhs for r in pt.rows] + [d.expr for d in pt.definitions],
-                "label": [r.label for r in pt.rows] + [d.name for d in pt.definitions],
-            }
-        )
+        self.keys = parameter_estimates(fit)[["lhs", "op", "rhs", "label"]]
 
     # -- optimization (semopy parameter order) ---------------------------------------------------
     def _newton(self, s: np.ndarray) -> tuple[_Point, float, np.ndarray]:
