@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.patches import Ellipse
 
 from surveysem import formatting as fmt
+from surveysem.hypotheses import split_path
 
 plt.rcParams.update({"svg.hashsalt": "surveysem", "font.family": "DejaVu Sans", "font.size": 9})
 NO_METADATA = {"svg": {"Date": None}, "pdf": {"CreationDate": None}, "png": {"Software": None}}
@@ -88,7 +89,7 @@ def conceptual_model(hypotheses: list[dict]) -> plt.Figure:
     """The hypothesized paths, each labelled with its hypothesis and expected sign."""
     paths, labels = [], []
     for hypothesis in hypotheses:
-        outcome, predictor = (part.strip() for part in hypothesis["path"].split("~"))
+        outcome, predictor = split_path(hypothesis["path"])
         paths.append((predictor, outcome))
         labels.append(
             f"{hypothesis['id']} ({'+' if hypothesis['expected'] == 'positive' else '−'})"

@@ -23,6 +23,29 @@ def is_supported(est, pvalue, expected: str, alpha: float):
     return (np.sign(est) == sign) & (np.asarray(pvalue) < alpha)
 
 
+def split_path(path: str) -> tuple[str, str]:
+    """A hypothesis path ``"outcome ~ predictor"`` as (outcome, predictor).
+
+    >>> split_path("CRP ~ CO")
+    ('CRP', 'CO')
+    """
+    lhs, rhs = (part.strip() for part in path.split("~"))
+    return lhs, rhs
+
+
+def path_position(table: pd.DataFrame, hypothesis: dict) -> int:
+    """Position (0-based) in `table` (lavaan lhs, op, rhs columns) of the regression that
+    `hypothesis` names; InputError when the model has no such regression."""
+    lhs, rhs = split_path(hypothesis["path"])
+    match = np.flatnonzero((table["lhs"] == lhs) & (table["op"] == "~") & (table["rhs"] == rhs))
+    if len(match) == 0:
+        raise InputError(
+            f"hypothesis {hypothesis['id']} names the path '{lhs} ~ {rhs}', which is not a "
+            "regression in the model; add it to the model or correct the hypothesis"
+        )
+    return int(match[0])
+
+
 def evaluate_hypotheses(
     estimates: pd.DataFrame, hypotheses: list[dict], alpha: float
 ) -> pd.DataFrame:
@@ -50,14 +73,8 @@ def evaluate_hypotheses(
     """
     rows = []
     for hypothesis in hypotheses:
-        lhs, rhs = (part.strip() for part in hypothesis["path"].split("~"))
-        match = estimates[(estimates.lhs == lhs) & (estimates.op == "~") & (estimates.rhs == rhs)]
-        if match.empty:
-            raise InputError(
-                f"hypothesis {hypothesis['id']} names the path '{lhs} ~ {rhs}', which is not a "
-                "regression in the model; add it to the model or correct the hypothesis"
-            )
-        path = match.iloc[0]
+        lhs, rhs = split_path(hypothesis["path"])
+        path = estimates.iloc[path_position(estimates, hypothesis)]
         supported = bool(is_supported(path["est"], path["pvalue"], hypothesis["expected"], alpha))
         rows.append(
             {

@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 
 from surveysem.errors import InputError
-from surveysem.hypotheses import is_supported
+from surveysem.hypotheses import is_supported, path_position, split_path
 from surveysem.sem.estimates import add_wald_columns
 
 REPLICATION_COLUMNS = [
@@ -138,21 +138,6 @@ def check_sample_sizes(sample_sizes: Sequence[int], p: int) -> None:
         )
 
 
-def hypothesis_rows(keys: pd.DataFrame, hypotheses: list[dict]) -> np.ndarray:
-    """Positions in `keys` (lhs, op, rhs per estimate) of each hypothesized path `lhs ~ rhs`."""
-    rows = []
-    for hypothesis in hypotheses:
-        lhs, rhs = (part.strip() for part in hypothesis["path"].split("~"))
-        match = np.flatnonzero((keys["lhs"] == lhs) & (keys["op"] == "~") & (keys["rhs"] == rhs))
-        if len(match) == 0:
-            raise InputError(
-                f"hypothesis {hypothesis['id']} names the path '{lhs} ~ {rhs}', which is not a "
-                "regression in the model; add it to the model or correct the hypothesis"
-            )
-        rows.append(int(match[0]))
-    return np.array(rows, dtype=int)
-
-
 def simulate_power(
     refitter: RefitterLike,
     hypotheses: list[dict],
@@ -207,7 +192,7 @@ def simulate_power(
         raise ValueError("replications must be distinct non-negative integers")
     sigma = np.asarray(refitter.fit.implied_cov(), dtype=float)
     check_sample_sizes(sizes, sigma.shape[0])
-    rows = hypothesis_rows(refitter.keys, hypotheses)
+    rows = np.array([path_position(refitter.keys, h) for h in hypotheses], dtype=int)
     k = len(rows)
     conv, improper, est, se = [], [], [], []
     for n in sizes:
@@ -271,7 +256,7 @@ def power_summary(
     """
     rows = []
     for hypothesis in hypotheses:
-        lhs, rhs = (part.strip() for part in hypothesis["path"].split("~"))
+        lhs, rhs = split_path(hypothesis["path"])
         mine = table[table["id"] == hypothesis["id"]]
         for n, group in mine.groupby("n", sort=True):
             ok = group[group["converged"]]

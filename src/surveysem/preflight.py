@@ -10,6 +10,7 @@ import difflib
 from surveysem.cleaning import analysis_rows, clean_survey
 from surveysem.codebook import Codebook, load_codebook
 from surveysem.errors import InputError
+from surveysem.hypotheses import split_path
 from surveysem.sem import measurement_syntax, parse_syntax
 from surveysem.sem.partable import build_partable
 from surveysem.validation import open_raw, read_raw, validate_raw
@@ -36,7 +37,7 @@ def model_problems(model: str, hypotheses: list[dict], codebook: Codebook) -> li
                 )
     regressions = {(s.lhs, s.rhs) for s in parsed.statements if s.op == "~"}
     for hypothesis in hypotheses:
-        lhs, rhs = (part.strip() for part in hypothesis["path"].split("~"))
+        lhs, rhs = split_path(hypothesis["path"])
         if (lhs, rhs) not in regressions:
             problems.append(
                 f"hypothesis {hypothesis['id']} tests '{lhs} ~ {rhs}', which is not a regression "
