@@ -24,6 +24,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pandas as pd
 import yaml
+from growth import copy_project
 
 from surveysem.cleaning import analysis_rows, clean_survey
 from surveysem.codebook import load_codebook
@@ -35,8 +36,6 @@ from surveysem.sem.bootstrap import bootstrap_draws
 from surveysem.validation import read_raw
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT = ["Snakefile", "environment.yml", "requirements.lock", "workflow", "config", "data",
-           "manuscript"]  # fmt: skip
 LAVAAN = """
 suppressPackageStartupMessages(library(lavaan))
 args <- commandArgs(trailingOnly = TRUE)
@@ -71,9 +70,7 @@ def timed(function, repeat=1):
 
 def workflow_times(cores: int) -> dict:
     with tempfile.TemporaryDirectory() as folder:
-        for name in PROJECT:
-            source = ROOT / name
-            (shutil.copytree if source.is_dir() else shutil.copy2)(source, Path(folder) / name)
+        copy_project(Path(folder), None)
         snakemake = [str(Path(sys.executable).parent / "snakemake"), "--cores", str(cores), "-q"]
         full = timed(lambda: subprocess.run(snakemake, cwd=folder, check=True,
                                             capture_output=True))  # fmt: skip
