@@ -76,3 +76,24 @@ def test_a_bug_keeps_its_traceback_in_the_log(tmp_path):
     with pytest.raises(ZeroDivisionError):
         run_step(smk, step)
     assert "Traceback" in (tmp_path / "demo.log").read_text()
+
+
+def test_warnings_of_the_step_and_of_python_reach_the_audit_and_the_log(tmp_path):
+    import warnings
+
+    smk = fake_snakemake(tmp_path)
+
+    def step(inputs, outputs, params, log):
+        with open(outputs["result"], "w") as handle:
+            handle.write("b\n")
+        warnings.warn("covariance matrix is singular", RuntimeWarning, stacklevel=1)
+        return {"rows": 1, "warnings": ["12% of the draws failed"]}
+
+    run_step(smk, step)
+    audit = json.loads((tmp_path / "audit.json").read_text())
+    assert audit["decisions"]["warnings"] == [
+        "12% of the draws failed",
+        "Python warning: RuntimeWarning: covariance matrix is singular",
+    ]
+    log = (tmp_path / "demo.log").read_text()
+    assert "WARNING surveysem.demo: 12% of the draws failed" in log

@@ -46,6 +46,20 @@ def _start_logging(log_path: str, rule: str) -> logging.Logger:
     return logging.getLogger(f"surveysem.{rule}")
 
 
+class _WarningCollector(logging.Handler):
+    """Python warnings (numpy, scipy, pandas) raised during a step, as sentences."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # captureWarnings formats "path:line: Category: message\n  source line"; keep
+        # "Category: message"
+        text = record.getMessage().strip().splitlines()[0]
+        self.messages.append(f"Python warning: {text.split(': ', 1)[-1]}")
+
+
 def _remove_outputs(outputs: dict) -> None:
     """A failed step leaves nothing behind that could pass for a result."""
     for value in outputs.values():
@@ -58,7 +72,10 @@ def run_step(smk, step: StepFunction) -> None:
 
     The step writes every named output except `audit` and returns its decisions (counts,
     choices and reasons) as a dict; run_step then writes the audit record to the `audit`
-    output. An InputError is reported as one line on stderr and in the log, outputs are
+    output. Anything the reader of the results must not miss goes in the decisions'
+    ``warnings`` list (plain sentences); Python warnings raised while the step ran are added
+    to it, so every warning of a run is in the audit records, where the end-of-run summary
+    and the manuscript read them. An InputError is reported as one line on stderr and in the log, outputs are
     removed and the process exits with status 1; any other exception is a bug and keeps its
     traceback.
     """
@@ -67,8 +84,10 @@ def run_step(smk, step: StepFunction) -> None:
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = time.perf_counter()
     log.info("step %s started", smk.rule)
+    raised = _WarningCollector()
+    logging.getLogger("py.warnings").addHandler(raised)
     try:
-        decisions = step(inputs, outputs, params, log)
+        decisions = dict(step(inputs, outputs, params, log) or {})
     except InputError as error:
         log.error("%s", error)
         _remove_outputs(outputs)
@@ -78,13 +97,18 @@ def run_step(smk, step: StepFunction) -> None:
         log.exception("step %s failed", smk.rule)
         _remove_outputs(outputs)
         raise
+    warnings = list(decisions.pop("warnings", [])) + raised.messages
+    for warning in warnings:
+        log.warning("%s", warning)
+    if warnings:
+        decisions["warnings"] = warnings
     record = audit_record(
         step=smk.rule,
         wildcards=_named(smk.wildcards),
         inputs=inputs,
         outputs={k: v for k, v in outputs.items() if k != "audit"},
         params=params,
-        decisions=decisions or {},
+        decisions=decisions,
         started=started,
         wall_seconds=time.perf_counter() - clock,
     )
