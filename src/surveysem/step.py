@@ -75,9 +75,9 @@ def run_step(smk, step: StepFunction) -> None:
     output. Anything the reader of the results must not miss goes in the decisions'
     ``warnings`` list (plain sentences); Python warnings raised while the step ran are added
     to it, so every warning of a run is in the audit records, where the end-of-run summary
-    and the manuscript read them. An InputError is reported as one line on stderr and in the log, outputs are
-    removed and the process exits with status 1; any other exception is a bug and keeps its
-    traceback.
+    and the manuscript read them. An InputError is reported as one line on stderr and in the
+    log, outputs are removed and the process exits with status 1; any other exception is a
+    bug and keeps its traceback.
     """
     inputs, outputs, params = _named(smk.input), _named(smk.output), _named(smk.params)
     log = _start_logging(smk.log[0], smk.rule)
