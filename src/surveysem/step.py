@@ -9,6 +9,7 @@ The Snakemake object is only duck-typed here, so the package never imports Snake
 import logging
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,22 +43,7 @@ def _start_logging(log_path: str, rule: str) -> logging.Logger:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
-    logging.captureWarnings(True)  # numerical warnings belong in the step's log
     return logging.getLogger(f"surveysem.{rule}")
-
-
-class _WarningCollector(logging.Handler):
-    """Python warnings (numpy, scipy, pandas) raised during a step, as sentences."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        # captureWarnings formats "path:line: Category: message\n  source line"; keep
-        # "Category: message"
-        text = record.getMessage().strip().splitlines()[0]
-        self.messages.append(f"Python warning: {text.split(': ', 1)[-1]}")
 
 
 def _remove_outputs(outputs: dict) -> None:
@@ -84,10 +70,11 @@ def run_step(smk, step: StepFunction) -> None:
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = time.perf_counter()
     log.info("step %s started", smk.rule)
-    raised = _WarningCollector()
-    logging.getLogger("py.warnings").addHandler(raised)
     try:
-        decisions = dict(step(inputs, outputs, params, log) or {})
+        # numerical warnings belong in the step's audit and log, each distinct one once
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            decisions = dict(step(inputs, outputs, params, log) or {})
     except InputError as error:
         log.error("%s", error)
         _remove_outputs(outputs)
@@ -97,11 +84,12 @@ def run_step(smk, step: StepFunction) -> None:
         log.exception("step %s failed", smk.rule)
         _remove_outputs(outputs)
         raise
-    warnings = list(decisions.pop("warnings", [])) + raised.messages
-    for warning in warnings:
+    raised = [f"Python warning: {w.category.__name__}: {w.message}" for w in caught]
+    found = list(dict.fromkeys([*decisions.pop("warnings", []), *raised]))
+    for warning in found:
         log.warning("%s", warning)
-    if warnings:
-        decisions["warnings"] = warnings
+    if found:
+        decisions["warnings"] = found
     record = audit_record(
         step=smk.rule,
         wildcards=_named(smk.wildcards),
