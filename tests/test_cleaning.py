@@ -78,10 +78,13 @@ OPTIONS = {
 }
 
 
+COLUMNS = {"id": "resp_id", "unit": "firm_id", "submitted": "submitted_on"}
+
+
 @pytest.fixture
 def cleaned(tmp_path):
     path, codebook = write_survey(tmp_path)
-    return clean_survey(read_raw(path, codebook), codebook, OPTIONS)
+    return clean_survey(read_raw(path, codebook), codebook, OPTIONS, COLUMNS)
 
 
 def test_rules_exclude_the_right_respondents(cleaned):
@@ -115,7 +118,7 @@ def test_listwise_rows(cleaned):
 
 def clean_text(tmp_path, raw=RAW, **options):
     path, codebook = write_survey(tmp_path, raw)
-    return clean_survey(read_raw(path, codebook), codebook, {**OPTIONS, **options})
+    return clean_survey(read_raw(path, codebook), codebook, {**OPTIONS, **options}, COLUMNS)
 
 
 def test_default_options_are_the_schema_defaults(root):
@@ -137,11 +140,11 @@ def test_audit_records_options_and_order(cleaned):
     assert audit["exclusions"]["multivariate_outlier"]["applied"] is False
     assert audit["blank_cells"] == {"a1": 0, "a2": 0, "a3": 0, "b1": 1, "b2": 1}
     assert audit["recoded_cells"]["out_of_range"] == [
-        {"resp_id": 4, "row": 4, "column": "b1", "value": "9"},
-        {"resp_id": 7, "row": 7, "column": "b1", "value": "0"},
+        {"id": 4, "row": 4, "column": "b1", "value": "9"},
+        {"id": 7, "row": 7, "column": "b1", "value": "0"},
     ]
     assert audit["recoded_cells"]["missing_code"] == [
-        {"resp_id": 3, "row": 3, "column": "a2", "value": "-99"}
+        {"id": 3, "row": 3, "column": "a2", "value": "-99"}
     ]
     assert audit["item_missing_share_after"]["b1"] == 0.5
     json.dumps(audit)  # written as audit.json
@@ -204,7 +207,7 @@ def test_out_of_range_can_stop_the_run(tmp_path):
         clean_text(tmp_path, out_of_range="error")
     message = str(error.value)
     assert "survey.csv" in message
-    assert "column b1: 2 value(s) (0, 9) in data row(s) 4, 7 (resp_id 4, 7)" in message
+    assert "column b1: 2 value(s) (0, 9) in data row(s) 4, 7 (id 4, 7)" in message
     assert "expected values from 1 to 5" in message
     assert "out_of_range: missing" in message
 
@@ -333,3 +336,49 @@ def test_changed_raw_file_is_refused(tmp_path):
     path.write_text(RAW.replace("Ann,4", "Ann,5"))
     with pytest.raises(InputError, match="the raw data changed"):
         validate_raw(path, codebook)
+
+
+def test_without_id_unit_or_time_columns_rows_are_ids_and_duplicates_unchecked(tmp_path):
+    """The raw export as it is: the row number identifies respondents (1 = first data line);
+    firms F5 (rows 5 and 6) both stay, since no column says who should answer once."""
+    path, codebook = write_survey(tmp_path)
+    clean, audit = clean_survey(read_raw(path, codebook), codebook, OPTIONS)
+    assert clean["row"].tolist() == [1, 4, 5, 6, 7]
+    duplicates = audit["exclusions"]["duplicate_submission"]
+    assert (duplicates["applied"], duplicates["n"]) == (False, 0)
+    assert "no unit column" in duplicates["reason"]
+    assert audit["exclusions"]["straightliner"]["ids"] == [2]  # row numbers, here = resp_id
+    assert [c["id"] for c in audit["recoded_cells"]["out_of_range"]] == [4, 7]
+
+
+def test_duplicates_without_submission_time_break_ties_by_id(tmp_path):
+    """keep_first without a time column: of F5's rows 5 and 6 the lower id (5) is kept."""
+    path, codebook = write_survey(tmp_path)
+    columns = {"id": "resp_id", "unit": "firm_id"}
+    options = {**OPTIONS, "duplicates": "keep_first"}
+    _, audit = clean_survey(read_raw(path, codebook), codebook, options, columns)
+    assert audit["exclusions"]["duplicate_submission"]["ids"] == [6]
+
+
+def test_a_repeated_id_column_is_refused(tmp_path):
+    path, codebook = write_survey(tmp_path)
+    with pytest.raises(InputError, match=r"id column firm_id .* repeats in data row\(s\) 5, 6"):
+        clean_survey(read_raw(path, codebook), codebook, OPTIONS, {"id": "firm_id"})
+
+
+def test_large_losses_are_warned_and_stop_a_strict_run(tmp_path):
+    """Hand count: b1 has 6 answers (row 3 is blank), 2 of them (9 and 0) out of range:
+    33.3% > 5%. Of 7 rows, the straight-liner, duplicate and sparse rules each drop 1 row
+    (14.3% > 10%); of the 4 rows kept, 2 miss an item (50% listwise)."""
+    _, audit = clean_text(tmp_path)
+    assert audit["warnings"] == [
+        "item b1: 2 of 6 answers (33.3%) were outside the codebook range and set to missing",
+        "duplicate submission: 1 of 7 rows (14.3%) were excluded",
+        "straightliner: 1 of 7 rows (14.3%) were excluded",
+        "too many missing: 1 of 7 rows (14.3%) were excluded",
+        "listwise deletion: 2 of 4 rows (50.0%) miss an item and are left out of the models",
+    ]
+    _, audit = clean_text(tmp_path, warn_item_share=0.5, warn_row_share=0.5)
+    assert audit["warnings"] == []
+    with pytest.raises(InputError, match="cleaning.strict is true"):
+        clean_text(tmp_path, strict=True)

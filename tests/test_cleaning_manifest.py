@@ -44,8 +44,9 @@ def raw(codebook):
 
 
 @pytest.fixture(scope="module")
-def result(raw, codebook, options):
-    return clean_survey(raw, codebook, options)
+def result(raw, codebook, options, root):
+    columns = yaml.safe_load((root / "config" / "config.yaml").read_text())["columns"]
+    return clean_survey(raw, codebook, options, columns)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +105,7 @@ def test_recoded_cells(result, manifest, codebook, kind):
     injected = manifest["faults"][kind]
     expected = Counter(cell["column"] for cell in injected)
     assert audit["recoded_to_missing"][kind] == {i: expected[i] for i in codebook.items()}
-    found = {(c["resp_id"], c["column"], int(c["value"])) for c in audit["recoded_cells"][kind]}
+    found = {(c["id"], c["column"], int(c["value"])) for c in audit["recoded_cells"][kind]}
     assert found == {(c["resp_id"], c["column"], c["value"]) for c in injected}
     assert len(found) == manifest["counts"][f"{kind}_cells"]
 

@@ -54,7 +54,8 @@ def test_all_problems_reported_together(bundled, schema):
 
 def test_hypothesis_path_must_be_a_regression(bundled, schema):
     bundled["hypotheses"][0]["path"] = "CRP -> CO"
-    with pytest.raises(InputError, match=r"hypotheses\.0\.path"):
+    sentence = r"hypothesis 1 \(H1\): path 'CRP -> CO' is not one regression"
+    with pytest.raises(InputError, match=sentence):
         validate_config(bundled, schema)
 
 

@@ -47,7 +47,8 @@ def cb() -> Codebook:
 
 @pytest.fixture(scope="module")
 def clean(cb) -> pd.DataFrame:
-    data, _ = clean_survey(read_raw(cb.data_path, cb), cb, OPTIONS)
+    columns = {"id": "resp_id", "unit": "firm_id", "submitted": "submitted_on"}
+    data, _ = clean_survey(read_raw(cb.data_path, cb), cb, OPTIONS, columns)
     return data
 
 

@@ -7,7 +7,8 @@ The rules run in a fixed order, because each one depends on what the earlier one
 2. ``out_of_range``  - numbers outside the codebook's ``minimum``/``maximum`` become missing
    (or stop the run, ``out_of_range: error``). Steps 1-2 define what "answered" means for
    every later rule;
-3. ``duplicate_submission`` - of a firm that answered more than once one submission is kept;
+3. ``duplicate_submission`` - of a unit (the config's ``columns.unit``, e.g. a firm) that
+   answered more than once one submission is kept; without a unit column it is not checked;
 4. ``straightliner`` - one and the same answer to every answered item, judged only for
    respondents who answered at least ``straightliner_min_answered_share`` of the items (and at
    least two), and on the answers as given, i.e. before reverse-keying: a respondent ticking
@@ -22,6 +23,13 @@ The rules run in a fixed order, because each one depends on what the earlier one
 Every decision is set by the config's ``cleaning`` block (``DEFAULT_OPTIONS`` mirrors the
 defaults of workflow/schemas/config.schema.yaml) and recorded in the audit dict that
 ``clean_survey`` returns; ``audit_table`` turns that dict into one readable line per step.
+A rule that blanks more than ``warn_item_share`` of an item's answers or removes more than
+``warn_row_share`` of the rows is named in the audit's ``warnings`` (and stops the run with
+``strict: true``), so that no large loss of data passes in silence.
+
+The columns with a role (the config's ``columns`` block: ``id``, ``unit``, ``submitted``) are
+all optional: without an id column respondents are identified by their data row number
+(column ``row`` of the cleaned data, 1 = first data line of the raw file).
 """
 
 import math
@@ -32,9 +40,10 @@ from scipy import stats
 
 from surveysem.codebook import Codebook
 from surveysem.errors import InputError
+from surveysem.validation import rows_text
 
-# Columns with a fixed role in the survey export.
-ID, FIRM, SUBMITTED = "resp_id", "firm_id", "submitted_on"
+#: The id column added when the config names none: the 1-based data row of the raw file.
+ROW = "row"
 
 #: The config schema's defaults of the ``cleaning`` block (a test keeps the two identical);
 #: they fill keys a caller leaves out, e.g. a test passing only a few options.
@@ -47,6 +56,9 @@ DEFAULT_OPTIONS = {
     "outliers": "flag",
     "outlier_alpha": 0.001,
     "missing_data": "listwise",
+    "warn_item_share": 0.05,
+    "warn_row_share": 0.1,
+    "strict": False,
 }
 _CHOICES = {
     "out_of_range": ("missing", "error"),
@@ -109,10 +121,12 @@ def _field_cells(text: pd.Series, field) -> tuple[pd.Series, pd.DataFrame]:
     return values.where(~out_of_range), log[kind.notna()]
 
 
-def _recode_cells(raw: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _recode_cells(
+    raw: pd.DataFrame, codebook: Codebook, id_column: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Numbers parsed; declared missing codes and out-of-range values -> NaN.
 
-    Returns the data and a cell log (row: 1-based data row, resp_id, column, kind, value as
+    Returns the data and a cell log (row: 1-based data row, the id, column, kind, value as
     written) of every blank, missing-code and out-of-range cell of a numeric column.
     """
     data = raw.copy()
@@ -123,7 +137,7 @@ def _recode_cells(raw: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, 
             logs.append(log)
     # in file order: row by row, columns as in the file
     cells = pd.concat(logs, ignore_index=True).sort_values("row", kind="stable")
-    cells.insert(1, ID, data[ID].to_numpy()[cells["row"].to_numpy() - 1])
+    cells.insert(1, "id", data[id_column].to_numpy()[cells["row"].to_numpy() - 1])
     return data, cells
 
 
@@ -146,7 +160,7 @@ def _raise_out_of_range(cells: pd.DataFrame, codebook: Codebook) -> None:
         values = ", ".join(sorted(set(found["value"])))
         problems.append(
             f"column {column}: {len(found)} value(s) ({values}) in data row(s) {rows} "
-            f"(resp_id {', '.join(str(i) for i in found[ID].head(MAX_ROWS_SHOWN))}); "
+            f"(id {', '.join(str(i) for i in found['id'].head(MAX_ROWS_SHOWN))}); "
             f"expected {_range_text(field)}"
         )
     if problems:
@@ -166,24 +180,25 @@ def _per_column(cells: pd.DataFrame, kind: str, items: list[str]) -> dict:
 
 
 def _cell_list(cells: pd.DataFrame, kind: str) -> list[dict]:
-    chosen = cells.loc[cells["kind"] == kind, [ID, "row", "column", "value"]]
+    chosen = cells.loc[cells["kind"] == kind, ["id", "row", "column", "value"]]
     return chosen.to_dict("records")
 
 
 # ------------------------------------------------------------ steps 3-5: row exclusions
-def _losing_submissions(data: pd.DataFrame, items: list[str], rule: str) -> np.ndarray:
-    """Mask of the submissions that lose to another submission of the same firm.
+def _losing_submissions(data: pd.DataFrame, items: list[str], rule: str, roles: dict) -> np.ndarray:
+    """Mask of the submissions that lose to another submission of the same unit.
 
     ``keep_most_complete``: fewest missing items wins; ``keep_first``: earliest wins. Ties go
-    to the earliest submitted_on, then the lowest resp_id (so the order of the file never
-    matters).
+    to the earliest submission time, then the lowest id (so the order of the file never
+    matters); without a submission-time column, to the lowest id.
     """
-    keys = [SUBMITTED, ID]
+    keys = [roles["submitted"], roles["id"]] if roles["submitted"] else [roles["id"]]
     if rule == "keep_most_complete":
         data = data.assign(_missing=data[items].isna().sum(axis=1))
         keys = ["_missing", *keys]
-    order = data.sort_values([FIRM, *keys], kind="stable")
-    return data.index.isin(order.index[order.duplicated(FIRM, keep="first")])
+    unit = roles["unit"]
+    order = data.sort_values([unit, *keys], kind="stable")
+    return data.index.isin(order.index[order.duplicated(unit, keep="first")])
 
 
 def _straightliners(data: pd.DataFrame, items: list[str], min_answered_share: float) -> pd.Series:
@@ -207,28 +222,40 @@ def _too_many_missing(data: pd.DataFrame, items: list[str], max_share: float) ->
     return data[items].isna().mean(axis=1) > max_share
 
 
-def _excluded(data: pd.DataFrame, mask, rule: str, reason: str, applied: bool = True) -> dict:
-    """The audit record of one exclusion rule."""
+def _excluded(ids: pd.Series, mask, rule: str, reason: str, applied: bool = True) -> dict:
+    """The audit record of one exclusion rule; `ids` are the ids of the rows it judged."""
     return {
         "step": _step(rule),
         "applied": applied,
         "n": int(np.sum(mask)),
-        "ids": data.loc[mask, ID].tolist(),
+        "ids": ids[mask].tolist(),
         "reason": reason,
     }
 
 
-def _exclude_rows(data: pd.DataFrame, items: list[str], options: dict) -> tuple[pd.DataFrame, dict]:
-    """Steps 3-5, each applied to the rows the earlier ones kept."""
-    exclusions = {}
-    losing = _losing_submissions(data, items, options["duplicates"])
-    tie_break = "ties to the earliest submitted_on, then the lowest resp_id"
+def _duplicates(data: pd.DataFrame, items: list[str], rule: str, roles: dict) -> tuple:
+    """Step 3: the mask of losing submissions and the reason, or none without a unit column."""
+    if not roles["unit"]:
+        reason = "not checked: no unit column (config columns.unit) says who should answer once"
+        return pd.Series(False, index=data.index), reason, False
+    order = f"the earliest {roles['submitted']}, then " if roles["submitted"] else ""
+    tie_break = f"ties to {order}the lowest {roles['id']}"
     loses_by = {
         "keep_most_complete": f"more missing items than another submission ({tie_break})",
         "keep_first": f"a later submission ({tie_break})",
-    }[options["duplicates"]]
+    }[rule]
+    losing = _losing_submissions(data, items, rule, roles)
+    return losing, f"the same {roles['unit']} answered more than once; {loses_by}", True
+
+
+def _exclude_rows(
+    data: pd.DataFrame, items: list[str], options: dict, roles: dict
+) -> tuple[pd.DataFrame, dict]:
+    """Steps 3-5, each applied to the rows the earlier ones kept."""
+    exclusions = {}
+    losing, reason, applied = _duplicates(data, items, options["duplicates"], roles)
     exclusions["duplicate_submission"] = _excluded(
-        data, losing, "duplicate_submission", f"the firm answered twice; {loses_by}"
+        data[roles["id"]], losing, "duplicate_submission", reason, applied
     )
     data = data[~losing]
 
@@ -240,13 +267,13 @@ def _exclude_rows(data: pd.DataFrame, items: list[str], options: dict) -> tuple[
         flat = pd.Series(False, index=data.index)
         reason = "not applied (exclude_straightliners: false)"
     exclusions["straightliner"] = _excluded(
-        data, flat, "straightliner", reason, options["exclude_straightliners"]
+        data[roles["id"]], flat, "straightliner", reason, options["exclude_straightliners"]
     )
     data = data[~flat]
 
     sparse = _too_many_missing(data, items, options["max_missing_share"])
     exclusions["too_many_missing"] = _excluded(
-        data,
+        data[roles["id"]],
         sparse,
         "too_many_missing",
         f"more than {options['max_missing_share']:.0%} of the items unanswered",
@@ -330,7 +357,7 @@ def mahalanobis_d2(items: pd.DataFrame) -> pd.Series:
     return pd.Series(d2, index=complete.index, name="mahalanobis_d2").reindex(items.index)
 
 
-def _flag_outliers(data: pd.DataFrame, items: list[str], alpha: float) -> tuple:
+def _flag_outliers(data: pd.DataFrame, items: list[str], alpha: float, id_column: str) -> tuple:
     """D2 of every row (NaN if incomplete or too few complete rows), the flags, the record.
 
     A row is flagged when p = P(chi2_k > D2) < alpha (Tabachnick & Fidell 2013: alpha .001).
@@ -356,13 +383,13 @@ def _flag_outliers(data: pd.DataFrame, items: list[str], alpha: float) -> tuple:
     else:
         d2 = mahalanobis_d2(data[items])
     flagged = pd.Series(stats.chi2.sf(d2, k) < alpha, index=data.index)  # NaN p -> False
-    record.update(n=int(flagged.sum()), ids=data.loc[flagged, ID].tolist())
+    record.update(n=int(flagged.sum()), ids=data.loc[flagged, id_column].tolist())
     return d2, flagged, record
 
 
-def _outlier_step(data: pd.DataFrame, items: list[str], options: dict) -> tuple:
+def _outlier_step(data: pd.DataFrame, items: list[str], options: dict, id_column: str) -> tuple:
     """Step 7: add mahalanobis_d2 and mv_outlier; drop the flagged rows if asked to."""
-    d2, flagged, record = _flag_outliers(data, items, options["outlier_alpha"])
+    d2, flagged, record = _flag_outliers(data, items, options["outlier_alpha"], id_column)
     data = data.assign(mahalanobis_d2=d2, mv_outlier=flagged)
     record["action"] = options["outliers"]
     exclude = options["outliers"] == "exclude"
@@ -371,12 +398,14 @@ def _outlier_step(data: pd.DataFrame, items: list[str], options: dict) -> tuple:
     else:
         reason = "not applied (outliers: flag): outliers are flagged in mv_outlier and kept"
     dropped = flagged & exclude
-    exclusion = _excluded(data, dropped, "multivariate_outlier", reason, exclude)
+    exclusion = _excluded(data[id_column], dropped, "multivariate_outlier", reason, exclude)
     return data[~dropped], record, exclusion
 
 
 # ------------------------------------------------------------------------------ the whole
-def clean_survey(raw: pd.DataFrame, codebook: Codebook, options: dict) -> tuple[pd.DataFrame, dict]:
+def clean_survey(
+    raw: pd.DataFrame, codebook: Codebook, options: dict, columns: dict | None = None
+) -> tuple[pd.DataFrame, dict]:
     """Apply the cleaning rules of `options` (the config's `cleaning` block) to `raw`.
 
     See the module docstring for the rules and their order.
@@ -389,6 +418,11 @@ def clean_survey(raw: pd.DataFrame, codebook: Codebook, options: dict) -> tuple[
         Types, ranges, missing codes, items, reverse keys and PII flags of the columns.
     options : dict
         The validated ``cleaning`` block; keys left out take ``DEFAULT_OPTIONS``.
+    columns : dict, optional
+        The config's ``columns`` block: the ``id``, ``unit`` and ``submitted`` columns, each
+        optional (None). Without an id the data row number is the id (column ``row``);
+        without a unit duplicate submissions are not checked; without a submission time
+        ties between a unit's submissions go to the lowest id.
 
     Returns
     -------
@@ -401,23 +435,36 @@ def clean_survey(raw: pd.DataFrame, codebook: Codebook, options: dict) -> tuple[
         ``recoded_to_missing`` and ``recoded_cells`` (missing codes and out-of-range values
         per item, and cell by cell), ``exclusions`` (per rule, in the order applied: step,
         applied, n, ids, reason), ``reverse_keyed``, ``outliers``, ``pii_dropped``,
-        ``item_missing_share_before``/``_after``, ``rows_out`` and ``complete_cases``.
+        ``item_missing_share_before``/``_after``, ``rows_out``, ``complete_cases`` and
+        ``warnings`` (sentences naming every rule that lost more than the warning shares).
         :func:`audit_table` renders it as a table.
+
+    Raises
+    ------
+    surveysem.errors.InputError
+        With ``strict: true`` when a warning share is passed; with ``out_of_range: error``
+        when a value is out of range; when the id column repeats.
     """
     options = _checked_options(options)
+    roles = _roles(raw, codebook, columns or {})
     items = codebook.items()
-    data, cells = _recode_cells(raw, codebook)
+    if roles["id"] == ROW:
+        raw = raw.assign(**{ROW: np.arange(1, len(raw) + 1)})[[ROW, *raw.columns]]
+    data, cells = _recode_cells(raw, codebook, roles["id"])
     if options["out_of_range"] == "error":
         _raise_out_of_range(cells, codebook)
     missing_before = data[items].isna().mean().round(6).to_dict()
 
-    data, exclusions = _exclude_rows(data, items, options)
+    data, exclusions = _exclude_rows(data, items, options, roles)
     data = reverse_key(data, codebook)
-    data, outliers, exclusions["multivariate_outlier"] = _outlier_step(data, items, options)
+    data, outliers, exclusions["multivariate_outlier"] = _outlier_step(
+        data, items, options, roles["id"]
+    )
     clean = data.drop(columns=codebook.pii_columns()).reset_index(drop=True)
 
     audit = {
         "options": options,
+        "columns": roles,
         "rows_in": len(raw),
         "blank_cells": _per_column(cells, "blank", items),
         "recoded_to_missing": {
@@ -435,7 +482,82 @@ def clean_survey(raw: pd.DataFrame, codebook: Codebook, options: dict) -> tuple[
         "rows_out": len(clean),
         "complete_cases": int(clean[items].notna().all(axis=1).sum()),
     }
+    audit["warnings"] = losses(audit, answered=(raw[items].ne("")).sum().to_dict())
+    if options["strict"] and audit["warnings"]:
+        listing = "\n  - ".join(audit["warnings"])
+        raise InputError(
+            f"data file {codebook.data_path}: cleaning lost more than the allowed share "
+            f"(cleaning.strict is true):\n  - {listing}\nCorrect the data or the codebook "
+            "(ranges, missing codes), or raise cleaning.warn_item_share / warn_row_share"
+        )
     return clean, audit
+
+
+def _roles(raw: pd.DataFrame, codebook: Codebook, columns: dict) -> dict:
+    """The id, unit and submission-time columns (None when not configured), checked."""
+    roles = {key: columns.get(key) for key in ("id", "unit", "submitted")}
+    for key, name in roles.items():
+        if name and name not in raw.columns:
+            raise InputError(
+                f"config columns.{key} names '{name}', which is not a column of "
+                f"{codebook.data_path}; name an existing column or set it to null"
+            )
+    if roles["id"] is None:
+        if ROW in raw.columns:
+            raise InputError(
+                f"data file {codebook.data_path} has a column '{ROW}' but the config names no "
+                f"id column; set columns.id to the respondent id (e.g. columns: {{id: {ROW}}})"
+            )
+        roles["id"] = ROW
+    elif raw[roles["id"]].duplicated().any():
+        repeated = raw[roles["id"]].duplicated(keep=False)
+        raise InputError(
+            f"data file {codebook.data_path}: the id column {roles['id']} (config columns.id) "
+            f"repeats in data row(s) {rows_text(repeated)}; give every row its own id, or set "
+            "columns.id to null to identify rows by their row number"
+        )
+    return roles
+
+
+def losses(audit: dict, answered: dict) -> list[str]:
+    """Sentences naming each cleaning rule that lost more than the warning shares.
+
+    An item loses answers to ``out_of_range`` (`answered` holds each item's non-blank cells
+    before cleaning, missing codes included, so a code is not counted as an answer only
+    when it is declared); rows are lost to the exclusion rules and, for the models, to
+    listwise deletion of the rows with a missing item.
+
+    >>> audit = {"options": {"warn_item_share": 0.05, "warn_row_share": 0.1},
+    ...          "recoded_to_missing": {"out_of_range": {"q1": 6, "q2": 1},
+    ...                                 "missing_code": {"q1": 0, "q2": 0}},
+    ...          "rows_in": 100, "rows_out": 100, "complete_cases": 85,
+    ...          "exclusions": {"straightliner": {"n": 2}}}
+    >>> for line in losses(audit, answered={"q1": 100, "q2": 100}): print(line)
+    item q1: 6 of 100 answers (6.0%) were outside the codebook range and set to missing
+    listwise deletion: 15 of 100 rows (15.0%) miss an item and are left out of the models
+    """
+    options, found = audit["options"], []
+    codes = audit["recoded_to_missing"]["missing_code"]
+    for item, n in audit["recoded_to_missing"]["out_of_range"].items():
+        given = answered.get(item, 0) - codes.get(item, 0)
+        if given and n / given > options["warn_item_share"]:
+            found.append(
+                f"item {item}: {n} of {given} answers ({n / given:.1%}) were outside the "
+                "codebook range and set to missing"
+            )
+    for rule, record in audit["exclusions"].items():
+        if record["n"] / audit["rows_in"] > options["warn_row_share"]:
+            found.append(
+                f"{rule.replace('_', ' ')}: {record['n']} of {audit['rows_in']} rows "
+                f"({record['n'] / audit['rows_in']:.1%}) were excluded"
+            )
+    dropped = audit["rows_out"] - audit["complete_cases"]
+    if audit["rows_out"] and dropped / audit["rows_out"] > options["warn_row_share"]:
+        found.append(
+            f"listwise deletion: {dropped} of {audit['rows_out']} rows "
+            f"({dropped / audit['rows_out']:.1%}) miss an item and are left out of the models"
+        )
+    return found
 
 
 def _compact(ids: list) -> str:
@@ -472,7 +594,7 @@ def audit_table(audit: dict) -> pd.DataFrame:
 
     Columns: ``step`` (0 = input, 9 = output), ``rule``, ``unit`` (what ``n`` counts: rows,
     cells, items or columns), ``n``, ``ids`` (respondent ids with consecutive ones as ranges,
-    ``resp_id:column`` for cells, names for items and columns) and ``reason``.
+    ``id:column`` for cells, names for items and columns) and ``reason``.
     """
     lines = [(0, "rows_in", "rows", audit["rows_in"], "", "rows of the raw file")]
     out_of_range = f"outside the codebook range (out_of_range: {audit['options']['out_of_range']})"
@@ -481,7 +603,7 @@ def audit_table(audit: dict) -> pd.DataFrame:
         ("out_of_range", out_of_range),
     ):
         found = audit["recoded_cells"][kind]
-        cells = ", ".join(f"{c[ID]}:{c['column']}" for c in found)
+        cells = ", ".join(f"{c['id']}:{c['column']}" for c in found)
         lines.append((_step(kind), kind, "cells", len(found), cells, reason))
     for rule in ("duplicate_submission", "straightliner", "too_many_missing"):
         e = audit["exclusions"][rule]

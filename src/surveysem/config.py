@@ -24,8 +24,34 @@ def _fill_defaults(schema: dict, instance: dict) -> None:
                     _fill_defaults(subschema["items"], element)
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
+def _describe_hypothesis(error: jsonschema.ValidationError, config: dict) -> str | None:
+    """A schema error inside `hypotheses` as a sentence about that hypothesis."""
+    path = list(error.absolute_path)
+    if len(path) < 2 or not isinstance(path[1], int):
+        return None
+    entry = config["hypotheses"][path[1]]
+    name = f"hypothesis {path[1] + 1}"
+    if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+        name += f" ({entry['id']})"
+    if error.validator == "required":
+        key = error.message.split("'")[1]
+        return f"{name} has no '{key}'; every hypothesis needs an id, a path and expected"
+    if path[2:] == ["path"]:
+        return (
+            f"{name}: path {error.instance!r} is not one regression of the model; write it "
+            "as 'outcome ~ predictor' with lavaan names, e.g. 'CRP ~ CO'"
+        )
+    if path[2:] == ["expected"]:
+        return f"{name}: expected is {error.instance!r}; write positive or negative"
+    return None
+
+
+def _describe(error: jsonschema.ValidationError, config: dict) -> str:
     path = [str(p) for p in error.absolute_path]
+    if path[:1] == ["hypotheses"] and isinstance(config.get("hypotheses"), list):
+        sentence = _describe_hypothesis(error, config)
+        if sentence:
+            return sentence
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         unknown = sorted(set(error.instance) - set(allowed))
@@ -44,7 +70,7 @@ def validate_config(config: dict, schema_path: str | Path, source: str = "the co
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
-        lines = "\n  ".join(_describe(e) for e in errors)
+        lines = "\n  ".join(_describe(e, config) for e in errors)
         raise InputError(
             f"{source} does not match {schema_path}:\n  {lines}\n"
             "Fix these keys (see config/config.yaml for a complete example)."

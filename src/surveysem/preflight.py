@@ -6,6 +6,7 @@ it again to record the report in the audit trail.
 """
 
 import difflib
+from pathlib import Path
 
 from surveysem.cleaning import analysis_rows, clean_survey
 from surveysem.codebook import Codebook, load_codebook
@@ -46,29 +47,61 @@ def model_problems(model: str, hypotheses: list[dict], codebook: Codebook) -> li
     return list(dict.fromkeys(problems))
 
 
-def sample_problems(sample: dict, codebook: Codebook) -> list[str]:
-    """Columns named in the config's `sample` block that the codebook does not describe."""
-    named = [v for v in sample["profile"] if v != "size_band"] + sample["compare"]
-    named += [sample[key] for key in ("size_column", "weight", "wave") if sample[key]]
+def named_columns(config: dict) -> dict[str, list[str]]:
+    """Every data column the config names, by the block that names it."""
+    sample, robustness = config["sample"], config["robustness"]
+    named = {
+        "columns": [name for name in config["columns"].values() if name],
+        "sample": [v for v in sample["profile"] if v != "size_band"] + sample["compare"],
+        "robustness": [v["subset"]["column"] for v in robustness["variants"] if "subset" in v]
+        + [v["weights"] for v in robustness["variants"] if "weights" in v]
+        + [group["column"] for group in robustness["invariance"]],
+    }
+    named["sample"] += [sample[key] for key in ("size_column", "weight", "wave") if sample[key]]
+    return named
+
+
+def column_problems(config: dict, codebook: Codebook) -> list[str]:
+    """Columns named in the config's `columns`, `sample` and `robustness` blocks that the
+    codebook does not describe."""
     return [
-        f"sample: column '{name}' is not described in codebook {codebook.path}"
-        f"{_suggest(name, codebook.columns)}; fix the `sample` block of the config or set the "
-        "key to null"
-        for name in dict.fromkeys(named)
+        f"{block}: column '{name}' is not described in codebook {codebook.path}"
+        f"{_suggest(name, codebook.columns)}; fix the `{block}` block of the config"
+        + (" or set the key to null" if block != "robustness" else "")
+        for block, names in named_columns(config).items()
+        for name in dict.fromkeys(names)
         if name not in codebook.columns
     ]
 
 
-def robustness_problems(robustness: dict, codebook: Codebook) -> list[str]:
-    """Columns named by robustness variants and invariance groups that the codebook lacks."""
-    named = [v["subset"]["column"] for v in robustness["variants"] if "subset" in v]
-    named += [v["weights"] for v in robustness["variants"] if "weights" in v]
-    named += [group["column"] for group in robustness["invariance"]]
+def alternative_problems(config: dict, codebook: Codebook) -> list[str]:
+    """Alternative structures (and variants with `add`) whose syntax or names are wrong."""
+    additions = [
+        (f"alternative '{a['name']}'", a["add"]) for a in config["alternatives"] if "add" in a
+    ]
+    additions += [
+        (f"robustness variant '{v['name']}'", v["add"])
+        for v in config["robustness"]["variants"]
+        if "add" in v
+    ]
+    problems = []
+    for where, added in additions:
+        try:
+            found = model_problems(f"{config['model']}\n{added}", [], codebook)
+        except InputError as error:
+            found = [str(error)]
+        problems += [f"{where} adds '{added}': {problem}" for problem in found]
+    return problems
+
+
+def data_path_problems(config: dict, codebook: Codebook) -> list[str]:
+    """The config's `data` and the codebook's resource `path` must be the same file."""
+    if Path(config["data"]).resolve() == codebook.data_path:
+        return []
     return [
-        f"robustness: column '{name}' is not described in codebook {codebook.path}"
-        f"{_suggest(name, codebook.columns)}; fix the `robustness` block of the config"
-        for name in dict.fromkeys(named)
-        if name not in codebook.columns
+        f"data: the config reads {config['data']}, but codebook {codebook.path} describes "
+        f"{codebook.data_path}; point both at the same file (config `data`, or the resource "
+        "`path` in the codebook, relative to the codebook file)"
     ]
 
 
@@ -88,15 +121,17 @@ def check_study(config: dict) -> dict:
     complete cases the models use and the number of free parameters they estimate).
     """
     codebook = load_codebook(config["codebook"])
+    if mismatch := data_path_problems(config, codebook):  # before the file is read at all
+        raise InputError(mismatch[0])
     report = validate_raw(config["data"], codebook, config.get("encoding"))
     problems = model_problems(config["model"], config["hypotheses"], codebook)
-    problems += sample_problems(config["sample"], codebook)
-    problems += robustness_problems(config["robustness"], codebook)
+    problems += alternative_problems(config, codebook)
+    problems += column_problems(config, codebook)
     if problems:
         listing = "\n  - ".join(problems)
         raise InputError(f"the config does not fit the codebook:\n  - {listing}")
     raw = read_raw(open_raw(config["data"], codebook, config.get("encoding")), codebook)
-    clean, _ = clean_survey(raw, codebook, config["cleaning"])
+    clean, _ = clean_survey(raw, codebook, config["cleaning"], config["columns"])
     items = parse_items(config["model"], codebook)
     usable = len(analysis_rows(clean, items, config["cleaning"]["missing_data"]))
     n_free = free_parameters(config["model"], items)

@@ -18,6 +18,7 @@ rule clean_data:
         "../../environment.yml"
     params:
         options=config["cleaning"],
+        columns=config["columns"],
         encoding=config.get("encoding"),
     script:
         "../scripts/clean_data.py"

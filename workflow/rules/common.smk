@@ -16,7 +16,15 @@ from surveysem.errors import InputError
 from surveysem.preflight import check_study
 
 # The bundled study is the default. A --configfile replaces it entirely rather than being
-# merged into it, so another study never inherits the bundled study's settings.
+# merged into it, so another study never inherits the bundled study's settings; several
+# --configfile would be merged key by key into a study nobody wrote, so they are refused.
+if len(workflow.overwrite_configfiles) > 1:
+    raise SystemExit(
+        "\nERROR: --configfile was given "
+        f"{len(workflow.overwrite_configfiles)} files "
+        f"({', '.join(map(str, workflow.overwrite_configfiles))}); a study is one config "
+        "file. Run one study per call, or copy the settings you need into one file.\n"
+    )
 if not workflow.overwrite_configfiles:
 
     configfile: "config/config.yaml"

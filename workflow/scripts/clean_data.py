@@ -11,7 +11,7 @@ from surveysem.validation import open_raw, read_raw
 def main(inputs, outputs, params, log):
     codebook = load_codebook(inputs["codebook"])
     raw = read_raw(open_raw(inputs["data"], codebook, params["encoding"]), codebook)
-    clean, audit = clean_survey(raw, codebook, params["options"])
+    clean, audit = clean_survey(raw, codebook, params["options"], params["columns"])
     for rule, excluded in audit["exclusions"].items():
         if excluded["applied"]:
             log.info("%s: %d excluded (%s)", rule, excluded["n"], excluded["reason"])
@@ -23,6 +23,7 @@ def main(inputs, outputs, params, log):
     write_json(audit, outputs["audit_json"])
     write_csv(audit_table(audit), outputs["audit_table"])
     return {
+        "warnings": audit["warnings"],
         "rows_in": audit["rows_in"],
         "rows_out": audit["rows_out"],
         "excluded": {rule: e["n"] for rule, e in audit["exclusions"].items()},
