@@ -29,6 +29,10 @@ include: "workflow/rules/provenance.smk"
 include: "workflow/rules/power.smk"
 
 
+onsuccess:
+    print_run_summary()
+
+
 rule all:
     default_target: True
     input:

@@ -1,7 +1,10 @@
 """The manuscript: results files -> Typst source (Jinja2) -> PDF (typst).
 
 The template receives raw numbers and formats them with the APA filters below, so every
-number in the prose is rendered from a results file and none is typed by hand.
+number in the prose is rendered from a results file and none is typed by hand. Its words
+come from the study's config and from what ran: `study_stages` says which stages the study
+configures (their sections and exhibits are left out otherwise), and the study's own text
+(introduction, discussion, ...) comes from the folder its config names.
 """
 
 from pathlib import Path
@@ -10,7 +13,58 @@ import typst
 
 from surveysem import formatting as fmt
 from surveysem.audit import software_versions
+from surveysem.mediation import indirect_effects_syntax
 from surveysem.rendering import template_environment
+
+#: Sections a study may write itself, as <name>.typ.j2 in its config's manuscript.text folder.
+STUDY_SECTIONS = ("synthetic", "abstract", "introduction", "discussion", "data")
+
+#: What the exclusions of the cleaning audit are called in the method section.
+EXCLUSION_TEXT = {
+    "duplicate_submission": (
+        "repeated submission of the same {unit}",
+        "repeated submissions of the same {unit}",
+    ),
+    "straightliner": ("straight-lined questionnaire", "straight-lined questionnaires"),
+    "too_many_missing": (
+        "questionnaire with too many unanswered items",
+        "questionnaires with too many unanswered items",
+    ),
+    "multivariate_outlier": ("multivariate outlier", "multivariate outliers"),
+}
+
+
+def study_stages(config: dict) -> dict[str, bool]:
+    """Which optional stages a validated study config runs (their exhibits exist only then).
+
+    >>> config = {"model": "A =~ a1 + a2; B =~ b1 + b2; C =~ c1 + c2; B ~ A; C ~ B",
+    ...     "sample": {"profile": [], "weight": None, "wave": "wave"},
+    ...     "robustness": {"variants": [], "invariance": []}, "alternatives": []}
+    >>> [name for name, runs in study_stages(config).items() if runs]
+    ['wave', 'indirect']
+    """
+    sample, robustness = config["sample"], config["robustness"]
+    return {
+        "profile": bool(sample["profile"]),
+        "weighted": bool(sample["profile"]) and bool(sample["weight"]),
+        "wave": bool(sample["wave"]),
+        "indirect": bool(indirect_effects_syntax(config["model"])[1]),
+        "robustness": bool(robustness["variants"]),
+        "invariance": bool(robustness["invariance"]),
+        "alternatives": any(not a.get("measurement_model") for a in config["alternatives"]),
+    }
+
+
+def configured_exhibits(exhibits: list[dict], stages: dict[str, bool]) -> list[dict]:
+    """The exhibits (manuscript/exhibits.yaml) whose `requires` stage the study runs."""
+    return [e for e in exhibits if stages.get(e.get("requires"), True)]
+
+
+def study_sections(folder: str | Path | None) -> list[str]:
+    """The sections of STUDY_SECTIONS that the study's text folder writes itself."""
+    if not folder:
+        return []
+    return [name for name in STUDY_SECTIONS if (Path(folder) / f"{name}.typ.j2").is_file()]
 
 
 class Sourced(float):
@@ -59,34 +113,65 @@ def _filters(environment) -> None:
     )
 
 
-def manuscript_context(settings: dict, results: dict) -> dict:
+def _exclusions(sample: dict, unit: str) -> list[dict]:
+    """The applied exclusion rules of the cleaning audit as counted phrases, in order."""
+    found = []
+    for rule, record in sample["exclusions"].items():
+        if record["applied"]:
+            one, many = EXCLUSION_TEXT[rule]
+            text = (one if record["n"] == 1 else many).format(unit=unit)
+            found.append({"n": record["n"], "text": text})
+    return found
+
+
+def manuscript_context(settings: dict, results: dict, warnings: list[dict]) -> dict:
     """Everything the manuscript template may print.
 
     `settings` holds the config values the text needs (study, title, authors, synthetic,
-    alpha, seed, the hypotheses with their labels). `results` maps each context name to the
-    contents of a results file (a dict, or a list of row dicts for a CSV), already passed
-    through :func:`sourced` so that every number links to its file in the PDF.
+    unit, alpha, support_test, seed, the hypotheses with their labels, constructs, stages,
+    variants, the study's own sections). `results` maps each context name to the contents
+    of a results file (a dict, or a list of row dicts for a CSV), already passed through
+    :func:`sourced` so that every number links to its file in the PDF. `warnings` are the
+    run's warnings so far (:func:`surveysem.run_summary.collect_warnings`): cleaning's are
+    stated in the method section, every other one in the warning box on page 1.
     """
-    labels = {h["id"]: h.get("label", h["path"]) for h in settings["hypotheses"]}
+    labels = {h["id"]: h.get("label", "") for h in settings["hypotheses"]}
     hypotheses = [record | {"label": labels[record["id"]]} for record in results["hypotheses"]]
     nonresponse = results["nonresponse"]
     software = software_versions()
+    sample, sem, checks = results["sample"], results["sem"], results["checks"]
+    thresholds = checks["thresholds"]
+    fits = sem["cfi"] >= thresholds["cfi"]["value"] and sem["rmsea"] <= thresholds["rmsea"]["value"]
+    out_of_range = sum(sample["recoded_to_missing"]["out_of_range"].values())
     return {
         **settings,
         **results,
         "hypotheses": hypotheses,
         "n_supported": sum(bool(h["supported"]) for h in hypotheses),
+        "fit_verdict": "acceptably" if fits else "less than ideally",
+        "construct_names": [settings["constructs"].get(f, f) for f in settings["factors"]],
+        "exclusions": _exclusions(sample, settings["unit"]["singular"]),
+        "recoded_out_of_range": sourced(out_of_range, sample["rows_in"].source),
         "early_late_differ": [
             row["variable"] for row in nonresponse if row["pvalue"] < settings["alpha"]
         ],
+        "warnings": {
+            "cleaning": [w["warning"] for w in warnings if w["step"] == "clean_data"],
+            "model": [
+                f"{w['step']}: {w['warning']}" for w in warnings if w["step"] != "clean_data"
+            ],
+        },
         "software": {k: v for k, v in software.items() if k != "executable"},
     }
 
 
-def render_manuscript(template: str | Path, context: dict) -> str:
-    """Render the Typst source of the manuscript from its Jinja2 template."""
+def render_manuscript(
+    template: str | Path, context: dict, text_folder: str | Path | None = None
+) -> str:
+    """Render the Typst source of the manuscript from its Jinja2 template; the study's own
+    sections are looked up in `text_folder` (config manuscript.text)."""
     template = Path(template)
-    environment = template_environment(template.parent)
+    environment = template_environment([template.parent, *([text_folder] if text_folder else [])])
     _filters(environment)
     return environment.get_template(template.name).render(**context)
 

@@ -55,15 +55,18 @@ class Table:
     source: str = ""  # results file the numbers come from, relative to the manuscript PDF
 
 
-def template_environment(folder: str | Path) -> jinja2.Environment:
-    """Jinja2 environment for the Typst, LaTeX and HTML templates.
+def template_environment(folder: str | Path | list) -> jinja2.Environment:
+    """Jinja2 environment for the Typst, LaTeX and HTML templates in `folder` (or folders,
+    searched in order).
 
     Comments use {## ##} because `{#` can occur in Typst code; undefined variables are
     errors, so a template never silently prints an empty number. HTML templates are
     autoescaped; Typst and LaTeX templates escape with the `typst` and `latex` filters.
     """
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=jinja2.FileSystemLoader(
+            [str(f) for f in folder] if isinstance(folder, list) else str(folder)
+        ),
         undefined=jinja2.StrictUndefined,
         comment_start_string="{##",
         comment_end_string="##}",

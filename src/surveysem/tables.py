@@ -74,9 +74,8 @@ def sample_profile_table(profile: pd.DataFrame, weighted: bool) -> Table:
     note = "Percentages of the cleaned sample."
     if weighted:
         note += (
-            " Weighted % uses the design weights (inverse inclusion probabilities of the "
-            "probability-proportional-to-size design): the estimated share in the population "
-            "of firms rather than in the sample."
+            " Weighted % uses the design weights (inverse inclusion probabilities): the "
+            "estimated share in the population rather than in the sample."
         )
     return Table(
         name="sample-profile",
@@ -110,8 +109,8 @@ def nonresponse_table(comparison: pd.DataFrame, constructs: dict[str, str]) -> T
         rows=rows,
         note=(
             f"Early respondents n = {n_early}, late respondents n = {n_late}. Construct scores "
-            "are item means; firm size is compared on the natural log. Welch's t test; g = "
-            f"Hedges' g (early minus late). {abbreviations(constructs)}"
+            "are item means; other variables are compared on the natural log. Welch's t test; "
+            f"g = Hedges' g (early minus late). {abbreviations(constructs)}"
         ),
         align=["left"] + ["right"] * 5,
     )

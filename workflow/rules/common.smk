@@ -2,6 +2,7 @@
 import os
 import shutil
 import subprocess
+import sys
 
 # One BLAS thread per process: results stay bit-identical and parallelism comes from jobs.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -11,9 +12,13 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 # installed, a conda environment made by --sdm conda from environment.yml finds it here.
 os.environ.setdefault("PYTHONPATH", os.path.join(workflow.basedir, "src"))
 
+import yaml
+
 from surveysem.config import validate_config
 from surveysem.errors import InputError
+from surveysem.manuscript import configured_exhibits, study_sections, study_stages
 from surveysem.preflight import check_study
+from surveysem.sem import factor_indicators
 
 # The bundled study is the default. A --configfile replaces it entirely rather than being
 # merged into it, so another study never inherits the bundled study's settings; several
@@ -46,6 +51,12 @@ except InputError as error:
     raise SystemExit(f"\nERROR: {error}\n")
 
 STUDY = config["study"]
+# The optional stages this study runs, and the manuscript's exhibits that exist for it.
+STAGES = study_stages(config)
+with open(
+    os.path.join(workflow.basedir, "manuscript", "exhibits.yaml"), encoding="utf-8"
+) as f:
+    EXHIBITS = configured_exhibits(yaml.safe_load(f), STAGES)
 
 
 def result(path):
@@ -71,3 +82,16 @@ def lavaan_available():
         return False
     probe = 'quit(status = !requireNamespace("lavaan", quietly = TRUE))'
     return subprocess.run(["Rscript", "-e", probe], capture_output=True).returncode == 0
+
+
+def print_run_summary():
+    """Rows in and out, each cleaning rule's count, values blanked and every warning of the
+    steps whose results are current (their audit records), at the end of every run."""
+    from surveysem.io import read_json
+    from surveysem.run_summary import collect_warnings, format_summary
+
+    paths = [audit_file(name) for name in AUDITED if os.path.exists(audit_file(name))]
+    clean = result("clean/audit.json")
+    audit = read_json(clean) if os.path.exists(clean) else None
+    warnings = collect_warnings(read_json(path) for path in paths)
+    print("\n" + format_summary(STUDY, audit, warnings) + "\n", file=sys.stderr)

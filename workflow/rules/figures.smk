@@ -12,10 +12,15 @@ rule draw_figures:
             caption="../report/path_diagram.rst",
             category="4 Structural model",
         ),
-        bootstrap=report(
-            multiext(result("figures/bootstrap_indirect"), ".svg", ".png"),
-            caption="../report/bootstrap.rst",
-            category="4 Structural model",
+        # only when the model implies indirect effects
+        bootstrap=(
+            report(
+                multiext(result("figures/bootstrap_indirect"), ".svg", ".png"),
+                caption="../report/bootstrap.rst",
+                category="4 Structural model",
+            )
+            if STAGES["indirect"]
+            else []
         ),
         audit=audit_file("draw_figures"),
     log:

@@ -17,6 +17,12 @@ rule build_manuscript:
         path_diagram=rules.draw_figures.output.path_diagram,
         forest=rules.summarize_robustness.output.forest,
         bootstrap=rules.draw_figures.output.bootstrap,
+        # every earlier step's audit: their warnings are stated in the manuscript
+        audits=lambda wildcards: [
+            audit_file(name)
+            for name in AUDITED
+            if name not in ("build_manuscript", "write_lavaan_check")
+        ],
         indirect=rules.test_hypotheses.output.indirect,
         bootstrap_summary=rules.test_hypotheses.output.summary,
         robustness_verdicts=rules.summarize_robustness.output.verdicts,
@@ -24,6 +30,7 @@ rule build_manuscript:
             result("robustness/invariance_{grouping}/sequence.csv"), grouping=GROUPINGS
         ),
         lock="requirements.lock",
+        text=config["manuscript"]["text"] or [],
     output:
         source=result("manuscript/manuscript.typ"),
         pdf=report(
@@ -42,11 +49,22 @@ rule build_manuscript:
         study=STUDY,
         title=config["title"],
         authors=config["manuscript"]["authors"],
+        unit=config["manuscript"]["unit"],
+        study_text=study_sections(config["manuscript"]["text"]),
         synthetic=config["synthetic"],
         hypotheses=config["hypotheses"],
+        constructs=config["constructs"],
+        factors=list(factor_indicators(config["model"])),
+        stages=STAGES,
+        variants=[
+            {"name": name, "description": v.get("description", name)}
+            for name, v in VARIANTS.items()
+        ],
         alpha=config["support"]["alpha"],
+        support_test=config["support"]["test"],
         seed=config["seed"],
-        sample_weighted=bool(config["sample"]["weight"]),
+        data_file=config["data"],
+        codebook_file=config["codebook"],
         groupings=list(GROUPINGS),
     script:
         "../scripts/build_manuscript.py"

@@ -1,16 +1,5 @@
-# Every manuscript table, in Typst (PDF), LaTeX (booktabs) and HTML (report).
-TABLES = [
-    "sample-profile",
-    "nonresponse",
-    "measurement",
-    "discriminant",
-    "fit",
-    "hypotheses",
-    "indirect",
-    "robustness",
-    "invariance",
-    "residuals",
-]
+# Every manuscript table of this study, in Typst (PDF), LaTeX (booktabs) and HTML (report).
+TABLES = [Path(e["output"]).stem for e in EXHIBITS if e["output"].startswith("tables/")]
 
 
 rule render_tables:

@@ -8,8 +8,15 @@ import yaml
 
 from surveysem.audit import sha256_file
 from surveysem.io import read_json
-from surveysem.manuscript import compile_pdf, manuscript_context, render_manuscript, sourced
+from surveysem.manuscript import (
+    compile_pdf,
+    configured_exhibits,
+    manuscript_context,
+    render_manuscript,
+    sourced,
+)
 from surveysem.provenance import git_commit
+from surveysem.run_summary import collect_warnings
 from surveysem.step import run_step
 
 # Context name -> input holding the results file it is read from.
@@ -34,7 +41,8 @@ def load(path: str, pdf: str):
 
 def main(inputs, outputs, params, log):
     results = {name: load(inputs[key], outputs["pdf"]) for name, key in RESULTS.items()}
-    context = manuscript_context(params, results)
+    warnings = collect_warnings(read_json(path) for path in sorted(inputs["audits"]))
+    context = manuscript_context(params, results, warnings)
     source = Path(outputs["source"])
     context["tables"] = {
         Path(path).stem.replace("-", "_"): os.path.relpath(path, source.parent)
@@ -43,6 +51,7 @@ def main(inputs, outputs, params, log):
     context["figures"] = {
         name: os.path.relpath(inputs[name][0], source.parent)
         for name in ("conceptual", "path_diagram", "forest", "bootstrap")
+        if inputs[name]
     }
     verdicts = pd.read_csv(inputs["robustness_verdicts"])
     context["robustness"] = verdicts.to_dict("records") if verdicts["variants"].gt(0).any() else []
@@ -51,23 +60,25 @@ def main(inputs, outputs, params, log):
         for name, path in zip(params["groupings"], inputs["invariance"], strict=True)
     }
     # Exhibits of stages this study does not configure are not in the document.
-    absent = set()
-    if not context["robustness"]:
-        absent |= {"tab-robustness", "fig-forest"}
-    if not context["invariance"]:
-        absent.add("tab-invariance")
     exhibits = yaml.safe_load(Path(inputs["exhibits"]).read_text(encoding="utf-8"))
-    context["exhibits"] = [e for e in exhibits if e["label"] not in absent]
+    context["exhibits"] = configured_exhibits(exhibits, params["stages"])
     context["commit"] = git_commit()
     context["lock_sha256"] = sha256_file(inputs["lock"])
-    context["bibliography"] = "/" + inputs["bibliography"]
-    source.parent.mkdir(parents=True, exist_ok=True)
-    source.write_text(
-        render_manuscript(inputs["template"], context), encoding="utf-8", newline="\n"
+    context["data_sha256"] = sha256_file(params["data_file"])
+    study_bib = Path(inputs["text"] or ".") / "references.bib"
+    context["bibliographies"] = ["/" + inputs["bibliography"]] + (
+        ["/" + study_bib.as_posix()] if inputs["text"] and study_bib.is_file() else []
     )
+    source.parent.mkdir(parents=True, exist_ok=True)
+    text = render_manuscript(inputs["template"], context, inputs["text"] or None)
+    source.write_text(text, encoding="utf-8", newline="\n")
     compile_pdf(source, outputs["pdf"], root=Path.cwd())
     log.info("compiled %s", outputs["pdf"])
-    return {"hypotheses_supported": context["n_supported"]}
+    return {
+        "hypotheses_supported": context["n_supported"],
+        "warnings_stated": len(warnings),
+        "study_text": params["study_text"],
+    }
 
 
 run_step(snakemake, main)

@@ -16,11 +16,14 @@ def main(inputs, outputs, params, log):
         path_diagram(estimates, r2, params["alpha"]),
         Path(outputs["path_diagram"][0]).with_suffix(""),
     )
-    draws = pd.concat([pd.read_csv(path) for path in inputs["draws"]], ignore_index=True)
-    figure = bootstrap_distributions(draws, pd.read_csv(inputs["indirect"]))
-    save(figure, Path(outputs["bootstrap"][0]).with_suffix(""))
-    log.info("drew the conceptual model, the path diagram and the bootstrap distributions")
-    return {"figures": ["conceptual_model", "path_diagram", "bootstrap_indirect"]}
+    drawn = ["conceptual_model", "path_diagram"]
+    if outputs["bootstrap"]:  # the model implies indirect effects
+        draws = pd.concat([pd.read_csv(path) for path in inputs["draws"]], ignore_index=True)
+        figure = bootstrap_distributions(draws, pd.read_csv(inputs["indirect"]))
+        save(figure, Path(outputs["bootstrap"][0]).with_suffix(""))
+        drawn.append("bootstrap_indirect")
+    log.info("drew %s", ", ".join(drawn))
+    return {"figures": drawn}
 
 
 run_step(snakemake, main)

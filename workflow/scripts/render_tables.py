@@ -29,50 +29,54 @@ def source_of(paths, study: Path) -> str:
     return os.path.relpath(paths[0], study) if paths else ""
 
 
-def build(inputs, params) -> list:
+def builders(inputs, params) -> dict:
+    """Each table's name and how to build it (only the study's own tables are built)."""
     codebook = load_codebook(inputs["codebook"])
     wordings = dict(zip(codebook.fields["name"], codebook.fields["wording"], strict=True))
-    harman = read_json(inputs["harman"])
-    return [
-        tables.sample_profile_table(
+    return {
+        "sample-profile": lambda: tables.sample_profile_table(
             pd.read_csv(inputs["profile"], keep_default_na=False), weighted=params["weighted"]
         ),
-        tables.nonresponse_table(pd.read_csv(inputs["nonresponse"]), params["constructs"]),
-        tables.measurement_table(
+        "nonresponse": lambda: tables.nonresponse_table(
+            pd.read_csv(inputs["nonresponse"]), params["constructs"]
+        ),
+        "measurement": lambda: tables.measurement_table(
             pd.read_csv(inputs["measurement_estimates"]),
             pd.read_csv(inputs["reliability"]),
             wordings,
             params["constructs"],
         ),
-        tables.discriminant_table(
+        "discriminant": lambda: tables.discriminant_table(
             pd.read_csv(inputs["fornell_larcker"]), pd.read_csv(inputs["htmt"])
         ),
-        tables.fit_table(
+        "fit": lambda: tables.fit_table(
             {
-                "One-factor model": harman["cfa"]["fit"],
+                "One-factor model": read_json(inputs["harman"])["cfa"]["fit"],
                 "Measurement model (CFA)": read_json(inputs["measurement_fit"]),
                 "Hypothesized model": read_json(inputs["structural_fit"]),
                 **alternatives(inputs["comparison"], params["alternatives"]),
             },
             params["thresholds"],
         ),
-        tables.indirect_table(pd.read_csv(inputs["indirect"]), 1 - params["alpha"]),
-        tables.hypotheses_table(
+        "indirect": lambda: tables.indirect_table(
+            pd.read_csv(inputs["indirect"]), 1 - params["alpha"]
+        ),
+        "hypotheses": lambda: tables.hypotheses_table(
             pd.read_csv(inputs["hypotheses"]), params["alpha"], params["constructs"]
         ),
-        tables.robustness_table(
+        "robustness": lambda: tables.robustness_table(
             pd.read_csv(inputs["robustness"]),
             pd.read_csv(inputs["verdicts"]),
             params["descriptions"],
         ),
-        tables.residuals_table(pd.read_csv(inputs["residuals"])),
-        tables.invariance_table(
+        "residuals": lambda: tables.residuals_table(pd.read_csv(inputs["residuals"])),
+        "invariance": lambda: tables.invariance_table(
             {
                 name: pd.read_csv(path)
                 for name, path in zip(params["groupings"], inputs["invariance"], strict=True)
             }
         ),
-    ]
+    }
 
 
 # The results file each table's numbers come from (the input it is built from).
@@ -93,9 +97,10 @@ SOURCES = {
 def main(inputs, outputs, params, log):
     folder = Path(outputs["typ"][0]).parent
     study = folder.parent
+    build = builders(inputs, params)
     built = [
-        replace(table, source=source_of(inputs[SOURCES[table.name]], study))
-        for table in build(inputs, params)
+        replace(build[name](), source=source_of(inputs[SOURCES[name]], study))
+        for name in (Path(path).stem for path in outputs["typ"])
     ]
     for table in built:
         for fmt in ("typ", "tex", "html"):
