@@ -94,4 +94,4 @@ def print_run_summary():
     clean = result("clean/audit.json")
     audit = read_json(clean) if os.path.exists(clean) else None
     warnings = collect_warnings(read_json(path) for path in paths)
-    print("\n" + format_summary(STUDY, audit, warnings) + "\n", file=sys.stderr)
+    print(f"\n{format_summary(STUDY, audit, warnings)}\n", file=sys.stderr)
