@@ -239,8 +239,12 @@ def _read_stats_file(raw: RawFile) -> tuple[list[str], pd.DataFrame]:
     read = pyreadstat.read_dta if stata else pyreadstat.read_sav
     data, meta = read(raw.path, user_missing=True)
     for name in data.columns:
-        single = meta.readstat_variable_types[name] == "float"
-        data[name] = data[name].map(lambda v, s=single: _code_text(v, stata, s))
+        storage = meta.readstat_variable_types[name]
+        if storage == "string":
+            data[name] = data[name].map(cell_text)
+        else:
+            single = storage == "float"
+            data[name] = data[name].map(lambda v, s=single: _code_text(v, stata, s))
     return list(data.columns), data
 
 
@@ -292,7 +296,8 @@ def read_labels(raw: RawFile) -> Labels:
         return Labels()
     stata = raw.format == "dta"
     read = pyreadstat.read_dta if stata else pyreadstat.read_sav
-    _, meta = _parse(raw, read, raw.path, metadataonly=True, user_missing=True)
+    # Not metadataonly: pyreadstat lists Stata's extended missing values only once read.
+    _, meta = _parse(raw, read, raw.path, user_missing=True)
     missing: dict[str, list[str]] = {}
     ranges: dict[str, list[tuple[float, float]]] = {}
     for name, spans in meta.missing_ranges.items():
