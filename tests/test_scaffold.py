@@ -96,7 +96,7 @@ def test_same_file_same_drafts_and_no_overwrite(project, tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
     first = [p.read_bytes() for p in outputs]
     assert main([str(project)]) == 1
-    assert "already exist(s); nothing was written" in capsys.readouterr().err
+    assert "already exist; nothing was written" in capsys.readouterr().err
     assert [p.read_bytes() for p in outputs] == first
     assert main([str(project), "--force"]) == 0
     assert [p.read_bytes() for p in outputs] == first
@@ -105,7 +105,7 @@ def test_same_file_same_drafts_and_no_overwrite(project, tmp_path, capsys):
 def test_existing_config_alone_blocks_both_files(project, tmp_path):
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "brand_survey.yaml").write_text("mine\n")
-    with pytest.raises(InputError, match="already exist"):
+    with pytest.raises(InputError, match="brand_survey.yaml already exists; nothing was written"):
         scaffold(project)
     assert not (tmp_path / "data" / "codebook").exists()
     assert (tmp_path / "config" / "brand_survey.yaml").read_text() == "mine\n"

@@ -449,9 +449,9 @@ def scaffold(
     existing = [str(p) for p in (codebook_path, config_path) if p.exists()]
     if existing and not force:
         raise InputError(
-            f"{' and '.join(existing)} already exist(s); nothing was written. Edit the "
-            "existing files, choose another name (STUDY=...), or overwrite them with --force "
-            "(make codebook DATA=... FORCE=1)"
+            f"{' and '.join(existing)} already {'exists' if len(existing) == 1 else 'exist'}; "
+            "nothing was written. Edit the existing file, choose another study name "
+            "(STUDY=...), or overwrite both drafts with --force (make codebook DATA=... FORCE=1)"
         )
     raw = open_file(data_path, file_format(data_path))
     data = read_table(raw)
