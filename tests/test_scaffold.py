@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 
 import pandas as pd
 import pyreadstat
@@ -168,5 +169,21 @@ def test_unreadable_input_is_one_message(tmp_path):
     data = tmp_path / "rows.csv"
     pd.DataFrame({"a": [1, 2]}).to_csv(data)  # pandas' index: an unnamed first column
     with pytest.raises(InputError, match="the first column has no name"):
+        scaffold(data, codebook_path=tmp_path / "cb.json", config_path=tmp_path / "c.yaml")
+    assert not (tmp_path / "cb.json").exists() and not (tmp_path / "c.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id,a1,a1\n1,2,3\n", "column(s) a1 appear more than once in the header"),
+        ("id,,a2\n1,2,3\n", "column(s) number 2 (counting from 1) have no name"),
+        ("id,a1,a2\n", "the file has a header but no data rows"),
+    ],
+)
+def test_header_problems_stop_the_draft(tmp_path, text, message):
+    data = tmp_path / "bad.csv"
+    data.write_text(text)
+    with pytest.raises(InputError, match=re.escape(f"data file {data}: {message}")):
         scaffold(data, codebook_path=tmp_path / "cb.json", config_path=tmp_path / "c.yaml")
     assert not (tmp_path / "cb.json").exists() and not (tmp_path / "c.yaml").exists()

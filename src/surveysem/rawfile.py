@@ -229,6 +229,29 @@ def _read_xlsx(raw: RawFile) -> tuple[list[str], pd.DataFrame]:
     return grid.iloc[0].tolist(), grid.iloc[1:]
 
 
+def name_problems(header: list[str]) -> list[str]:
+    """Columns of a header without a name or with another column's name (messages).
+
+    >>> name_problems(["id", "", "a", "a"])[1]
+    'column(s) a appear more than once in the header; rename or remove the copies'
+    """
+    problems = []
+    unnamed = [str(i + 1) for i, name in enumerate(header) if name == ""]
+    if unnamed:
+        problems.append(
+            f"column(s) number {', '.join(unnamed)} (counting from 1) have no name in the "
+            "header; name them in the file and describe them in the codebook, or remove them"
+        )
+    named = [name for name in header if name != ""]
+    repeated = sorted({name for name in named if named.count(name) > 1})
+    if repeated:
+        problems.append(
+            f"column(s) {', '.join(repeated)} appear more than once in the header; rename or "
+            "remove the copies"
+        )
+    return problems
+
+
 def _code_text(code, stata: bool, single_precision: bool = False) -> str:
     # pyreadstat gives Stata's extended missing values .a-.z as bare letters among numbers.
     return "." + code if stata and isinstance(code, str) else cell_text(code, single_precision)

@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -36,6 +37,7 @@ from surveysem.rawfile import (
     Labels,
     cell_text,
     file_format,
+    name_problems,
     open_file,
     read_labels,
     read_table,
@@ -56,6 +58,7 @@ _ID = re.compile(
     re.IGNORECASE,
 )
 _PII = re.compile(r"name|e-?_?mail|phone|mobile|address|street|postcode|zip_?code", re.I)
+_NUMERIC = ("integer", "number")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 
@@ -100,7 +103,7 @@ def _column_type(values: pd.Series) -> str:
     numbers = _numbers(values)
     if values.empty:
         return "string"
-    if numbers.notna().all():
+    if numbers.notna().all() and np.isfinite(numbers).all():
         return "integer" if (numbers % 1 == 0).all() else "number"
     if values.str.fullmatch(_DATE).all():
         return "date"
@@ -146,7 +149,8 @@ def describe_column(name: str, text: pd.Series, labels: Labels | None = None) ->
     missing_text = [code for code in MISSING_TEXT if (text == code).any()]
     values = text[~text.isin(["", *declared, *missing_text])]
     ftype = _column_type(values)
-    sentinels = _sentinel_codes(values) if ftype in ("integer", "number") else []
+    numeric = ftype in _NUMERIC
+    sentinels = _sentinel_codes(values) if numeric else []
     values = values[~values.isin(sentinels)]
     facts = {
         "type": ftype,
@@ -158,14 +162,13 @@ def describe_column(name: str, text: pd.Series, labels: Labels | None = None) ->
         "categories": [],
         "values": values,
     }
-    if ftype in ("integer", "number"):
+    if numeric:
         numbers = _numbers(values)
         facts["minimum"] = _bound(numbers.min(), ftype)
         facts["maximum"] = _bound(numbers.max(), ftype)
     distinct = sorted(set(values))
     if ftype == "string" and len(distinct) <= MAX_CATEGORIES and len(distinct) < len(values):
         facts["enum"] = distinct
-    numeric = ftype in ("integer", "number")
     facts["categories"] = [
         {"value": _bound(float(code), ftype) if numeric else code, "label": label}
         for code, label in labels.values.get(name, {}).items()
@@ -224,7 +227,7 @@ def _description(facts: dict, role: str | None, label: str | None) -> str:
         notes = ["unique integers named like an id, used as the primary key"]
     elif role == "pii":
         notes = ["named like personal data (pii: true drops it in cleaning); check"]
-    elif facts["type"] in ("integer", "number", "date"):
+    elif facts["type"] in (*_NUMERIC, "date"):
         notes = [_span(facts)]
     elif facts["enum"]:
         notes = [f"{len(facts['enum'])} categories seen (constraints.enum); check the list"]
@@ -263,21 +266,25 @@ def draft_fields(data: pd.DataFrame, labels: Labels | None = None) -> Draft:
         :func:`guess_primary_key`, constructs of :func:`guess_constructs`, ``pii`` for
         columns named like personal data), and the sentinels and missing text taken for
         missing codes, per column.
+
+    Examples
+    --------
+    >>> draft = draft_fields(pd.DataFrame({"id": ["1", "2"], "x1": ["3", "-99"], "x2": ["4", "5"]}))
+    >>> draft.primary_key, [f.construct for f in draft.fields], draft.guessed_missing
+    ('id', [None, 'X', 'X'], {'x1': ['-99']})
     """
+    labels = labels or Labels()
     key = guess_primary_key(data)
     facts = {name: describe_column(name, data[name], labels) for name in data.columns}
     pii = {name for name in data.columns if name != key and _PII.search(name)}
     numeric = [
-        name
-        for name, f in facts.items()
-        if f["type"] in ("integer", "number") and name != key and name not in pii
+        name for name, f in facts.items() if f["type"] in _NUMERIC and name not in {key, *pii}
     ]
     constructs = guess_constructs(numeric, list(data.columns))
     fields = []
     for name, f in facts.items():
         role = "id" if name == key else "pii" if name in pii else None
         label = labels.variables.get(name)
-        numeric_type = f["type"] in ("integer", "number")
         fields.append(
             FieldSpec(
                 name=name,
@@ -288,7 +295,7 @@ def draft_fields(data: pd.DataFrame, labels: Labels | None = None) -> Draft:
                 minimum=f["minimum"],
                 maximum=f["maximum"] if role != "id" else None,
                 enum=f["enum"] if role is None else None,
-                missing_values=f["missing"] if numeric_type or len(f["missing"]) > 1 else None,
+                missing_values=f["missing"] if f["type"] in _NUMERIC or f["missing"][1:] else None,
                 pii=role == "pii",
                 extra={"categories": f["categories"]} if f["categories"] else {},
             )
@@ -338,7 +345,7 @@ def draft_config(
         f"# DRAFT study config written by `make codebook` from {data}.",
         "# Every key is described in workflow/schemas/config.schema.yaml; config/config.yaml is a",
         "# complete example. Check each block marked TODO, then run",
-        f"#   make run CONFIG=config/{study}.yaml",
+        "#   make run CONFIG=<this file>",
         "",
         f"study: {_yaml(study)}  # results go to results/{study}/",
         'title: "TODO: the title of your study"',
@@ -371,6 +378,7 @@ def draft_config(
         ]
     else:
         found = f"only {', '.join(constructs)}" if constructs else "none"
+        first = next(iter(constructs), "F1")
         lines += [
             f"# TODO: constructs guessed from the item names: {found}. A structural model",
             "# needs at least two; name the items of each construct in the codebook",
@@ -378,12 +386,12 @@ def draft_config(
             "# model: |",
             *(f"#   {line}" for line in measurement or ["F1 =~ item1 + item2 + item3"]),
             "#   F2 =~ item4 + item5 + item6",
-            "#   F2 ~ F1",
+            f"#   F2 ~ {first}",
             "# constructs:",
-            "#   F1: name of the first factor",
+            f"#   {first}: name of the first factor",
             "#   F2: name of the second factor",
             "# hypotheses:",
-            '#   - {id: H1, path: "F2 ~ F1", expected: positive, label: "F1 raises F2"}',
+            f'#   - {{id: H1, path: "F2 ~ {first}", expected: positive, label: "..."}}',
         ]
     lines += [
         "",
@@ -455,8 +463,11 @@ def scaffold(
         )
     raw = open_file(data_path, file_format(data_path))
     data = read_table(raw)
+    problems = name_problems(list(data.columns))
     if data.empty:
-        raise InputError(f"data file {data_path}: the file has a header but no data rows")
+        problems.append("the file has a header but no data rows")
+    if problems:
+        raise InputError(f"data file {data_path}: " + "; ".join(problems))
     labels = read_labels(raw)
     draft = draft_fields(data, labels)
     text = raw.format in TEXT_FORMATS

@@ -12,7 +12,15 @@ import pandas as pd
 from surveysem.audit import sha256_file
 from surveysem.codebook import Codebook
 from surveysem.errors import InputError
-from surveysem.rawfile import EXTENSIONS, FORMATS, TEXT_FORMATS, RawFile, open_file, read_table
+from surveysem.rawfile import (
+    EXTENSIONS,
+    FORMATS,
+    TEXT_FORMATS,
+    RawFile,
+    name_problems,
+    open_file,
+    read_table,
+)
 
 MAX_SHOWN = 5
 
@@ -56,20 +64,8 @@ def rows_text(mask: pd.Series) -> str:
 
 
 def _header_problems(header: list[str], codebook: Codebook) -> list[str]:
-    problems = []
-    unnamed = [str(i + 1) for i, name in enumerate(header) if name == ""]
-    if unnamed:
-        problems.append(
-            f"column(s) number {', '.join(unnamed)} (counting from 1) have no name in the "
-            "header; name them in the file and describe them in the codebook, or remove them"
-        )
+    problems = name_problems(header)
     header = [name for name in header if name != ""]
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        problems.append(
-            f"column(s) {', '.join(repeated)} appear more than once in the header; rename or "
-            "remove the copies"
-        )
     absent = [name for name in codebook.columns if name not in header]
     if absent:
         problems.append(
