@@ -187,3 +187,13 @@ def test_header_problems_stop_the_draft(tmp_path, text, message):
     with pytest.raises(InputError, match=re.escape(f"data file {data}: {message}")):
         scaffold(data, codebook_path=tmp_path / "cb.json", config_path=tmp_path / "c.yaml")
     assert not (tmp_path / "cb.json").exists() and not (tmp_path / "c.yaml").exists()
+
+
+def test_missing_data_file_is_one_line_and_exit_1(tmp_path, capsys):
+    missing = tmp_path / "nope.sav"
+    assert main([str(missing), "--codebook", str(tmp_path / "cb.json")]) == 1
+    assert capsys.readouterr().err == (
+        f"data file {missing} does not exist; check its path (the `data` key of the config, "
+        "or DATA= of make codebook)\n"
+    )
+    assert not (tmp_path / "cb.json").exists()

@@ -155,7 +155,10 @@ def open_file(
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"data file {path} does not exist; check the `data` key of the config")
+        raise InputError(
+            f"data file {path} does not exist; check its path (the `data` key of the config, "
+            "or DATA= of make codebook)"
+        )
     if path.stat().st_size == 0:
         raise InputError(f"data file {path} is empty; export the survey again")
     if fmt not in TEXT_FORMATS:
