@@ -14,7 +14,8 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: reproduce run power report test lint format data lock environment verify snapshot clean
+.PHONY: reproduce run codebook power report test lint format data lock environment verify snapshot \
+	clean
 
 # The environment is rebuilt from scratch whenever the lock or the package metadata changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -31,6 +32,14 @@ reproduce: $(STAMP)
 
 ## run: the same for another study, e.g. make run CONFIG=config/examples/wave2.yaml
 run: reproduce
+
+## codebook: draft codebook and config from a data file: make codebook DATA=export.sav [STUDY=name]
+# STUDY is passed on only when given (its default above names the bundled study); FORCE=1
+# overwrites existing drafts.
+codebook: $(STAMP)
+	@test -n "$(DATA)" || { echo "usage: make codebook DATA=export [STUDY=name] [FORCE=1]"; exit 2; }
+	$(BIN)/python -m surveysem.scaffold "$(DATA)" \
+		$(if $(filter command line environment,$(origin STUDY)),--study "$(STUDY)") $(if $(FORCE),--force)
 
 ## power: Monte Carlo power of the hypothesis tests (results/<study>/power/; not in reproduce)
 power: $(STAMP)

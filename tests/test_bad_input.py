@@ -134,6 +134,13 @@ def test_gbk_encoded_header_is_decoded_and_named(project):
     assert "province are described in the codebook but absent" in output
 
 
+def test_r_row_names(project):
+    lines = bundled(project).splitlines()
+    rows = [f'"",{lines[0]}', *(f'"{i}",{line}' for i, line in enumerate(lines[1:], start=1))]
+    output = run_case(project, "row_names", raw=("\n".join(rows) + "\n").encode())
+    assert "the first column has no name; this is what R's write.csv writes for row names" in output
+
+
 def test_missing_item_column(project):
     text = bundled(project)
     lines = [

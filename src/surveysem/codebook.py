@@ -1,19 +1,21 @@
 """Read and write the survey codebook, a Frictionless Data Package (v2) with one table resource.
 
 The codebook is the single description of the raw survey file that the pipeline trusts: where
-the file is (``path``, relative to the datapackage file), its ``sha256`` hash, encoding and
-delimiter, and per column a Table Schema field with ``name``, ``type`` (integer, number, string
-or date), ``description``, ``constraints`` (``minimum``/``maximum``/``enum``) and
-``missingValues``, plus the compendium's custom properties:
+the file is (``path``, relative to the datapackage file), its ``format`` (csv, tsv, xlsx, sav or
+dta; see surveysem.rawfile), its ``sha256`` hash, for text its encoding and delimiter, and per
+column a Table Schema field with ``name``, ``type`` (integer, number, string or date),
+``description``, ``constraints`` (``minimum``/``maximum``/``enum``) and ``missingValues``,
+plus the compendium's custom properties:
 
 * ``construct`` - the latent construct an item measures (absent for non-items);
 * ``wording``   - the item text;
 * ``reverse_keyed`` - true for negatively worded items (score as 8 - x);
 * ``pii``       - true for columns identifying a person (must never leave the cleaning stage).
 
-A researcher with the real data writes such a file for their own CSV and points
-config/config.yaml at it. ``load_codebook`` validates it and raises ``CodebookError`` with a
-one-line message naming the file, the field and the fix.
+A researcher with the real data drafts such a file for their own export with
+``make codebook DATA=...`` (surveysem.scaffold), edits it and points the study config at it.
+``load_codebook`` validates it and raises ``CodebookError`` with a one-line message naming the
+file, the field and the fix.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from surveysem.errors import InputError
+from surveysem.rawfile import FORMATS, MEDIA_TYPES, TEXT_FORMATS, file_format
 
 __all__ = [
     "FIELD_TYPES",
@@ -142,13 +145,21 @@ def write_codebook(
     licenses: Sequence[Mapping[str, str]] = (),
     sources: Sequence[Mapping[str, str]] = (),
     keywords: Sequence[str] = (),
+    format: str = "csv",
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    line_terminator: str = "\n",
 ) -> dict[str, Any]:
-    """Write a Data Package describing the CSV at ``data_path``; return the descriptor.
+    """Write a Data Package describing the raw file at ``data_path``; return the descriptor.
 
     The resource ``path`` is stored relative to the datapackage file (POSIX separators) and the
     file's sha256 and byte size are computed here, so the codebook always matches the data it
     was written with. Output is deterministic: fixed key order, 2-space indent, ``\\n``.
     The written file is re-read with ``load_codebook`` as a self-check.
+
+    ``format`` is one of surveysem.rawfile.FORMATS; ``encoding``, ``delimiter`` and
+    ``line_terminator`` describe a text file (csv, tsv) and are left out for binary formats
+    (xlsx, sav, dta), which carry their own.
     """
     path = Path(path)
     data_path = Path(data_path)
@@ -158,13 +169,16 @@ def write_codebook(
         "name": f"{name}_survey",
         "type": "table",
         "path": rel,
-        "format": "csv",
-        "mediatype": "text/csv",
-        "encoding": "utf-8",
-        "bytes": data_path.stat().st_size,
-        "hash": f"sha256:{file_sha256(data_path)}",
-        "dialect": {"delimiter": ",", "header": True, "lineTerminator": "\n"},
+        "format": format,
+        "mediatype": MEDIA_TYPES[format],
     }
+    if format in TEXT_FORMATS:
+        resource["encoding"] = encoding
+    resource["bytes"] = data_path.stat().st_size
+    resource["hash"] = f"sha256:{file_sha256(data_path)}"
+    if format in TEXT_FORMATS:
+        dialect = {"delimiter": delimiter, "header": True, "lineTerminator": line_terminator}
+        resource["dialect"] = dialect
     if resource_description:
         resource["description"] = resource_description
     resource["schema"] = {
@@ -203,6 +217,8 @@ class Codebook:
     (float, NaN if unconstrained), missing_values (tuple of str: the field-level list, else the
     schema-level one), reverse_keyed, pii (bool) and enum (tuple of str or None).
     ``data_path`` is absolute; ``sha256`` is the bare hex digest (None if no hash is declared).
+    ``format`` is the resource's ``format``, else the one the extension of its ``path`` names
+    (surveysem.rawfile.file_format); ``delimiter`` defaults to a tab for tsv, else a comma.
     """
 
     path: Path
@@ -214,6 +230,7 @@ class Codebook:
     delimiter: str
     primary_key: tuple[str, ...]
     descriptor: Mapping[str, Any] = field(repr=False)
+    format: str = "csv"
 
     @property
     def columns(self) -> list[str]:
@@ -367,8 +384,18 @@ def load_codebook(path: str | os.PathLike) -> Codebook:
     encoding = res.get("encoding", "utf-8")
     if not isinstance(encoding, str):
         raise _fail(path, f"resource '{rname}'", "'encoding' is not a string", 'use "utf-8"')
+    declared = res.get("format")
+    if declared is not None and declared not in FORMATS:
+        raise _fail(
+            path,
+            f"resource '{rname}'",
+            f"format {declared!r} is not supported",
+            f"use one of {', '.join(FORMATS)}, or leave it out to go by the file's extension",
+        )
+    fmt = file_format(rel, declared)
     dialect = res.get("dialect", {})
-    delimiter = dialect.get("delimiter", ",") if isinstance(dialect, dict) else None
+    default = "\t" if fmt == "tsv" else ","
+    delimiter = dialect.get("delimiter", default) if isinstance(dialect, dict) else None
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise _fail(
             path, f"resource '{rname}'", "dialect.delimiter is not one character", 'use ","'
@@ -422,4 +449,5 @@ def load_codebook(path: str | os.PathLike) -> Codebook:
         delimiter=delimiter,
         primary_key=tuple(pk),
         descriptor=pkg,
+        format=fmt,
     )

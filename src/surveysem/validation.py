@@ -5,8 +5,6 @@ new data file sees the whole list at once instead of one failure per run. Each l
 the file, the column and the first data rows concerned, what was expected and how to fix it.
 """
 
-import codecs
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -14,83 +12,47 @@ import pandas as pd
 from surveysem.audit import sha256_file
 from surveysem.codebook import Codebook
 from surveysem.errors import InputError
+from surveysem.rawfile import (
+    EXTENSIONS,
+    FORMATS,
+    TEXT_FORMATS,
+    RawFile,
+    name_problems,
+    open_file,
+    read_table,
+)
 
 MAX_SHOWN = 5
-# Survey platforms export UTF-8, UTF-8 with a byte-order mark, or (in China) GBK/GB18030;
-# GB18030 is a superset of GBK, so it reads both.
-DETECTED_ENCODINGS = ("utf-8", "gb18030")
-DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-
-
-@dataclass(frozen=True)
-class RawFile:
-    """How to read a raw file: the path and the encoding and delimiter actually used."""
-
-    path: Path
-    encoding: str
-    delimiter: str
-
-
-def detect_encoding(path: Path, declared: str | None) -> str:
-    """The encoding to read `path` with: the declared one, or the first that decodes it.
-
-    A UTF-8 byte-order mark selects "utf-8-sig" so that the mark does not end up in the
-    first column's name. Raises InputError when the file does not decode.
-    """
-    data = path.read_bytes()
-    if data.startswith(codecs.BOM_UTF8) and (declared or "utf-8").lower() in ("utf-8", "utf8"):
-        return "utf-8-sig"
-    for encoding in [declared] if declared else DETECTED_ENCODINGS:
-        try:
-            data.decode(encoding)
-            return encoding
-        except UnicodeDecodeError as error:
-            failure = f"byte {error.start} is not valid {encoding}"
-    tried = declared or " or ".join(DETECTED_ENCODINGS)
-    raise InputError(
-        f"data file {path}: cannot be read as {tried} ({failure}); re-export it as UTF-8, or "
-        "declare its encoding with the config key `encoding` (e.g. encoding: gb18030)"
-    )
-
-
-def _check_delimiter(path: Path, header: str, declared: str) -> None:
-    if declared in header:
-        return
-    counts = {d: header.count(d) for d in DELIMITERS if d != declared}
-    found = max(counts, key=counts.get)
-    if counts[found]:
-        raise InputError(
-            f"data file {path}: the header is {DELIMITERS[found]}-separated ({counts[found]} "
-            f"'{found}'), but the codebook declares {DELIMITERS.get(declared, repr(declared))}"
-            f" ('{declared}'); re-export the file with '{declared}' or set dialect.delimiter "
-            f"to '{found}' in the codebook"
-        )
 
 
 def open_raw(path: str | Path, codebook: Codebook, encoding: str | None = None) -> RawFile:
-    """Check that the raw file exists, is not empty, decodes and uses the declared delimiter.
+    """Check that the raw file exists, is not empty and is in the codebook's format.
 
-    `encoding` is the config's `encoding` key; when None the file is tried as UTF-8 (with or
-    without byte-order mark), then GB18030.
+    Text files must also decode and use the codebook's delimiter. `encoding` is the config's
+    `encoding` key; when None a text file is tried as UTF-8 (with or without byte-order
+    mark), then GB18030. A file whose extension names another format than the codebook
+    declares (say survey.sav described as csv) is an InputError.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"data file {path} does not exist; check the `data` key of the config")
-    if path.stat().st_size == 0:
-        raise InputError(f"data file {path} is empty; export the survey again")
-    used = detect_encoding(path, encoding)
-    header = path.read_text(encoding=used).splitlines()[0]
-    _check_delimiter(path, header, codebook.delimiter)
-    return RawFile(path, used, codebook.delimiter)
+    named = EXTENSIONS.get(path.suffix.lower(), codebook.format)
+    if named != codebook.format and not {named, codebook.format} <= set(TEXT_FORMATS):
+        raise InputError(
+            f"data file {path} is {FORMATS[named]} by its extension, but the codebook "
+            f"{codebook.path} declares format {codebook.format!r} ({FORMATS[codebook.format]});"
+            f' set the resource\'s "format" to "{named}" or point `data` at the right file'
+        )
+    return open_file(path, codebook.format, encoding, codebook.delimiter)
 
 
 def read_raw(raw: RawFile | str | Path, codebook: Codebook) -> pd.DataFrame:
-    """Read the raw file as text, exactly as written, so that missing codes survive."""
+    """Read the raw file as text, exactly as written, so that missing codes survive.
+
+    Whatever the format (:mod:`surveysem.rawfile`): one str column per file column, named as
+    in the file, missing cells as "".
+    """
     if not isinstance(raw, RawFile):
         raw = open_raw(raw, codebook)
-    return pd.read_csv(
-        raw.path, dtype=str, keep_default_na=False, encoding=raw.encoding, sep=raw.delimiter
-    )
+    return read_table(raw)
 
 
 def rows_text(mask: pd.Series) -> str:
@@ -101,16 +63,9 @@ def rows_text(mask: pd.Series) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def _header_problems(raw: RawFile, codebook: Codebook) -> list[str]:
-    header = raw.path.read_text(encoding=raw.encoding).splitlines()[0].split(raw.delimiter)
-    header = [name.strip().strip('"') for name in header]
-    problems = []
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        problems.append(
-            f"column(s) {', '.join(repeated)} appear more than once in the header; rename or "
-            "remove the copies"
-        )
+def _header_problems(header: list[str], codebook: Codebook) -> list[str]:
+    problems = name_problems(header)
+    header = [name for name in header if name != ""]
     absent = [name for name in codebook.columns if name not in header]
     if absent:
         problems.append(
@@ -190,16 +145,18 @@ def _cell_problems(data: pd.DataFrame, codebook: Codebook) -> list[str]:
 def validate_raw(path: str | Path, codebook: Codebook, encoding: str | None = None) -> dict:
     """Validate the raw file at `path` against `codebook`.
 
-    Checks, in order: the file exists, is not empty, decodes (declared or detected
-    encoding) and uses the declared delimiter; its sha256 equals the one recorded in the
-    codebook (raw data must never change unnoticed); every described column is present
-    exactly once and nothing undescribed is; there are data rows; numeric columns hold
-    numbers or declared missing codes, categorical columns their declared categories, the
-    primary key is unique, and no item is entirely missing or constant. Out-of-range item
-    values are not errors here: cleaning recodes them to missing and counts them.
+    Checks, in order: the file exists, is not empty, is in the codebook's format and, for
+    text, decodes (declared or detected encoding) and uses the declared delimiter; its
+    sha256 equals the one recorded in the codebook (raw data must never change unnoticed);
+    it can be parsed, and its first column has a name; every described column is present
+    exactly once, every column has a name and nothing undescribed is; there are data rows;
+    numeric columns hold numbers or declared missing codes, categorical columns their
+    declared categories, the primary key is unique, and no item is entirely missing or
+    constant. Out-of-range item values are not errors here: cleaning recodes them to missing
+    and counts them.
 
-    Returns a summary dict (file, encoding, delimiter, sha256, rows, columns); raises
-    InputError listing every problem found.
+    Returns a summary dict (file, format, encoding and delimiter - None for Excel, SPSS and
+    Stata -, sha256, rows, columns); raises InputError listing every problem found.
     """
     raw = open_raw(path, codebook, encoding)
     digest = sha256_file(raw.path)
@@ -214,9 +171,9 @@ def validate_raw(path: str | Path, codebook: Codebook, encoding: str | None = No
             f"records {codebook.sha256}: the raw data changed. Restore the original file or, "
             "if the change is intended, record the new hash in the codebook's resource `hash`"
         )
-    problems = _header_problems(raw, codebook)
+    data = read_raw(raw, codebook)
+    problems = _header_problems(list(data.columns), codebook)
     if not problems:
-        data = read_raw(raw, codebook)
         if data.empty:
             problems.append("the file has a header but no data rows")
         else:
@@ -226,6 +183,7 @@ def validate_raw(path: str | Path, codebook: Codebook, encoding: str | None = No
         raise InputError(f"data file {raw.path} does not match its codebook:\n  - {listing}")
     return {
         "file": str(path),
+        "format": raw.format,
         "encoding": raw.encoding,
         "delimiter": raw.delimiter,
         "sha256": digest,

@@ -7,14 +7,16 @@ from surveysem.step import run_step
 
 def main(inputs, outputs, params, log):
     report = check_study(params["study"])
+    read_as = report["format"] + (f", {report['encoding']}" if report["encoding"] else "")
     log.info(
         "%s: %d rows, %d columns, %s, sha256 verified; %d complete cases after cleaning for "
         "%d free parameters",
-        report["file"], report["rows"], report["columns"], report["encoding"],
+        report["file"], report["rows"], report["columns"], read_as,
         report["complete_cases"], report["free_parameters"],
     )  # fmt: skip
     write_json(report, outputs["report"])
-    return {key: report[key] for key in ("rows", "encoding", "complete_cases", "free_parameters")}
+    keys = ("rows", "format", "encoding", "complete_cases", "free_parameters")
+    return {key: report[key] for key in keys}
 
 
 run_step(snakemake, main)
