@@ -6,7 +6,7 @@ from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
 from surveysem.comparison import compare_models
 from surveysem.io import write_csv
-from surveysem.preflight import parse_items
+from surveysem.preflight import observed_variables
 from surveysem.sem import fit_model, measurement_syntax
 from surveysem.step import run_step
 
@@ -19,8 +19,8 @@ def alternative_syntax(model: str, alternative: dict) -> str:
 
 def main(inputs, outputs, params, log):
     model = params["model"]
-    items = parse_items(model, load_codebook(inputs["codebook"]))
-    data = analysis_rows(pd.read_csv(inputs["data"]), items, params["missing_data"])
+    variables = observed_variables(model, load_codebook(inputs["codebook"]))
+    data = analysis_rows(pd.read_csv(inputs["data"]), variables, params["missing_data"])
     fits = {"hypothesized": fit_model(model, data)}
     for alternative in params["alternatives"]:
         fits[alternative["name"]] = fit_model(alternative_syntax(model, alternative), data)

@@ -21,8 +21,6 @@ def main(inputs, outputs, params, log):
     )
     log.info("variant %s: %s; %d rows", spec["name"], spec.get("description", ""),
              result["decisions"]["n"])  # fmt: skip
-    for problem in result["decisions"].get("problems", []):
-        log.warning("%s", problem)
     write_csv(result["estimates"], outputs["estimates"])
     write_json(result["fit"], outputs["fit"])
     write_csv(result["hypotheses"], outputs["hypotheses"])
