@@ -43,6 +43,7 @@ from surveysem.sem import (
     fit_measures,
     fit_model,
     measurement_syntax,
+    modification_indices,
     parameter_estimates,
     solution_problems,
     solution_report,
@@ -180,6 +181,20 @@ def test_covariates_match_lavaan(hs_data, estimator):
     assert list(fm) == list(gold.index)
     relative = {k: 1e-3 for k in ("chisq", "chisq.scaled", "baseline.chisq", "aic", "bic")}
     assert_measures_close(fm, gold, relative=relative, nan_matches_nan=True)
+
+
+def test_modification_indices_with_covariates_match_lavaan(hs_data):
+    """Every index we report is lavaan's; lavaan also lists the covariates' own (co)variances
+    and regressions of a covariate, which are left out (modindices module docstring)."""
+    ours = modification_indices(fit_model(COVARIATE_MODEL, hs_data))
+    gold = read_golden("hs_covariates_modindices.csv")
+    both = gold.merge(ours, on=KEY, suffixes=("_lavaan", ""))
+    assert len(both) == len(ours)
+    np.testing.assert_allclose(both["mi"], both["mi_lavaan"], atol=1e-3)
+    np.testing.assert_allclose(both["epc"], both["epc_lavaan"], atol=1e-3)
+    left_out = gold[~gold.set_index(KEY).index.isin(both.set_index(KEY).index)]
+    covariate = left_out["lhs"].isin(["ageyr", "sex"])
+    assert covariate.all(), left_out
 
 
 def test_refit_with_covariates_equals_a_fresh_fit(hs_data):

@@ -10,7 +10,8 @@
 #     and MLR (fixed.x = TRUE) and frees them for GLS and ULS. Rows with a missing value on a
 #     model variable are dropped before fitting (none are).
 # Writes <case>_estimates.csv (parameterEstimates(standardized = TRUE)) and <case>_fit.csv
-# (fitMeasures), hs_covariates_partable.csv (free and exo columns of the ML table) and
+# (fitMeasures), hs_covariates_partable.csv (free and exo columns of the ML table),
+# hs_covariates_modindices.csv (modindices of the ML fit) and
 # hs_single_nonconverging_lavaan.csv (see the end of this file).
 suppressPackageStartupMessages(library(lavaan))
 out <- function(name, df) write.csv(df, sprintf("%s.csv", name), row.names = FALSE)
@@ -40,6 +41,8 @@ for (est in c("ML", "MLR", "GLS", "ULS")) {
 }
 pt <- parTable(sem(covariate_model, data = HS))
 out("hs_covariates_partable", pt[, c("lhs", "op", "rhs", "free", "exo")])
+mi <- modindices(sem(covariate_model, data = HS))
+out("hs_covariates_modindices", mi[, c("lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all")])
 
 # A data set on which lavaan does not converge: the HolzingerSwineford rows of bootstrap draw
 # 47 with seed 1 (surveysem.sem.bootstrap.resample_indices(301, 47, 1) + 1, written by Python
