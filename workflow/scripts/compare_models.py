@@ -25,13 +25,25 @@ def main(inputs, outputs, params, log):
     for alternative in params["alternatives"]:
         fits[alternative["name"]] = fit_model(alternative_syntax(model, alternative), data)
     # The measurement model frees every factor covariance, so the hypothesized structure is
-    # nested in it, though not by fixing parameters of the same table (reparametrization).
-    nested = {a["name"]: True for a in params["alternatives"] if a["measurement_model"]}
+    # nested in it, though not by fixing parameters of the same table (reparametrization);
+    # not so when the model has covariates, which the measurement model leaves out.
+    observed = set(fits["hypothesized"].observed)
+    nested = {
+        a["name"]: set(fits[a["name"]].observed) == observed
+        for a in params["alternatives"]
+        if a["measurement_model"]
+    }
     comparison = compare_models(fits, baseline="hypothesized", nested=nested)
     write_csv(comparison, outputs["comparison"])
     for row in comparison.itertuples():
         log.info("%s: chisq %.2f on %d df, AIC %.1f", row.model, row.chisq, row.df, row.aic)
-    return {"models": list(fits)}
+    warnings = [
+        f"Alternative model {name} (the measurement model) leaves out the observed covariates, "
+        "so it is not compared with the hypothesized model by a chi-square difference test."
+        for name, comparable in nested.items()
+        if not comparable
+    ]
+    return {"models": list(fits), "warnings": warnings}
 
 
 run_step(snakemake, main)
