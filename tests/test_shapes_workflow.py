@@ -35,6 +35,7 @@ def results(root, tmp_path_factory):
     config["study"] = "shapes"
     config["model"] = MODEL
     config["hypotheses"].append({"id": "H6", "path": "FP ~ employees", "expected": "positive"})
+    config["alternatives"].append({"name": "cfa", "measurement_model": True})
     config["robustness"]["variants"] += [
         {"name": "fiml", "missing": "fiml"},
         {"name": "ordinal", "estimator": "WLSMV"},
@@ -77,11 +78,15 @@ def test_variants_that_cannot_estimate_covariates_say_so(results):
     assert (verdicts["unavailable_variants"] == "fiml, ordinal").all()
     paths = decisions(results, "measurement_invariance_region")["warnings"]
     assert "not compared across groups" in paths[0]
+    comparison = pd.read_csv(results / "model/comparison.csv").set_index("model")
+    assert comparison.loc["cfa", "relation"] == "not nested"  # it has no covariate
+    (warning,) = decisions(results, "compare_models")["warnings"]
+    assert warning.startswith("Alternative model cfa (the measurement model) leaves out")
 
 
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="Rscript is not installed")
 def test_lavaan_second_opinion_records_a_verdict(results):
-    verdict = json.loads((results / "audit/lavaan_check.json").read_text())
+    verdict = json.loads((results / "model/lavaan_check.json").read_text())
     assert verdict["verdict"] in {"agree", "disagree", "R failed"}
     warnings = decisions(results, "run_lavaan_check").get("warnings", [])
     assert (verdict["verdict"] == "agree") == (warnings == [])

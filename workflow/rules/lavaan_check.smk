@@ -1,3 +1,8 @@
+# R lavaan's second opinion on the structural model: the script is always written; it runs
+# only when Rscript with lavaan is on PATH (checked once per parse).
+LAVAAN_CHECK = lavaan_available()
+
+
 rule write_lavaan_check:
     """A standalone R script that refits the main model with lavaan and compares."""
     input:
@@ -30,7 +35,7 @@ rule run_lavaan_check:
         fit=rules.fit_structural.output.fit,
     output:
         agreement=result("audit/lavaan_check.csv"),
-        verdict=result("audit/lavaan_check.json"),
+        verdict=result("model/lavaan_check.json"),
         audit=audit_file("run_lavaan_check"),
     log:
         log_file("run_lavaan_check"),
