@@ -44,4 +44,4 @@ rule all:
         expand(
             result("robustness/invariance_{grouping}/sequence.csv"), grouping=GROUPINGS
         ),
-        result("audit/lavaan_check.csv") if lavaan_available() else [],
+        result("model/lavaan_check.json") if LAVAAN_CHECK else [],

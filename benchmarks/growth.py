@@ -224,8 +224,8 @@ class TreeMonitor(threading.Thread):
     """Samples the RSS of a process tree; groups it by job (a direct child of the root).
 
     A job is named by its log file, results/<study>/logs/<job>.log: in the command line of a
-    shell job (run_lavaan_check redirects to it) or in the Snakemake object that the job's
-    temporary script (.snakemake/scripts/tmpXXXX.<script>.py) carries.
+    shell job that redirects to it or in the Snakemake object that the job's temporary script
+    (.snakemake/scripts/tmpXXXX.<script>.py) carries.
     """
 
     def __init__(self, pid: int, interval: float):

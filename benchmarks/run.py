@@ -30,7 +30,7 @@ from surveysem.cleaning import analysis_rows, clean_survey
 from surveysem.codebook import load_codebook
 from surveysem.config import validate_config
 from surveysem.mediation import indirect_effects_syntax
-from surveysem.preflight import parse_items
+from surveysem.preflight import observed_variables
 from surveysem.sem import fit_model
 from surveysem.sem.bootstrap import bootstrap_draws
 from surveysem.validation import read_raw
@@ -55,8 +55,8 @@ def study_data():
     codebook = load_codebook(ROOT / config["codebook"])
     clean, _ = clean_survey(read_raw(ROOT / config["data"], codebook), codebook, config["cleaning"])
     syntax, _ = indirect_effects_syntax(config["model"])
-    items = parse_items(syntax, codebook)
-    return syntax, analysis_rows(clean, items)[items]
+    variables = observed_variables(syntax, codebook)
+    return syntax, analysis_rows(clean, variables)[variables]
 
 
 def timed(function, repeat=1):

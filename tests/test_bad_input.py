@@ -179,7 +179,8 @@ def test_zero_variance_item(project):
 def test_fewer_usable_rows_than_free_parameters(project):
     text = "\n".join(bundled(project).splitlines()[:41]) + "\n"
     output = run_case(project, "too_few", raw=text.encode())
-    assert "free parameters" in output and "respondents answered every item" in output
+    assert "free parameters" in output
+    assert "respondents have a value for every variable of the model" in output
 
 
 def test_codebook_names_unknown_columns(project):
@@ -195,8 +196,16 @@ def test_model_names_items_missing_from_codebook(project):
         settings["model"] = settings["model"].replace("fp4", "fp5")
 
     output = run_case(project, "model_item", raw=bundled(project).encode(), config=typo)
-    assert "'fp5' is neither a factor of the model nor an item of codebook" in output
+    assert "'fp5' is neither a factor of the model nor a column of codebook" in output
     assert "did you mean 'fp4'" in output
+
+
+def test_model_covariate_must_be_numeric(project):
+    def text_covariate(settings):
+        settings["model"] = settings["model"].replace("FP  ~ PP + CS", "FP  ~ PP + CS + industry")
+
+    output = run_case(project, "covariate", raw=bundled(project).encode(), config=text_covariate)
+    assert "column 'industry' has type string" in output and "recode it as numbers" in output
 
 
 def test_model_syntax_error(project):

@@ -192,7 +192,10 @@ def test_item_total_matches_hand_formulas(hs_data):
     data.iloc[[0, 5, 9], 1] = np.nan  # x2: only the visual block loses rows
     constructs = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6", "x7"]}
     got = item_total(data, constructs)
-    assert list(got.columns) == ["construct", "item", "corrected_item_total", "alpha_if_deleted"]
+    assert list(got.columns) == [
+        "construct", "item", "corrected_item_total", "alpha_if_deleted", "note",
+    ]  # fmt: skip
+    assert (got["note"] == "").all()
     assert got["item"].tolist() == ["x1", "x2", "x3", "x4", "x5", "x6", "x7"]
     for row in got.itertuples():
         items = constructs[row.construct]
@@ -215,5 +218,6 @@ def test_item_total_small_constructs(likert):
     assert got.loc["q2", "corrected_item_total"] == pytest.approx(r)
     assert got["alpha_if_deleted"].isna().all()
     assert np.isnan(got.loc["q4", "corrected_item_total"])
+    assert got["note"].str.startswith("not applicable").all()  # none of these NaNs is a failure
     with pytest.raises(InputError, match="not in the data"):
         item_total(likert, {"bad": ["q1", "zz"]})

@@ -67,7 +67,9 @@ def test_omega_and_ave_match_semtools(hs_fit, hs_data):
         "alpha.ci.upper",
         "omega",
         "ave",
+        "note",
     ]
+    assert (table["note"] == "").all()
     gold = read_golden("hs_semtools.csv").set_index("factor")
     table = table.set_index("construct").loc[gold.index]
     np.testing.assert_allclose(table["omega"], gold["omega"], atol=1e-4)

@@ -21,7 +21,6 @@ from lavaan_golden import (
 
 from surveysem.sem import (
     ModelSpecError,
-    UnsupportedModelError,
     fit_measures,
     fit_model,
     implied_latent_correlations,
@@ -231,13 +230,6 @@ def test_missing_values_raise(hs_data):
 def test_unknown_variable_raises_model_spec_error(hs_data):
     with pytest.raises(ModelSpecError, match=r"line 3 .*'x22'.*did you mean"):
         fit_model("visual =~ x1 + x2 + x3\n\ntextual =~ x4 + x5 + x22", hs_data)
-
-
-def test_observed_covariate_is_not_supported(hs_data):
-    with pytest.raises(UnsupportedModelError, match="ageyr"):
-        fit_model(HS_MODEL + "visual ~ ageyr", hs_data)
-    with pytest.raises(NotImplementedError):
-        fit_model(HS_MODEL + "visual ~ ageyr", hs_data)
 
 
 def test_problems_property_and_input_errors_are_input_errors(hs_fit, hs_data):

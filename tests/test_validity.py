@@ -55,7 +55,9 @@ def test_fornell_larcker_matches_semtools_reference(hs_fit):
 
 def test_fornell_larcker_verdicts_hs(hs_fit):
     verdicts = fornell_larcker_verdicts(fornell_larcker(hs_fit))
-    assert list(verdicts.columns) == ["pair", "correlation", "sqrt_ave_min", "holds"]
+    assert list(verdicts.columns) == [
+        "pair", "correlation", "sqrt_ave_min", "holds", "applicable", "note",
+    ]  # fmt: skip
     assert verdicts["pair"].tolist() == ["visual-textual", "visual-speed", "textual-speed"]
     expected_min = [0.608735, 0.608735, 0.651528]
     np.testing.assert_allclose(verdicts["sqrt_ave_min"], expected_min, atol=1e-6)

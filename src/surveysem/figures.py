@@ -5,6 +5,7 @@ chain of paths leading to it), so a new model is drawn without code changes. Fil
 written without timestamps so that the same results give byte-identical figures.
 """
 
+from collections.abc import Collection
 from pathlib import Path
 
 import matplotlib
@@ -13,7 +14,7 @@ matplotlib.use("Agg")  # no display needed; must precede pyplot
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.patches import Ellipse
+from matplotlib.patches import Ellipse, Rectangle
 
 from surveysem import formatting as fmt
 from surveysem.hypotheses import split_path
@@ -22,17 +23,27 @@ plt.rcParams.update({"svg.hashsalt": "surveysem", "font.family": "DejaVu Sans", 
 NO_METADATA = {"svg": {"Date": None}, "pdf": {"CreationDate": None}, "png": {"Software": None}}
 
 
-def layout(paths: list[tuple[str, str]]) -> dict[str, tuple[float, float]]:
+def layout(
+    paths: list[tuple[str, str]], observed: Collection[str] = ()
+) -> dict[str, tuple[float, float]]:
     """(x, y) of every construct: x = longest chain into it, y spread evenly per column.
+
+    An `observed` variable that only predicts (a covariate) stands one column before the
+    first variable it predicts, so its arrows stay short and cross no other path.
 
     >>> layout([("A", "B"), ("B", "C"), ("B", "D"), ("C", "E"), ("D", "E")])["E"]
     (3.0, 0.0)
+    >>> layout([("A", "B"), ("B", "C"), ("x", "C")], observed={"x"})["x"]
+    (1.0, -0.5)
     """
     nodes = list(dict.fromkeys(n for path in paths for n in path))
     depth = dict.fromkeys(nodes, 0)
     for _ in nodes:  # longest-path relaxation; a recursive model would not settle, bounded
         for source, target in paths:
             depth[target] = max(depth[target], depth[source] + 1)
+    targets = {t for _, t in paths}
+    for node in set(observed).intersection(nodes) - targets:
+        depth[node] = min(depth[t] for s, t in paths if s == node) - 1
     columns: dict[int, list[str]] = {}
     for node in nodes:
         columns.setdefault(depth[node], []).append(node)
@@ -43,33 +54,41 @@ def layout(paths: list[tuple[str, str]]) -> dict[str, tuple[float, float]]:
     }
 
 
-# Drawing units: columns DX apart, rows DY apart, ellipses with semi-axes A and B.
+# Drawing units: columns DX apart, rows DY apart; factors are ellipses with semi-axes A and B,
+# observed variables rectangles with half-sides A and B (path-diagram convention).
 DX, DY, A, B = 2.4, 1.5, 0.6, 0.36
 
 
-def _edge(center, towards):
-    """The point where the line from `center` to `towards` leaves the ellipse."""
+def _edge(center, towards, box: bool = False):
+    """The point where the line from `center` to `towards` leaves the ellipse (or the box)."""
     (x, y), (tx, ty) = center, towards
     dx, dy = tx - x, ty - y
-    scale = 1 / ((dx / A) ** 2 + (dy / B) ** 2) ** 0.5
+    if box:
+        scale = 1 / max(abs(dx) / A, abs(dy) / B)
+    else:
+        scale = 1 / ((dx / A) ** 2 + (dy / B) ** 2) ** 0.5
     return x + dx * scale, y + dy * scale
 
 
-def _draw(paths, labels, dashed, inner_text, title) -> plt.Figure:
-    position = {node: (x * DX, y * DY) for node, (x, y) in layout(paths).items()}
+def _draw(paths, labels, dashed, inner_text, title, observed=frozenset()) -> plt.Figure:
+    position = {node: (x * DX, y * DY) for node, (x, y) in layout(paths, observed).items()}
     xs = [x for x, _ in position.values()]
     ys = [y for _, y in position.values()]
     width, height = max(xs) - min(xs) + 2 * A + 0.4, max(ys) - min(ys) + 2 * B + 0.6
     figure, ax = plt.subplots(figsize=(1.1 * width, 1.1 * height))
     for node, (x, y) in position.items():
-        ax.add_patch(Ellipse((x, y), 2 * A, 2 * B, facecolor="white", edgecolor="black", lw=1))
+        style = {"facecolor": "white", "edgecolor": "black", "lw": 1}
+        if node in observed:
+            ax.add_patch(Rectangle((x - A, y - B), 2 * A, 2 * B, **style))
+        else:
+            ax.add_patch(Ellipse((x, y), 2 * A, 2 * B, **style))
         ax.text(x, y + (0.06 if node in inner_text else 0), node, ha="center", va="center",
                 weight="bold")  # fmt: skip
         if node in inner_text:
             ax.text(x, y - 0.12, inner_text[node], ha="center", va="center", fontsize=7)
     for (source, target), label, dash in zip(paths, labels, dashed, strict=True):
-        start = _edge(position[source], position[target])
-        end = _edge(position[target], position[source])
+        start = _edge(position[source], position[target], source in observed)
+        end = _edge(position[target], position[source], target in observed)
         ax.annotate(
             "", xy=end, xytext=start,
             arrowprops={"arrowstyle": "-|>", "lw": 1, "color": "black",
@@ -85,8 +104,23 @@ def _draw(paths, labels, dashed, inner_text, title) -> plt.Figure:
     return figure
 
 
-def conceptual_model(hypotheses: list[dict]) -> plt.Figure:
-    """The hypothesized paths, each labelled with its hypothesis and expected sign."""
+def observed_in(estimates: pd.DataFrame) -> set[str]:
+    """The variables of the regressions in `estimates` (lavaan columns) that no ``=~``
+    defines: observed covariates and outcomes, drawn as rectangles.
+
+    >>> estimates = pd.DataFrame({"lhs": ["F", "S", "F", "F"], "op": ["=~", "=~", "~", "~"],
+    ...                           "rhs": ["f1", "s1", "S", "size"]})
+    >>> sorted(observed_in(estimates))
+    ['size']
+    """
+    latent = set(estimates.loc[estimates["op"] == "=~", "lhs"])
+    regressions = estimates[estimates["op"] == "~"]
+    return (set(regressions["lhs"]) | set(regressions["rhs"])) - latent
+
+
+def conceptual_model(hypotheses: list[dict], observed: Collection[str] = ()) -> plt.Figure:
+    """The hypothesized paths, each labelled with its hypothesis and expected sign;
+    `observed` variables (e.g. covariates, :func:`observed_in`) are drawn as rectangles."""
     paths, labels = [], []
     for hypothesis in hypotheses:
         outcome, predictor = split_path(hypothesis["path"])
@@ -94,7 +128,7 @@ def conceptual_model(hypotheses: list[dict]) -> plt.Figure:
         labels.append(
             f"{hypothesis['id']} ({'+' if hypothesis['expected'] == 'positive' else '−'})"
         )
-    return _draw(paths, labels, [False] * len(paths), {}, "Hypothesized model")
+    return _draw(paths, labels, [False] * len(paths), {}, "Hypothesized model", set(observed))
 
 
 def stars(p: float) -> str:
@@ -103,9 +137,9 @@ def stars(p: float) -> str:
 
 
 def path_diagram(estimates: pd.DataFrame, r2: pd.DataFrame, alpha: float) -> plt.Figure:
-    """Estimated structural paths (std.all with significance marks; dashed if p ≥ alpha)."""
-    latent = set(estimates.loc[estimates.op == "=~", "lhs"])
-    structural = estimates[(estimates.op == "~") & estimates.lhs.isin(latent)]
+    """Estimated structural paths (std.all with significance marks; dashed if p ≥ alpha);
+    observed variables (covariates, observed outcomes) are drawn as rectangles."""
+    structural = estimates[estimates.op == "~"]
     paths = list(zip(structural.rhs, structural.lhs, strict=True))
     labels = [
         fmt.number(b, 2, bounded=True) + stars(p)
@@ -113,7 +147,8 @@ def path_diagram(estimates: pd.DataFrame, r2: pd.DataFrame, alpha: float) -> plt
     ]
     explained = {row.lhs: f"R² = {fmt.number(row.r2, 2, bounded=True)}" for row in r2.itertuples()}
     inner = {node: explained[node] for node in structural.lhs if node in explained}
-    return _draw(paths, labels, list(structural.pvalue >= alpha), inner, "Estimated model")
+    dashed = list(structural.pvalue >= alpha)
+    return _draw(paths, labels, dashed, inner, "Estimated model", observed_in(estimates))
 
 
 def save(figure: plt.Figure, stem: str | Path) -> list[Path]:
@@ -161,8 +196,17 @@ def forest_plot(summary: pd.DataFrame) -> plt.Figure:
 
 def bootstrap_distributions(draws: pd.DataFrame, indirect: pd.DataFrame) -> plt.Figure:
     """Histogram of the bootstrap draws of every indirect effect, with the estimate and the
-    percentile interval marked (`draws`: bootstrap draws; `indirect`: model/indirect.csv)."""
+    percentile interval marked (`draws`: bootstrap draws; `indirect`: model/indirect.csv).
+
+    A model without indirect effects gives a figure that says so in one sentence.
+    """
     effects = indirect[indirect["kind"] != "total"]
+    if effects.empty:
+        figure, ax = plt.subplots(figsize=(4.4, 0.8))
+        message = "The model has no indirect effects, so there are no bootstrap distributions."
+        ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=8)
+        ax.axis("off")
+        return figure
     columns = min(4, len(effects))
     rows = -(-len(effects) // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 1.7 * rows), squeeze=False)

@@ -15,10 +15,12 @@ import pandas as pd
 from scipy import stats
 
 from .errors import InputError
-from .reliability import cronbach_alpha
+from .reliability import cronbach_alpha, single_item_note
 
 DESCRIPTIVE_COLUMNS = ["item", "n", "mean", "sd", "min", "max", "skew", "kurtosis", "missing_pct"]
-ITEM_TOTAL_COLUMNS = ["construct", "item", "corrected_item_total", "alpha_if_deleted"]
+ITEM_TOTAL_COLUMNS = [
+    "construct", "item", "corrected_item_total", "alpha_if_deleted", "note",
+]  # fmt: skip
 
 
 def item_descriptives(
@@ -208,7 +210,8 @@ def item_total(data: pd.DataFrame, constructs: dict[str, list[str]]) -> pd.DataF
     Alpha is :func:`surveysem.reliability.cronbach_alpha` of the remaining items. The
     correlation is "corrected" because the item is left out of the total (SPSS "Corrected
     Item-Total Correlation", ``psych::alpha`` ``r.drop``). A construct with two items has NaN
-    alpha if deleted (alpha needs two items); a single-item construct has NaN for both.
+    alpha if deleted (alpha needs two items); a single-item construct has NaN for both. Such
+    NaN values are not applicable, not failures, and ``note`` says so.
 
     Parameters
     ----------
@@ -220,8 +223,8 @@ def item_total(data: pd.DataFrame, constructs: dict[str, list[str]]) -> pd.DataF
     Returns
     -------
     pandas.DataFrame
-        Columns ``construct, item, corrected_item_total, alpha_if_deleted``, in the order of
-        ``constructs``.
+        Columns ``construct, item, corrected_item_total, alpha_if_deleted, note``, in the order
+        of ``constructs`` (``note``: empty, or why a NaN value is not applicable).
 
     References
     ----------
@@ -231,11 +234,13 @@ def item_total(data: pd.DataFrame, constructs: dict[str, list[str]]) -> pd.DataF
     Examples
     --------
     >>> from surveysem.sem.examples import two_factor_data
-    >>> item_total(two_factor_data(), {"A": ["a1", "a2", "a3"]}).round(3)
+    >>> item_total(two_factor_data(), {"A": ["a1", "a2", "a3"]}).drop(columns="note").round(3)
       construct item  corrected_item_total  alpha_if_deleted
     0         A   a1                 0.680             0.671
     1         A   a2                 0.638             0.715
     2         A   a3                 0.596             0.760
+    >>> item_total(two_factor_data(), {"B": ["b1"]}).loc[0, "note"].startswith("not applicable")
+    True
     """
     rows = []
     for construct, items in constructs.items():
@@ -253,12 +258,19 @@ def item_total(data: pd.DataFrame, constructs: dict[str, list[str]]) -> pd.DataF
                     r = float(np.corrcoef(own, rest)[0, 1])
             enough = len(others) >= 2 and len(block) >= 2
             a = cronbach_alpha(block[others])["alpha"] if enough else np.nan
+            if not others:
+                note = single_item_note(construct, "each item-total statistic")
+            elif len(others) < 2:
+                note = "not applicable: alpha if deleted needs two items besides the deleted one"
+            else:
+                note = ""
             rows.append(
                 {
                     "construct": construct,
                     "item": item,
                     "corrected_item_total": r,
                     "alpha_if_deleted": a,
+                    "note": note,
                 }
             )
     return pd.DataFrame(rows, columns=ITEM_TOTAL_COLUMNS)

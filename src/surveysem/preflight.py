@@ -16,6 +16,9 @@ from surveysem.sem import measurement_syntax, parse_syntax
 from surveysem.sem.partable import build_partable
 from surveysem.validation import open_raw, read_raw, validate_raw
 
+#: Table Schema types that hold numbers (the only columns a model can use).
+NUMERIC_TYPES = ("integer", "number")
+
 
 def _suggest(name: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(name, choices, n=1)
@@ -23,18 +26,39 @@ def _suggest(name: str, choices: list[str]) -> str:
 
 
 def model_problems(model: str, hypotheses: list[dict], codebook: Codebook) -> list[str]:
-    """Names in the model that the codebook lacks, and hypotheses that are not model paths."""
+    """Names in the model that the codebook lacks or cannot supply, and hypotheses that are
+    not model paths.
+
+    Every name that is not a factor must be a column of the codebook: an item, or an observed
+    covariate (a control variable such as firm size), which must be numeric (Table Schema
+    type integer or number) and not personal data (those columns never leave cleaning).
+    """
     parsed = parse_syntax(model)  # raises ModelSpecError naming the line of a syntax error
     latent = {s.lhs for s in parsed.statements if s.op == "=~"}
-    items = codebook.items()
+    fields = codebook.fields.set_index("name")
     problems = []
     for statement in parsed.statements:
+        where = f"model line {statement.line} ('{statement.text}')"
         for name in (statement.lhs, statement.rhs):
-            if name not in latent and name not in items:
+            if name in latent:
+                continue
+            if name not in fields.index:
                 problems.append(
-                    f"model line {statement.line} ('{statement.text}'): '{name}' is neither a "
-                    f"factor of the model nor an item of codebook {codebook.path}"
-                    f"{_suggest(name, items)}; fix the model or describe the item in the codebook"
+                    f"{where}: '{name}' is neither a factor of the model nor a column of codebook "
+                    f"{codebook.path}{_suggest(name, codebook.columns)}; fix the model or "
+                    "describe the column in the codebook"
+                )
+            elif fields.loc[name, "pii"]:
+                problems.append(
+                    f"{where}: column '{name}' is personal data (pii in codebook "
+                    f"{codebook.path}), which cleaning drops; use another column"
+                )
+            elif fields.loc[name, "type"] not in NUMERIC_TYPES:
+                problems.append(
+                    f"{where}: column '{name}' has type {fields.loc[name, 'type']} in codebook "
+                    f"{codebook.path}, but observed variables of a model must be numeric; "
+                    "recode it as numbers (e.g. 0/1 dummy columns for categories) and declare "
+                    "the column as integer or number"
                 )
     regressions = {(s.lhs, s.rhs) for s in parsed.statements if s.op == "~"}
     for hypothesis in hypotheses:
@@ -105,10 +129,11 @@ def data_path_problems(config: dict, codebook: Codebook) -> list[str]:
     ]
 
 
-def free_parameters(model: str, items: list[str]) -> int:
-    """Free parameters of the model or of its CFA, whichever has more."""
+def free_parameters(model: str, variables: list[str]) -> int:
+    """Free parameters of the model or of its CFA, whichever has more (ML: the covariates'
+    moments are fixed, not free)."""
     return max(
-        build_partable(parse_syntax(syntax), items).n_free
+        build_partable(parse_syntax(syntax), variables).n_free
         for syntax in (model, measurement_syntax(model))
     )
 
@@ -132,15 +157,15 @@ def check_study(config: dict) -> dict:
         raise InputError(f"the config does not fit the codebook:\n  - {listing}")
     raw = read_raw(open_raw(config["data"], codebook, config.get("encoding")), codebook)
     clean, _ = clean_survey(raw, codebook, config["cleaning"], config["columns"])
-    items = parse_items(config["model"], codebook)
-    usable = len(analysis_rows(clean, items, config["cleaning"]["missing_data"]))
-    n_free = free_parameters(config["model"], items)
+    variables = observed_variables(config["model"], codebook)
+    usable = len(analysis_rows(clean, variables, config["cleaning"]["missing_data"]))
+    n_free = free_parameters(config["model"], variables)
     if usable <= n_free:
         raise InputError(
-            f"data file {config['data']}: after cleaning, {usable} respondents answered every "
-            f"item of the model, but the model has {n_free} free parameters; maximum likelihood "
-            "needs clearly more cases than parameters. Collect more data, relax the cleaning "
-            "options, or simplify the model"
+            f"data file {config['data']}: after cleaning, {usable} respondents have a value for "
+            f"every variable of the model, but the model has {n_free} free parameters; maximum "
+            "likelihood needs clearly more cases than parameters. Collect more data, relax the "
+            "cleaning options, or simplify the model"
         )
     return {
         **report,
@@ -150,7 +175,20 @@ def check_study(config: dict) -> dict:
     }
 
 
-def parse_items(model: str, codebook: Codebook) -> list[str]:
-    """The codebook items that the model uses, in codebook order."""
+def observed_variables(model: str, codebook: Codebook) -> list[str]:
+    """The observed variables a model uses, in codebook order: its items and its observed
+    covariates (every name of the model that is a codebook column; the rest are factors).
+
+    The rows a model is fitted to are those complete on these columns, and the measurement
+    stage passes its CFA syntax (:func:`surveysem.sem.measurement_syntax`, which has no
+    regressions) to get the items alone.
+
+    Examples
+    --------
+    >>> from surveysem.codebook import load_codebook
+    >>> codebook = load_codebook("data/codebook/cai2009.datapackage.json")
+    >>> observed_variables("CS =~ cs1 + cs2 + cs3\\nCS ~ employees", codebook)
+    ['employees', 'cs1', 'cs2', 'cs3']
+    """
     names = {n for s in parse_syntax(model).statements for n in (s.lhs, s.rhs)}
-    return [item for item in codebook.items() if item in names]
+    return [column for column in codebook.columns if column in names]

@@ -7,7 +7,12 @@ Each function reproduces a reference implementation:
 * :func:`reliability_table` - per factor: alpha, composite reliability omega (semTools
   ``compRelSEM``, default ``obs.var = TRUE``) and average variance extracted (semTools ``AVE``);
 * :func:`htmt` - heterotrait-monotrait ratio (semTools ``htmt``; Henseler, Ringle & Sarstedt
-  2015; HTMT2 of Roemer, Schuberth & Henseler 2021).
+  2015; HTMT2 of Roemer, Schuberth & Henseler 2021); :func:`htmt_table` both variants by pair.
+
+A construct measured by a single item (e.g. ``SIZE =~ size``) has no internal consistency and
+no within-construct correlations: its alpha, omega, AVE and HTMT are NaN with a ``note`` that
+they are not applicable (:func:`single_item_note`), which the measurement checks do not count
+as failures.
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ from scipy import stats
 from .sem import matrices
 from .sem.estimates import parameter_estimates
 from .sem.fitting import SemFit
+
+RELIABILITY_COLUMNS = [
+    "construct", "n_items", "alpha", "alpha.ci.lower", "alpha.ci.upper", "omega", "ave", "note",
+]  # fmt: skip
 
 
 def cronbach_alpha(items: pd.DataFrame, level: float = 0.95) -> dict:
@@ -78,6 +87,18 @@ def cronbach_alpha(items: pd.DataFrame, level: float = 0.95) -> dict:
     }
 
 
+def single_item_note(construct: str, statistics: str) -> str:
+    """Why ``statistics`` are not applicable to a construct measured by one item.
+
+    >>> single_item_note("SIZE", "HTMT")
+    'not applicable to SIZE, a single-item construct (HTMT needs two or more items per construct)'
+    """
+    return (
+        f"not applicable to {construct}, a single-item construct ({statistics} needs two or more "
+        "items per construct)"
+    )
+
+
 def _loadings(fit: SemFit) -> pd.DataFrame:
     """Unstandardized loadings of observed indicators: rows = items, columns = factors."""
     pe = parameter_estimates(fit)
@@ -99,8 +120,10 @@ def reliability_table(fit: SemFit, data: pd.DataFrame) -> pd.DataFrame:
 
     Alpha is :func:`cronbach_alpha` of the raw items in ``data`` (listwise). As in semTools,
     factors with fewer than two observed indicators get NaN omega and AVE, and AVE is NaN for a
-    factor with a cross-loading indicator. With standardized loadings AVE is the mean squared
-    standardized loading (Fornell & Larcker 1981).
+    factor with a cross-loading indicator; ``note`` then says why they are not applicable
+    (a single-item construct has no internal consistency to estimate, which is no failure).
+    With standardized loadings AVE is the mean squared standardized loading (Fornell &
+    Larcker 1981).
 
     Parameters
     ----------
@@ -112,7 +135,8 @@ def reliability_table(fit: SemFit, data: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``construct, n_items, alpha, alpha.ci.lower, alpha.ci.upper, omega, ave``.
+        Columns ``construct, n_items, alpha, alpha.ci.lower, alpha.ci.upper, omega, ave,
+        note`` (``note``: empty, or why the NaN values are not applicable).
 
     References
     ----------
@@ -124,7 +148,8 @@ def reliability_table(fit: SemFit, data: pd.DataFrame) -> pd.DataFrame:
     >>> from surveysem.sem import fit_model
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
     >>> data = two_factor_data()
-    >>> reliability_table(fit_model(TWO_FACTOR_MODEL, data), data).round(3)
+    >>> table = reliability_table(fit_model(TWO_FACTOR_MODEL, data), data)
+    >>> table.drop(columns="note").round(3)
       construct  n_items  alpha  alpha.ci.lower  alpha.ci.upper  omega    ave
     0         A        3  0.793           0.749           0.830  0.801  0.579
     1         B        3  0.769           0.719           0.811  0.783  0.558
@@ -142,15 +167,19 @@ def reliability_table(fit: SemFit, data: pd.DataFrame) -> pd.DataFrame:
         row["alpha"] = a.get("alpha", np.nan)
         row["alpha.ci.lower"] = a.get("ci.lower", np.nan)
         row["alpha.ci.upper"] = a.get("ci.upper", np.nan)
+        row["note"] = ""
         if len(items) >= 2:
             lf = lam.loc[items, f].to_numpy()
             row["omega"] = lf.sum() ** 2 * phi.loc[f, f] / s.loc[items, items].to_numpy().sum()
             ave = (lf**2).sum() * phi.loc[f, f] / np.diag(s.loc[items, items]).sum()
             row["ave"] = np.nan if cross[items].any() else ave
+            if cross[items].any():
+                row["note"] = f"not applicable: AVE of {f} is undefined with a cross-loading item"
         else:
             row["omega"] = row["ave"] = np.nan
+            row["note"] = single_item_note(f, "each of alpha, omega and AVE")
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)
 
 
 def htmt(data: pd.DataFrame, constructs: dict[str, list[str]], htmt2: bool = True) -> pd.DataFrame:
@@ -214,3 +243,45 @@ def htmt(data: pd.DataFrame, constructs: dict[str, list[str]], htmt2: bool = Tru
             hetero = mean(r.loc[constructs[a], constructs[b]])
             out.loc[a, b] = hetero / np.sqrt(mono[a] * mono[b])
     return out
+
+
+def htmt_table(data: pd.DataFrame, constructs: dict[str, list[str]]) -> pd.DataFrame:
+    """Both HTMT variants (:func:`htmt`) as one long table, one row per pair of constructs.
+
+    HTMT compares the correlations between two constructs' items with those within each, so
+    it needs two or more items per construct; a pair with a single-item construct gets NaN
+    and a ``note`` saying it is not applicable.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``construct_1, construct_2, htmt`` (arithmetic means, Henseler et al. 2015),
+        ``htmt2`` (geometric means, Roemer et al. 2021), ``note``.
+
+    Examples
+    --------
+    >>> from surveysem.sem.examples import two_factor_data
+    >>> pairs = htmt_table(two_factor_data(), {"A": ["a1", "a2", "a3"], "B": ["b1"]})
+    >>> pairs[["construct_1", "construct_2", "htmt", "htmt2"]]
+      construct_1 construct_2  htmt  htmt2
+    0           A           B   NaN    NaN
+    >>> pairs.loc[0, "note"]
+    'not applicable to B, a single-item construct (HTMT needs two or more items per construct)'
+    """
+    classic, geometric = htmt(data, constructs, htmt2=False), htmt(data, constructs)
+    names = list(constructs)
+    rows = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            single = [c for c in (a, b) if len(constructs[c]) < 2]
+            note = single_item_note(single[0], "HTMT") if single else ""
+            rows.append(
+                {
+                    "construct_1": a,
+                    "construct_2": b,
+                    "htmt": classic.loc[a, b],
+                    "htmt2": geometric.loc[a, b],
+                    "note": note,
+                }
+            )
+    return pd.DataFrame(rows, columns=["construct_1", "construct_2", "htmt", "htmt2", "note"])

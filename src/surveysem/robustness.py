@@ -12,16 +12,19 @@ import pingouin as pg
 
 from surveysem.cleaning import analysis_rows
 from surveysem.codebook import Codebook
-from surveysem.hypotheses import evaluate_hypotheses
-from surveysem.preflight import parse_items
+from surveysem.hypotheses import evaluate_hypotheses, split_path
+from surveysem.preflight import observed_variables
 from surveysem.sem import (
+    UnsupportedModelError,
     factor_indicators,
     fit_measures,
     fit_model,
     parameter_estimates,
     parse_syntax,
     solution_report,
+    solution_warnings,
 )
+from surveysem.sem.estimates import COLUMNS as ESTIMATE_COLUMNS
 from surveysem.sem.fiml import fiml_estimates, fiml_fit_measures, fit_fiml
 from surveysem.sem.ordinal import fit_dwls, ordinal_estimates, ordinal_fit_measures
 
@@ -84,20 +87,23 @@ def composite_paths(data: pd.DataFrame, model: str) -> pd.DataFrame:
     """Path analysis on composite scores: one OLS regression per structural equation.
 
     Each construct is scored as the mean of its items (reverse-keyed items already
-    recoded); every outcome is regressed on its predictors by ordinary least squares
-    (pingouin.linear_regression). `std.all` is the coefficient of the same regression on
-    z-scored variables. Unlike the latent model, composites carry measurement error, so
-    paths are attenuated (Bollen 1989, ch. 5). Columns follow lavaan's parameterEstimates
-    (p-values and CIs from the t distribution with n − k − 1 df).
+    recoded) and observed covariates enter as they are; every outcome is regressed on its
+    predictors by ordinary least squares (pingouin.linear_regression). `std.all` is the
+    coefficient of the same regression on z-scored variables. Unlike the latent model,
+    composites carry measurement error, so paths are attenuated (Bollen 1989, ch. 5).
+    Columns follow lavaan's parameterEstimates (p-values and CIs from the t distribution
+    with n − k − 1 df).
     """
     factors = factor_indicators(model)
     scores = pd.DataFrame({f: data[items].mean(axis=1) for f, items in factors.items()})
-    standardized = (scores - scores.mean()) / scores.std(ddof=1)
-    rows = []
     equations: dict[str, list[str]] = {}
     for line in structural_lines(model):
         outcome, predictor = (part.strip() for part in line.split("~"))
         equations.setdefault(outcome, []).append(predictor)
+    for name in {v for outcome, vs in equations.items() for v in [outcome, *vs]} - set(factors):
+        scores[name] = data[name]  # an observed covariate enters as it is
+    standardized = (scores - scores.mean()) / scores.std(ddof=1)
+    rows = []
     for outcome, predictors in equations.items():
         raw = pg.linear_regression(scores[predictors], scores[outcome], coef_only=False)
         std = pg.linear_regression(standardized[predictors], standardized[outcome])
@@ -167,22 +173,28 @@ def robustness_summary(
 
 
 def robustness_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
-    """One row per hypothesis: robust or not, and the variants that disagree with the main."""
+    """One row per hypothesis: robust or not, and the variants that disagree with the main.
+
+    Variants without an estimate (not available for the model, see :func:`run_variant`) are
+    not counted and are named in ``unavailable_variants``.
+    """
     rows = []
     for hypothesis, group in summary.groupby("id", sort=False):
         main = group[group.variant == "main"].iloc[0]
-        agree = (np.sign(group["est"]) == np.sign(main["est"])) & (
-            group["supported"] == main["supported"]
+        tested = group[group["est"].notna() | (group.variant == "main")]
+        agree = (np.sign(tested["est"]) == np.sign(main["est"])) & (
+            tested["supported"] == main["supported"]
         )
-        disagree = group.loc[~agree, "variant"].tolist()
+        disagree = tested.loc[~agree, "variant"].tolist()
         rows.append(
             {
                 "id": hypothesis,
                 "path": main["path"],
                 "supported_main": bool(main["supported"]),
-                "variants": len(group) - 1,
+                "variants": len(tested) - 1,
                 "robust": not disagree,
                 "disagreeing_variants": ", ".join(disagree),
+                "unavailable_variants": ", ".join(group.variant[~group.index.isin(tested.index)]),
             }
         )
     return pd.DataFrame(rows)
@@ -235,44 +247,69 @@ def run_variant(
     hypothesis (leave_one_out_summary).
     """
     model = model + ("\n" + spec["add"] if "add" in spec else "")
-    items = parse_items(model, codebook)
+    variables = observed_variables(model, codebook)
     rows = variant_rows(clean, spec)
     if spec["missing"] == "fiml":
-        data = rows[items].dropna(how="all").reset_index(drop=True)
+        data = rows[variables].dropna(how="all").reset_index(drop=True)
     else:
-        data = analysis_rows(rows, items, missing_data)
+        data = analysis_rows(rows, variables, missing_data)
     decisions = {"n": len(data), "method": spec["method"], "estimator": spec["estimator"]}
-    if spec["method"] == "leave_one_item_out":
+    try:
+        if spec["method"] == "leave_one_item_out":
 
-        def refit(syntax, subset):
-            return parameter_estimates(fit_model(syntax, subset, estimator=spec["estimator"]))
+            def refit(syntax, subset):
+                return parameter_estimates(fit_model(syntax, subset, estimator=spec["estimator"]))
 
-        refits = leave_one_item_out(data, model, hypotheses, alpha, refit)
-        refit_count = int(refits["dropped_item"].nunique())
-        return {
-            "estimates": refits,
-            "fit": {"ntotal": len(data), "refits": refit_count},
-            "hypotheses": leave_one_out_summary(refits),
-            "decisions": decisions | {"refits": refit_count},
+            refits = leave_one_item_out(data, model, hypotheses, alpha, refit)
+            refit_count = int(refits["dropped_item"].nunique())
+            return {
+                "estimates": refits,
+                "fit": {"ntotal": len(data), "refits": refit_count},
+                "hypotheses": leave_one_out_summary(refits),
+                "decisions": decisions | {"refits": refit_count},
+            }
+        if spec["method"] == "composite":
+            estimates, measures = composite_paths(data, model), {"ntotal": len(data)}
+        elif spec["missing"] == "fiml":
+            fit = fit_fiml(model, data)
+            estimates, measures = fiml_estimates(fit), fiml_fit_measures(fit)
+        elif spec["estimator"] == "WLSMV":
+            fit = fit_dwls(model, data)
+            estimates, measures = ordinal_estimates(fit), ordinal_fit_measures(fit)
+        else:
+            syntax = method_factor_model(model) if spec["method"] == "method_factor" else model
+            weights = {"sampling_weights": spec["weights"]} if "weights" in spec else {}
+            fit = fit_model(syntax, data, estimator=spec["estimator"], **weights)
+            estimates, measures = parameter_estimates(fit), fit_measures(fit)
+            solution = solution_report(fit)
+            decisions |= {
+                "admissible": solution["admissible"],
+                "problems": solution["problems"],
+                "warnings": solution_warnings(solution, f"Robustness variant {spec['name']}"),
+            }
+    except UnsupportedModelError as error:
+        # e.g. FIML or WLSMV for a model with covariates: the other variants still run
+        estimates, measures = untested_paths(hypotheses), {"ntotal": len(data)}
+        decisions |= {
+            "available": False,
+            "warnings": [f"Robustness variant {spec['name']} is not available: {error}"],
         }
-    if spec["method"] == "composite":
-        estimates, measures = composite_paths(data, model), {"ntotal": len(data)}
-    elif spec["missing"] == "fiml":
-        fit = fit_fiml(model, data)
-        estimates, measures = fiml_estimates(fit), fiml_fit_measures(fit)
-    elif spec["estimator"] == "WLSMV":
-        fit = fit_dwls(model, data)
-        estimates, measures = ordinal_estimates(fit), ordinal_fit_measures(fit)
-    else:
-        syntax = method_factor_model(model) if spec["method"] == "method_factor" else model
-        weights = {"sampling_weights": spec["weights"]} if "weights" in spec else {}
-        fit = fit_model(syntax, data, estimator=spec["estimator"], **weights)
-        estimates, measures = parameter_estimates(fit), fit_measures(fit)
-        solution = solution_report(fit)
-        decisions |= {"admissible": solution["admissible"], "problems": solution["problems"]}
     return {
         "estimates": estimates,
         "fit": measures,
         "hypotheses": evaluate_hypotheses(estimates, hypotheses, alpha),
         "decisions": decisions,
     }
+
+
+def untested_paths(hypotheses: list[dict]) -> pd.DataFrame:
+    """An estimates table (lavaan columns) with the hypothesized paths and no values, for a
+    variant that cannot be estimated: its hypotheses are not tested.
+
+    >>> untested_paths([{"id": "H1", "path": "FP ~ PP", "expected": "positive"}])[["lhs", "est"]]
+      lhs  est
+    0  FP  NaN
+    """
+    paths = [split_path(h["path"]) for h in hypotheses]
+    table = pd.DataFrame({"lhs": [p[0] for p in paths], "op": "~", "rhs": [p[1] for p in paths]})
+    return table.reindex(columns=ESTIMATE_COLUMNS).astype({"label": str}).fillna({"label": ""})

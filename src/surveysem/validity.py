@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from .sem.fitting import SemFit
 HARMAN_THRESHOLD = 0.50
 FIT_COLUMNS = ["npar", "chisq", "df", "cfi", "tli", "rmsea", "srmr", "aic", "bic"]
 COMPARE_COLUMNS = ["model", *FIT_COLUMNS, "delta_chisq", "delta_df", "delta_pvalue"]
-VERDICT_COLUMNS = ["pair", "correlation", "sqrt_ave_min", "holds"]
+VERDICT_COLUMNS = ["pair", "correlation", "sqrt_ave_min", "holds", "applicable", "note"]
 CHECK_COLUMNS = ["check", "statistic", "value", "threshold", "direction", "pass", "reference"]
 
 
@@ -83,40 +84,56 @@ def fornell_larcker(fit: SemFit) -> pd.DataFrame:
     return table
 
 
-def fornell_larcker_verdicts(table: pd.DataFrame) -> pd.DataFrame:
+def fornell_larcker_verdicts(
+    table: pd.DataFrame, notes: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """One row per pair of constructs: does the Fornell-Larcker criterion hold?
 
     ``holds`` is ``min(sqrt(AVE_i), sqrt(AVE_j)) > |corr(F_i, F_j)|`` (strict, as Fornell &
-    Larcker 1981); a NaN AVE or correlation gives ``holds = False`` (not established).
+    Larcker 1981); a NaN AVE or correlation gives ``holds = False`` (not established). When
+    the AVE of a construct is undefined for a stated reason (``notes``, e.g. the ``note``
+    column of :func:`surveysem.reliability.reliability_table` for a single-item construct),
+    the criterion does not apply to its pairs: ``applicable`` is False and ``note`` says why.
 
     Parameters
     ----------
     table : pandas.DataFrame
         Output of :func:`fornell_larcker`.
+    notes : mapping, optional
+        Construct -> why its AVE is not applicable ("" or missing: it is).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``pair`` (``"A-B"``, upper-triangle order), ``correlation``, ``sqrt_ave_min``,
-        ``holds``.
+        ``holds``, ``applicable``, ``note``.
 
     Examples
     --------
     >>> import pandas as pd
     >>> table = pd.DataFrame([[0.8, 0.6], [0.6, 0.7]], index=["A", "B"], columns=["A", "B"])
-    >>> fornell_larcker_verdicts(table)
+    >>> fornell_larcker_verdicts(table)[["pair", "correlation", "sqrt_ave_min", "holds"]]
       pair  correlation  sqrt_ave_min  holds
     0  A-B          0.6           0.7   True
     """
+    notes = {k: v for k, v in ({} if notes is None else dict(notes)).items() if v}
     names = list(table.index)
     rows = []
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             r = float(table.loc[a, b])
-            smin = float(min(table.loc[a, a], table.loc[b, b]))
+            smin = float(np.min([table.loc[a, a], table.loc[b, b]]))  # NaN if either is
             holds = bool(smin > abs(r)) if not (math.isnan(r) or math.isnan(smin)) else False
+            note = (notes.get(a) or notes.get(b) or "") if math.isnan(smin) else ""
             rows.append(
-                {"pair": f"{a}-{b}", "correlation": r, "sqrt_ave_min": smin, "holds": holds}
+                {
+                    "pair": f"{a}-{b}",
+                    "correlation": r,
+                    "sqrt_ave_min": smin,
+                    "holds": holds,
+                    "applicable": not note,
+                    "note": note,
+                }
             )
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
 

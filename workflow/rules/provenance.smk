@@ -16,6 +16,7 @@ AUDITED = [
     "draw_figures",
     "build_manuscript",
     "write_lavaan_check",
+    *(["run_lavaan_check"] if LAVAAN_CHECK else []),
     *[f"robustness_variant_{name}" for name in VARIANTS],
     *[f"measurement_invariance_{name}" for name in GROUPINGS],
     "summarize_robustness",

@@ -20,6 +20,7 @@ rule assess_reliability:
     conda:
         "../../environment.yml"
     params:
+        model=config["model"],
         missing_data=config["cleaning"]["missing_data"],
     script:
         "../scripts/assess_reliability.py"

@@ -47,6 +47,7 @@ rule bootstrap_chunk:
         syntax=rules.fit_structural.output.syntax,
     output:
         draws=result("bootstrap/draws_{chunk}.csv"),
+        status=result("bootstrap/status_{chunk}.json"),
         audit=audit_file("bootstrap_chunk_{chunk}"),
     log:
         log_file("bootstrap_chunk_{chunk}"),
@@ -58,6 +59,7 @@ rule bootstrap_chunk:
         seed=config["seed"],
         draws=config["bootstrap"]["draws"],
         chunks=config["bootstrap"]["chunks"],
+        max_failed_share=config["bootstrap"]["max_failed_share"],
         missing_data=config["cleaning"]["missing_data"],
     script:
         "../scripts/bootstrap_chunk.py"
@@ -92,6 +94,7 @@ rule test_hypotheses:
         estimates=rules.fit_structural.output.estimates,
         effects=rules.fit_structural.output.effects,
         draws=expand(result("bootstrap/draws_{chunk}.csv"), chunk=CHUNKS),
+        statuses=expand(result("bootstrap/status_{chunk}.json"), chunk=CHUNKS),
         jackknife=rules.jackknife.output.jackknife,
     output:
         hypotheses=report(

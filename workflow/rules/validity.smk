@@ -27,6 +27,7 @@ rule assess_validity:
     conda:
         "../../environment.yml"
     params:
+        model=config["model"],
         missing_data=config["cleaning"]["missing_data"],
     script:
         "../scripts/assess_validity.py"

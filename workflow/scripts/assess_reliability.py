@@ -12,7 +12,7 @@ from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
 from surveysem.io import write_csv, write_json
 from surveysem.item_analysis import item_descriptives, item_total, mardia
-from surveysem.preflight import parse_items
+from surveysem.preflight import observed_variables
 from surveysem.reliability import reliability_table
 from surveysem.sem import factor_indicators, fit_model
 from surveysem.step import run_step
@@ -20,11 +20,13 @@ from surveysem.step import run_step
 
 def main(inputs, outputs, params, log):
     syntax = Path(inputs["syntax"]).read_text(encoding="utf-8")
-    items = parse_items(syntax, load_codebook(inputs["codebook"]))
+    codebook = load_codebook(inputs["codebook"])
+    items = observed_variables(syntax, codebook)  # the CFA's: items only, no covariates
     clean = pd.read_csv(inputs["data"])
     # Descriptives show every answer given; the models and Mardia use the analysis rows.
     write_csv(item_descriptives(clean, items), outputs["descriptives"])
-    data = analysis_rows(clean, items, params["missing_data"])
+    variables = observed_variables(params["model"], codebook)
+    data = analysis_rows(clean, variables, params["missing_data"])
     normality = mardia(data[items])
     write_json(normality, outputs["mardia"])
     write_csv(item_total(data, factor_indicators(syntax)), outputs["item_total"])
@@ -35,7 +37,13 @@ def main(inputs, outputs, params, log):
                  row.ave)  # fmt: skip
     log.info("Mardia: skewness p = %.3g, kurtosis z = %.2f (p = %.3g)", normality["skew_pvalue"],
              normality["kurt_z"], normality["kurt_pvalue"])  # fmt: skip
-    return {"n": len(data), "constructs": table["construct"].tolist()}
+    return {
+        "n": len(data),
+        "constructs": table["construct"].tolist(),
+        "not_applicable": {
+            c: n for c, n in zip(table["construct"], table["note"], strict=True) if n
+        },
+    }
 
 
 run_step(snakemake, main)

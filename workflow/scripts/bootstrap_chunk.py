@@ -6,25 +6,29 @@ import pandas as pd
 
 from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
-from surveysem.io import write_csv
-from surveysem.preflight import parse_items
+from surveysem.io import write_csv, write_json
+from surveysem.preflight import observed_variables
 from surveysem.sem.bootstrap import bootstrap_draws
 from surveysem.step import chunk_range, run_step
 
 
 def main(inputs, outputs, params, log):
     syntax = Path(inputs["syntax"]).read_text(encoding="utf-8")
-    items = parse_items(syntax, load_codebook(inputs["codebook"]))
-    data = analysis_rows(pd.read_csv(inputs["data"]), items, params["missing_data"])
+    variables = observed_variables(syntax, load_codebook(inputs["codebook"]))
+    data = analysis_rows(pd.read_csv(inputs["data"]), variables, params["missing_data"])
     chunk = int(snakemake.wildcards.chunk)
     draws = chunk_range(chunk, params["chunks"], params["draws"])
-    table = bootstrap_draws(syntax, data, draws, params["seed"])
+    table = bootstrap_draws(
+        syntax, data, draws, params["seed"], max_failed_share=params["max_failed_share"]
+    )
+    status = table.attrs["status"]
     write_csv(table, outputs["draws"])
-    per_draw = table.drop_duplicates("draw")
-    failed, improper = int((~per_draw["converged"]).sum()), int(per_draw["improper"].sum())
-    log.info("draws %d-%d: %d failed, %d improper", draws.start, draws.stop - 1, failed,
-             improper)  # fmt: skip
-    return {"draws": [draws.start, draws.stop], "failed": failed, "improper": improper}
+    write_json(status, outputs["status"])
+    log.info("draws %d-%d: %d attempted, %d failed, %d improper", draws.start, draws.stop - 1,
+             status["attempted"], status["failed"], status["improper"])  # fmt: skip
+    span = f"Bootstrap draws {draws.start}-{draws.stop - 1}"
+    warnings = [f"{span}: {status['reason']}."] if status["reason"] else []
+    return {"draws": [draws.start, draws.stop], **status, "warnings": warnings}
 
 
 run_step(snakemake, main)

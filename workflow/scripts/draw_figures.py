@@ -4,14 +4,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from surveysem.figures import bootstrap_distributions, conceptual_model, path_diagram, save
+from surveysem.figures import (
+    bootstrap_distributions,
+    conceptual_model,
+    observed_in,
+    path_diagram,
+    save,
+)
 from surveysem.step import run_step
 
 
 def main(inputs, outputs, params, log):
-    stem = Path(outputs["conceptual"][0]).with_suffix("")
-    save(conceptual_model(params["hypotheses"]), stem)
     estimates, r2 = pd.read_csv(inputs["estimates"]), pd.read_csv(inputs["r2"])
+    stem = Path(outputs["conceptual"][0]).with_suffix("")
+    save(conceptual_model(params["hypotheses"], observed_in(estimates)), stem)
     save(
         path_diagram(estimates, r2, params["alpha"]),
         Path(outputs["path_diagram"][0]).with_suffix(""),

@@ -5,7 +5,7 @@ import pandas as pd
 from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
 from surveysem.io import write_csv, write_json
-from surveysem.preflight import parse_items
+from surveysem.preflight import observed_variables
 from surveysem.sem import (
     fit_measures,
     fit_model,
@@ -13,13 +13,14 @@ from surveysem.sem import (
     modification_indices,
     parameter_estimates,
     solution_report,
+    solution_warnings,
 )
 from surveysem.step import run_step
 
 
 def main(inputs, outputs, params, log):
-    items = parse_items(params["model"], load_codebook(inputs["codebook"]))
-    data = analysis_rows(pd.read_csv(inputs["data"]), items, params["missing_data"])
+    variables = observed_variables(params["model"], load_codebook(inputs["codebook"]))
+    data = analysis_rows(pd.read_csv(inputs["data"]), variables, params["missing_data"])
     syntax = measurement_syntax(params["model"])
     fit = fit_model(syntax, data)
     measures = fit_measures(fit)
@@ -37,10 +38,9 @@ def main(inputs, outputs, params, log):
     write_json(measures, outputs["fit"])
     write_csv(modification_indices(fit), outputs["modindices"])
     solution = solution_report(fit)
-    for problem in solution["problems"] + ([] if fit.converged else [fit.message]):
-        log.warning("%s", problem)
     write_json(solution, outputs["solution"])
-    return {"n": len(data), **solution}
+    warnings = solution_warnings(solution, "The measurement model (CFA)")
+    return {"n": len(data), **solution, "warnings": warnings}
 
 
 run_step(snakemake, main)

@@ -9,15 +9,22 @@ from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
 from surveysem.io import write_csv, write_json
 from surveysem.mediation import indirect_effects_syntax
-from surveysem.preflight import parse_items
-from surveysem.sem import fit_measures, fit_model, parameter_estimates, r_squared, solution_report
+from surveysem.preflight import observed_variables
+from surveysem.sem import (
+    fit_measures,
+    fit_model,
+    parameter_estimates,
+    r_squared,
+    solution_report,
+    solution_warnings,
+)
 from surveysem.sem.residuals import largest_residuals, residual_correlations
 from surveysem.step import run_step
 
 
 def main(inputs, outputs, params, log):
-    items = parse_items(params["model"], load_codebook(inputs["codebook"]))
-    data = analysis_rows(pd.read_csv(inputs["data"]), items, params["missing_data"])
+    variables = observed_variables(params["model"], load_codebook(inputs["codebook"]))
+    data = analysis_rows(pd.read_csv(inputs["data"]), variables, params["missing_data"])
     syntax, effects = indirect_effects_syntax(params["model"])
     fit = fit_model(syntax, data)
     Path(outputs["syntax"]).write_text(syntax + "\n", encoding="utf-8", newline="\n")
@@ -29,11 +36,10 @@ def main(inputs, outputs, params, log):
     write_csv(residuals.rename_axis("variable").reset_index(), outputs["residuals"])
     write_csv(largest_residuals(residuals, k=10), outputs["largest_residuals"])
     solution = solution_report(fit)
-    for problem in solution["problems"] + ([] if fit.converged else [fit.message]):
-        log.warning("%s", problem)
     write_json(solution, outputs["solution"])
     log.info("fitted %d complete cases with %d defined effects", len(data), len(effects))
-    return {"n": len(data), "effects": len(effects), **solution}
+    warnings = solution_warnings(solution, "The structural model")
+    return {"n": len(data), "effects": len(effects), **solution, "warnings": warnings}
 
 
 run_step(snakemake, main)

@@ -7,22 +7,29 @@ import pandas as pd
 from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
 from surveysem.io import write_csv
-from surveysem.preflight import parse_items
+from surveysem.preflight import observed_variables
 from surveysem.sem.bootstrap import jackknife_estimates
 from surveysem.step import run_step
 
 
 def main(inputs, outputs, params, log):
     syntax = Path(inputs["syntax"]).read_text(encoding="utf-8")
-    items = parse_items(syntax, load_codebook(inputs["codebook"]))
-    data = analysis_rows(pd.read_csv(inputs["data"]), items, params["missing_data"])
+    variables = observed_variables(syntax, load_codebook(inputs["codebook"]))
+    data = analysis_rows(pd.read_csv(inputs["data"]), variables, params["missing_data"])
     groups = params["groups"]
     table = jackknife_estimates(syntax, data, groups=groups, seed=params["seed"])
     write_csv(table, outputs["jackknife"])
     refits = int(table["group"].nunique())
     kind = "leave-one-out" if refits == len(data) else f"delete-d ({refits} random groups)"
+    kind = kind if refits else "none"
     log.info("%d complete rows: %s jackknife, %d refits", len(data), kind, refits)
-    return {"rows": len(data), "jackknife": kind, "refits": refits}
+    warnings = []
+    if not refits:
+        warnings.append(
+            "The jackknife was not run because the model did not converge on the full sample, "
+            "so the BCa intervals have no acceleration and are empty."
+        )
+    return {"rows": len(data), "jackknife": kind, "refits": refits, "warnings": warnings}
 
 
 run_step(snakemake, main)

@@ -6,7 +6,8 @@ from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
 from surveysem.invariance import compare_structural_paths, invariance_sequence
 from surveysem.io import write_csv
-from surveysem.preflight import parse_items
+from surveysem.preflight import observed_variables
+from surveysem.sem import UnsupportedModelError
 from surveysem.step import run_step
 
 GROUP = "invariance_group"
@@ -14,24 +15,33 @@ GROUP = "invariance_group"
 
 def main(inputs, outputs, params, log):
     spec, model = params["spec"], params["model"]
-    items = parse_items(model, load_codebook(inputs["codebook"]))
+    variables = observed_variables(model, load_codebook(inputs["codebook"]))
     clean = pd.read_csv(inputs["data"])
     membership = {value: label for label, values in spec["groups"].items() for value in values}
     clean[GROUP] = clean[spec["column"]].map(membership)
-    data = analysis_rows(clean.dropna(subset=[GROUP]), items, params["missing_data"])
+    data = analysis_rows(clean.dropna(subset=[GROUP]), variables, params["missing_data"])
     sizes = data[GROUP].value_counts().to_dict()
     log.info("grouping %s on %s: %s", spec["name"], spec["column"], sizes)
     sequence = invariance_sequence(model, data, GROUP, alpha=params["alpha"])
     write_csv(sequence, outputs["sequence"])
     level = sequence.attrs["highest_level"]
     log.info("highest invariance level retained: %s", level)
+    paths, warnings = pd.DataFrame(columns=["lhs", "op", "rhs"]), []
     if level is None:
-        paths = pd.DataFrame(columns=["lhs", "op", "rhs"])
-        log.warning("not even configural invariance holds: paths are not compared")
+        warnings.append(
+            f"Grouping {spec['name']}: not even configural invariance holds, so the structural "
+            "paths are not compared across groups."
+        )
     else:
-        paths = compare_structural_paths(model, data, GROUP, level=level, alpha=params["alpha"])
+        try:
+            paths = compare_structural_paths(model, data, GROUP, level=level, alpha=params["alpha"])
+        except UnsupportedModelError as error:
+            warnings.append(
+                f"Grouping {spec['name']}: the structural paths are not compared across groups "
+                f"({error})."
+            )
     write_csv(paths, outputs["paths"])
-    return {"groups": sizes, "highest_level": level}
+    return {"groups": sizes, "highest_level": level, "warnings": warnings}
 
 
 run_step(snakemake, main)

@@ -8,15 +8,15 @@ from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
 from surveysem.io import write_csv
 from surveysem.power import simulate_power
-from surveysem.preflight import parse_items
+from surveysem.preflight import observed_variables
 from surveysem.sem.refit import Refitter
 from surveysem.step import chunk_range, run_step
 
 
 def main(inputs, outputs, params, log):
     syntax = Path(inputs["syntax"]).read_text(encoding="utf-8")
-    items = parse_items(syntax, load_codebook(inputs["codebook"]))
-    data = analysis_rows(pd.read_csv(inputs["data"]), items, params["missing_data"])
+    variables = observed_variables(syntax, load_codebook(inputs["codebook"]))
+    data = analysis_rows(pd.read_csv(inputs["data"]), variables, params["missing_data"])
     chunk = int(snakemake.wildcards.chunk)
     replications = chunk_range(chunk, params["chunks"], params["replications"])
     refitter = Refitter(syntax, data)

@@ -9,27 +9,40 @@ from surveysem.step import run_step
 
 def main(inputs, outputs, params, log):
     checks = measurement_checks(
-        pd.read_csv(inputs["reliability"]),
-        pd.read_csv(inputs["htmt"]),
+        pd.read_csv(inputs["reliability"], converters={"note": str}),
+        pd.read_csv(inputs["htmt"], converters={"note": str}),
         read_json(inputs["fit"]),
         read_json(inputs["harman"]),
         params["thresholds"],
     )
-    fornell_larcker = pd.read_csv(inputs["fornell_larcker"])
+    fornell_larcker = pd.read_csv(inputs["fornell_larcker"], converters={"note": str})
     write_csv(checks, outputs["checks"])
-    failed = checks.loc[~checks["pass"], ["check", "subject"]]
+    judged = checks[checks["applicable"]]
+    failed = judged.loc[~judged["pass"], ["check", "subject"]]
+    skipped = checks.loc[~checks["applicable"], ["check", "subject"]]
+    criterion = fornell_larcker[fornell_larcker["applicable"]]
     summary = {
-        "all_checks_pass": bool(checks["pass"].all() and fornell_larcker["holds"].all()),
+        "all_checks_pass": bool(judged["pass"].all() and criterion["holds"].all()),
         "failed": [f"{c}[{s}]" for c, s in failed.itertuples(index=False)],
-        "fornell_larcker_holds": bool(fornell_larcker["holds"].all()),
+        "not_applicable": [f"{c}[{s}]" for c, s in skipped.itertuples(index=False)],
+        "fornell_larcker_holds": bool(criterion["holds"].all()),
         "solution": read_json(inputs["solution"]),
         "thresholds": params["thresholds"],
     }
     write_json(summary, outputs["summary"])
-    for check in summary["failed"]:
-        log.warning("check failed: %s", check)
-    log.info("%d of %d checks pass", checks["pass"].sum(), len(checks))
-    return {"checks": len(checks), "failed": summary["failed"]}
+    warnings = [f"Measurement check failed: {check}." for check in summary["failed"]]
+    warnings += [
+        f"Fornell-Larcker criterion does not hold for {pair}."
+        for pair in criterion.loc[~criterion["holds"], "pair"]
+    ]
+    log.info("%d of %d applicable checks pass; %d not applicable", judged["pass"].sum(),
+             len(judged), len(skipped))  # fmt: skip
+    return {
+        "checks": len(checks),
+        "failed": summary["failed"],
+        "not_applicable": summary["not_applicable"],
+        "warnings": warnings,
+    }
 
 
 run_step(snakemake, main)

@@ -6,9 +6,9 @@ from pathlib import Path
 import pandas as pd
 
 from surveysem.hypotheses import add_bootstrap_intervals, evaluate_hypotheses
-from surveysem.io import write_csv, write_json
+from surveysem.io import read_json, write_csv, write_json
 from surveysem.mediation import effects_table
-from surveysem.sem.bootstrap import bootstrap_ci
+from surveysem.sem.bootstrap import bootstrap_ci, combine_status, status_warnings
 from surveysem.step import run_step
 
 
@@ -19,10 +19,14 @@ def main(inputs, outputs, params, log):
     draws["label"] = draws["label"].fillna("")
     jackknife = pd.read_csv(inputs["jackknife"])
     jackknife["label"] = jackknife["label"].fillna("")
+    status = combine_status(read_json(path) for path in inputs["statuses"])
     support = params["support"]
     level = 1 - support["alpha"]
-    intervals = bootstrap_ci(draws, estimates, level, jackknife)
-    standardized = bootstrap_ci(draws, estimates, level, jackknife, statistic="std.all")
+    unusable = status["reason"]
+    intervals = bootstrap_ci(draws, estimates, level, jackknife, unusable=unusable)
+    standardized = bootstrap_ci(
+        draws, estimates, level, jackknife, statistic="std.all", unusable=unusable
+    )
     write_csv(
         pd.concat([intervals.assign(statistic="est"), standardized.assign(statistic="std.all")]),
         outputs["intervals"],
@@ -32,19 +36,29 @@ def main(inputs, outputs, params, log):
     write_csv(hypotheses, outputs["hypotheses"])
     effects = json.loads(Path(inputs["effects"]).read_text(encoding="utf-8"))
     write_csv(effects_table(estimates, effects, bootstrap=intervals), outputs["indirect"])
-    per_draw = draws.drop_duplicates("draw")
     summary = {
-        "draws": len(per_draw),
-        "failed": int((~per_draw["converged"].astype(bool)).sum()),
-        "improper": int(per_draw["improper"].astype(bool).sum()),
+        "draws": status["attempted"],
+        "requested": status["requested"],
+        "failed": status["failed"],
+        "improper": status["improper"],
+        "stopped_early": status["stopped_early"],
+        "reason": unusable,
         "level": level,
         "support_test": support["test"],
     }
     write_json(summary, outputs["summary"])
-    log.info("%d draws (%d failed, %d improper); hypotheses decided by the %s test",
-             summary["draws"], summary["failed"], summary["improper"], support["test"])  # fmt: skip
+    log.info("%d of %d draws attempted (%d failed, %d improper); hypotheses decided by the %s "
+             "test", status["attempted"], status["requested"], status["failed"],
+             status["improper"], support["test"])  # fmt: skip
+    warnings = status_warnings(status)
+    if unusable and support["test"] != "wald":
+        warnings.append(
+            f"The hypotheses are decided by the {support['test']} interval, which is empty, so "
+            "none of them is supported."
+        )
     return summary | {
-        "supported": dict(zip(hypotheses["id"], hypotheses["supported"], strict=True))
+        "supported": dict(zip(hypotheses["id"], hypotheses["supported"], strict=True)),
+        "warnings": warnings,
     }
 
 

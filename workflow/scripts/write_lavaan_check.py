@@ -4,19 +4,19 @@ from pathlib import Path
 
 from surveysem.codebook import load_codebook
 from surveysem.lavaan_check import lavaan_check_script
-from surveysem.preflight import parse_items
+from surveysem.preflight import observed_variables
 from surveysem.step import run_step
 
 
 def main(inputs, outputs, params, log):
     model = Path(inputs["syntax"]).read_text(encoding="utf-8")  # the exact syntax fitted
-    items = parse_items(model, load_codebook(inputs["codebook"]))
+    variables = observed_variables(model, load_codebook(inputs["codebook"]))
     script = lavaan_check_script(
-        study=params["study"], model=model, items=items, script_path=outputs["script"]
+        study=params["study"], model=model, variables=variables, script_path=outputs["script"]
     )
     Path(outputs["script"]).write_text(script, encoding="utf-8", newline="\n")
     log.info("wrote %s; run it with Rscript to compare with R lavaan", outputs["script"])
-    return {"items": len(items)}
+    return {"variables": len(variables)}
 
 
 run_step(snakemake, main)

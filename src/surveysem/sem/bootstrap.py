@@ -68,10 +68,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .errors import ConvergenceError
 from .refit import Refitter
 
 KEY = ["lhs", "op", "rhs"]
 DRAW_COLUMNS = ["draw", "converged", "improper", "lhs", "op", "rhs", "label", "est", "std.all"]
+#: The columns of :func:`bootstrap_ci` that draws too few to trust leave NaN.
+INTERVAL_COLUMNS = [
+    "boot.se", "perc.lower", "perc.upper", "bca.lower", "bca.upper", "z0", "acceleration",
+]  # fmt: skip
+#: Attempted draws after which :func:`bootstrap_draws` first checks the share of failed draws.
+MIN_ATTEMPTS = 50
 
 
 def resample_indices(n: int, draw: int, seed: int) -> np.ndarray:
@@ -97,10 +104,27 @@ def _row_samples(engine: Refitter, samples: Iterable[tuple[int, np.ndarray]]):
         yield i, np.cov(engine.values[rows], rowvar=False, bias=True), len(rows)
 
 
+def too_many_failed(failed: int, attempted: int, max_failed_share: float | None) -> bool:
+    """Whether more than ``max_failed_share`` of the attempted refits failed (None: no limit).
+
+    >>> too_many_failed(26, 50, 0.5), too_many_failed(25, 50, 0.5), too_many_failed(9, 9, None)
+    (True, False, False)
+    """
+    return max_failed_share is not None and attempted > 0 and failed > max_failed_share * attempted
+
+
 def _refit_all(
-    engine: Refitter, covariances: Iterable[tuple[int, np.ndarray, int]], id_name: str
+    engine: Refitter,
+    covariances: Iterable[tuple[int, np.ndarray, int]],
+    id_name: str,
+    stop_after: int | None = None,
+    max_failed_share: float | None = None,
 ) -> pd.DataFrame:
-    """Refit to each (id, S, n): the long table of bootstrap_draws, one row per id and key."""
+    """Refit to each (id, S, n): the long table of bootstrap_draws, one row per id and key.
+
+    From ``stop_after`` attempted refits on, the loop stops as soon as more than
+    ``max_failed_share`` of them failed (:func:`too_many_failed`).
+    """
     ids, conv, imp, est, std = [], [], [], [], []
     for i, s, n in covariances:
         out = engine.refit(s, n)
@@ -109,6 +133,9 @@ def _refit_all(
         imp.append(out.improper)
         est.append(out.est)
         std.append(out.std)
+        if stop_after is not None and len(ids) >= stop_after:
+            if too_many_failed(len(ids) - sum(conv), len(ids), max_failed_share):
+                break
     return _long_table(engine.keys, id_name, ids, conv, imp, est, std)
 
 
@@ -178,6 +205,8 @@ def bootstrap_draws(
     seed: int,
     *,
     nonnegative_variances: bool = False,
+    max_failed_share: float | None = None,
+    min_attempts: int = MIN_ATTEMPTS,
 ) -> pd.DataFrame:
     """Nonparametric bootstrap draws of every parameter of a model (est and std.all).
 
@@ -186,6 +215,12 @@ def bootstrap_draws(
     and the model is refitted by ML, starting from the full-sample estimates. Splitting
     ``draws`` into chunks (jobs) gives the same rows as one call; concatenate the chunks in
     draw order. Conventions for failed and improper draws: module docstring.
+
+    With ``max_failed_share`` the draws stop early, deterministically, once at least
+    ``min(min_attempts, len(draws))`` draws were attempted and more than that share of them
+    failed: a model that fails on most resamples (e.g. an empirically under-identified one)
+    gives no usable interval, and every failed draw costs the most refit iterations. A model
+    that did not converge on the full sample is not bootstrapped at all (no rows).
 
     Cost: one ML refit per draw (a few ms for small models; see the module docstring). No
     processes are spawned: parallelize by splitting ``draws``.
@@ -202,13 +237,20 @@ def bootstrap_draws(
         Non-negative base seed.
     nonnegative_variances : bool, keyword-only
         Bound variances at 0 in every refit (default False, as lavaan).
+    max_failed_share : float or None, keyword-only
+        Stop once more than this share of the attempted draws failed (None: never stop).
+    min_attempts : int, keyword-only
+        Draws attempted before the share is first checked (default :data:`MIN_ATTEMPTS`).
 
     Returns
     -------
     pandas.DataFrame
-        Long (tidy) table, one row per draw and parameter, columns ``draw, converged,
-        improper, lhs, op, rhs, label, est, std.all``; draws in the given order, parameters in
-        :func:`~surveysem.sem.parameter_estimates` order. Failed draws have NaN values.
+        Long (tidy) table, one row per attempted draw and parameter, columns ``draw,
+        converged, improper, lhs, op, rhs, label, est, std.all``; draws in the given order,
+        parameters in :func:`~surveysem.sem.parameter_estimates` order. Failed draws have NaN
+        values. ``attrs["status"]`` holds :func:`bootstrap_status`: requested, attempted,
+        failed and improper draws, ``stopped_early`` and the ``reason`` why the draws give no
+        interval ("" when they do).
 
     References
     ----------
@@ -226,12 +268,73 @@ def bootstrap_draws(
     14     0       True  0.520
     29     1       True  0.435
     44     2       True  0.594
+    >>> boot.attrs["status"]["attempted"], boot.attrs["status"]["stopped_early"]
+    (3, False)
     """
     ids = _draw_ids(draws)
-    engine = Refitter(syntax, data, nonnegative_variances=nonnegative_variances)
+    try:
+        engine = Refitter(syntax, data, nonnegative_variances=nonnegative_variances)
+    except ConvergenceError as error:
+        table = pd.DataFrame(columns=DRAW_COLUMNS)
+        table.attrs["status"] = bootstrap_status(table, len(ids), str(error))
+        return table
     n = len(engine.values)
     samples = ((i, resample_indices(n, i, seed)) for i in ids)
-    return _refit_all(engine, _row_samples(engine, samples), "draw")
+    stop_after = min(min_attempts, len(ids))
+    table = _refit_all(engine, _row_samples(engine, samples), "draw", stop_after, max_failed_share)
+    status = bootstrap_status(table, len(ids))
+    if too_many_failed(status["failed"], status["attempted"], max_failed_share):
+        stopped = f"; the draws stopped after {status['attempted']} of {len(ids)}"
+        status["reason"] = (
+            f"{status['failed']} of {status['attempted']} attempted bootstrap draws failed, more "
+            f"than bootstrap.max_failed_share = {max_failed_share:g} of them"
+            f"{stopped if status['stopped_early'] else ''}, so they give no confidence interval"
+        )
+    table.attrs["status"] = status
+    return table
+
+
+def bootstrap_status(table: pd.DataFrame, requested: int, reason: str = "") -> dict:
+    """What became of the requested draws of a :func:`bootstrap_draws` table.
+
+    Returns ``{"requested", "attempted", "failed", "improper", "stopped_early", "reason"}``:
+    draws requested and attempted, attempted draws that failed, converged draws that are
+    improper, whether fewer were attempted than requested, and why the draws give no
+    interval ("" when they do).
+
+    >>> bootstrap_status(pd.DataFrame(columns=DRAW_COLUMNS), 10, "no fit")["stopped_early"]
+    True
+    """
+    per_draw = table.drop_duplicates("draw")
+    converged = per_draw["converged"].astype(bool)
+    return {
+        "requested": int(requested),
+        "attempted": len(per_draw),
+        "failed": int((~converged).sum()),
+        "improper": int((converged & per_draw["improper"].astype(bool)).sum()),
+        "stopped_early": len(per_draw) < requested,
+        "reason": reason,
+    }
+
+
+def combine_status(statuses: Iterable[dict]) -> dict:
+    """The :func:`bootstrap_status` of several chunks of one bootstrap, summed.
+
+    ``reason`` joins the chunks' distinct reasons; the bootstrap gives no interval when it is
+    not empty.
+
+    >>> a = {"requested": 5, "attempted": 5, "failed": 0, "improper": 1, "stopped_early": False,
+    ...      "reason": ""}
+    >>> combine_status([a, a | {"attempted": 3, "stopped_early": True, "reason": "too many"}])
+    {'requested': 10, 'attempted': 8, 'failed': 0, 'improper': 2, 'stopped_early': True, \
+'reason': 'too many'}
+    """
+    statuses = list(statuses)
+    counts = ("requested", "attempted", "failed", "improper")
+    out = {key: sum(s[key] for s in statuses) for key in counts}
+    out["stopped_early"] = any(s["stopped_early"] for s in statuses)
+    out["reason"] = "; ".join(dict.fromkeys(s["reason"] for s in statuses if s["reason"]))
+    return out
 
 
 def jackknife_groups(n: int, groups: int | None, seed: int) -> np.ndarray:
@@ -282,7 +385,8 @@ def jackknife_estimates(
     -------
     pandas.DataFrame
         As :func:`bootstrap_draws`, with ``group`` (0-based index of the left-out group; in
-        leave-one-out, the position of the left-out row) instead of ``draw``.
+        leave-one-out, the position of the left-out row) instead of ``draw``; no rows when
+        the model did not converge on the full sample.
 
     References
     ----------
@@ -298,7 +402,10 @@ def jackknife_estimates(
     >>> jackknife_estimates(TWO_FACTOR_MODEL, two_factor_data(n=40), groups=8)["group"].nunique()
     8
     """
-    engine = Refitter(syntax, data, nonnegative_variances=nonnegative_variances)
+    try:
+        engine = Refitter(syntax, data, nonnegative_variances=nonnegative_variances)
+    except ConvergenceError:
+        return pd.DataFrame(columns=["group", *DRAW_COLUMNS[1:]])
     n = len(engine.values)
     labels = jackknife_groups(n, groups, seed)
     z = engine.values - engine.values.mean(axis=0)
@@ -311,6 +418,25 @@ def jackknife_estimates(
         return g, (cross - zg.T @ zg) / kept - np.outer(zbar, zbar), kept
 
     return _refit_all(engine, map(left_out, range(int(labels.max()) + 1)), "group")
+
+
+def status_warnings(status: dict) -> list[str]:
+    """Sentences for a reader about failed draws and unusable intervals (a
+    :func:`bootstrap_status` or :func:`combine_status`).
+
+    >>> status_warnings({"requested": 100, "attempted": 100, "failed": 2, "improper": 0,
+    ...                  "stopped_early": False, "reason": ""})
+    ['2 of 100 attempted bootstrap draws failed (did not converge); the intervals leave them out.']
+    """
+    out = []
+    if status["failed"]:
+        out.append(
+            f"{status['failed']} of {status['attempted']} attempted bootstrap draws failed (did "
+            "not converge); the intervals leave them out."
+        )
+    if status["reason"]:
+        out.append(f"The bootstrap intervals are empty: {status['reason']}.")
+    return out
 
 
 def _norm_inter(t: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -357,6 +483,7 @@ def bootstrap_ci(
     *,
     statistic: str = "est",
     drop_improper: bool = False,
+    unusable: str = "",
 ) -> pd.DataFrame:
     """Percentile and BCa bootstrap confidence intervals of every parameter.
 
@@ -383,14 +510,19 @@ def bootstrap_ci(
         Which value to bootstrap.
     drop_improper : bool
         Leave out improper draws too (default False: kept, as lavaan).
+    unusable : str
+        Why the draws give no interval at all (the ``reason`` of :func:`combine_status`,
+        e.g. too many failed draws); then every interval, SE, z0 and acceleration is NaN
+        and ``note`` says why. Default "": the draws are usable.
 
     Returns
     -------
     pandas.DataFrame
         ``lhs, op, rhs, label, <statistic>, boot.se, perc.lower, perc.upper, bca.lower,
-        bca.upper, z0, acceleration, n_draws, n_used, n_failed, n_improper`` (``n_draws``:
-        draws in the table; ``n_used``: values used for this parameter; ``n_improper``:
-        improper among the converged draws, whether used or not).
+        bca.upper, z0, acceleration, n_draws, n_used, n_failed, n_improper, note``
+        (``n_draws``: draws in the table; ``n_used``: values used for this parameter;
+        ``n_improper``: improper among the converged draws, whether used or not; ``note``:
+        why the interval is NaN, "" when it is not or when a parameter has no usable value).
 
     References
     ----------
@@ -450,8 +582,7 @@ def bootstrap_ci(
         t = groups.get(key, np.array([]))
         t = t[np.isfinite(t)]
         res = {"lhs": lhs, "op": op, "rhs": rhs, "label": label, statistic: theta}
-        res.update(dict.fromkeys(["boot.se", "perc.lower", "perc.upper", "bca.lower"], np.nan))
-        res.update(dict.fromkeys(["bca.upper", "z0", "acceleration"], np.nan))
+        res.update(dict.fromkeys(INTERVAL_COLUMNS, np.nan))
         if len(t):
             res["boot.se"] = float(np.std(t))
             if np.ptp(t) == 0:
@@ -477,5 +608,8 @@ def bootstrap_ci(
                     res["bca.lower"], res["bca.upper"] = _norm_inter(t, np.array(adj))
         res.update({"n_draws": n_draws, "n_used": len(t), "n_failed": n_failed})
         res["n_improper"] = n_improper
+        res["note"] = unusable
+        if unusable:
+            res.update(dict.fromkeys(INTERVAL_COLUMNS, np.nan))
         rows.append(res)
     return pd.DataFrame(rows)

@@ -17,8 +17,11 @@ import numpy as np
 from . import matrices
 from .estimates import parameter_estimates
 from .fitting import SemFit
+from .partable import ParTable
 
 BOUND_TOL = 1e-6
+#: lavaan warns when the largest observed variance exceeds the smallest by this factor.
+VARIANCE_RATIO = 1000
 
 
 def _not_pd(mat: np.ndarray) -> float | None:
@@ -29,6 +32,17 @@ def _not_pd(mat: np.ndarray) -> float | None:
     return low if low <= 0 else None
 
 
+def checked_residuals(model, pt: ParTable) -> list[str]:
+    """The observed variables whose residual covariance matrix (Theta) is checked.
+
+    semopy's Theta block, without variables whose residual variance is *fixed* at 0 (such as
+    the indicator of a single-indicator factor, lavaan's ``auto.fix.single``): as lavaan's
+    post-check, a fixed zero is the user's (or lavaan's) choice, not a Heywood case.
+    """
+    zero = {r.lhs for r in pt.rows if r.op == "~~" and r.lhs == r.rhs and r.value == 0}
+    return [v for v in model.names_theta[0] if v in model.vars["_output"] and v not in zero]
+
+
 def solution_problems(fit: SemFit) -> list[str]:
     """Human-readable problems of a fitted model; an empty list means an admissible solution.
 
@@ -36,6 +50,10 @@ def solution_problems(fit: SemFit) -> list[str]:
     variances (Heywood cases); free variances on the zero bound; positive definiteness of the
     model-implied covariance matrix Sigma, of the factor covariance matrix Var(eta) = C Psi C'
     and of the residual covariance matrix Theta; standardized covariances with |r| > 1.
+    Only free parameters are judged: a variance or covariance fixed by the model (a single
+    indicator's residual variance of 0, a covariate's variance fixed at its sample value) is
+    never a problem, and Theta is checked without the variables of
+    :func:`checked_residuals`.
 
     Examples
     --------
@@ -62,11 +80,11 @@ def solution_problems(fit: SemFit) -> list[str]:
     for lhs, rhs, est, std in zip(
         cov_rows["lhs"], cov_rows["rhs"], cov_rows["est"], cov_rows["std.all"], strict=True
     ):
+        if not free[(lhs, "~~", rhs)]:
+            continue
         if lhs == rhs:
             kind = "variance of factor" if lhs in lvs else "residual variance of"
             what = f"{kind} {lhs} ({lhs} ~~ {rhs})"
-            if not free[(lhs, "~~", rhs)]:
-                continue
             if est < -BOUND_TOL:
                 out.append(f"negative variance (Heywood case): {what} = {est:.4g}")
             elif abs(est) <= BOUND_TOL:
@@ -90,7 +108,7 @@ def solution_problems(fit: SemFit) -> list[str]:
             "covariance matrix of the latent variables is not positive definite "
             f"(min eig {low:.3g})"
         )
-    theta_names = [v for v in fit.model.names_theta[0] if v in fit.model.vars["_output"]]
+    theta_names = checked_residuals(fit.model, fit.partable)
     low = _not_pd(matrices.theta(fit.model).loc[theta_names, theta_names].to_numpy())
     if low is not None:
         out.append(
@@ -100,11 +118,42 @@ def solution_problems(fit: SemFit) -> list[str]:
     return out
 
 
+def scale_cautions(fit: SemFit) -> list[str]:
+    """A caution when the observed variances differ by more than :data:`VARIANCE_RATIO`.
+
+    lavaan warns about this (for the variables other than covariates) because estimation
+    then becomes numerically fragile: e.g. a covariate in raw units (employees) next to
+    Likert items can make lavaan fail to converge, or an information matrix look singular.
+
+    Examples
+    --------
+    >>> from surveysem.sem import fit_model
+    >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+    >>> scale_cautions(fit_model(TWO_FACTOR_MODEL, two_factor_data()))
+    []
+    >>> data = two_factor_data().assign(a1=lambda d: 100 * d["a1"])
+    >>> scale_cautions(fit_model(TWO_FACTOR_MODEL, data))[0].split(" (")[0]
+    'observed variances differ by a factor of 1.5e+04'
+    """
+    var = np.diag(fit.sample_cov)
+    hi, lo = int(np.argmax(var)), int(np.argmin(var))
+    if not var[hi] > VARIANCE_RATIO * var[lo]:
+        return []
+    return [
+        f"observed variances differ by a factor of {var[hi] / var[lo]:.2g} ({fit.observed[hi]}: "
+        f"{var[hi]:.2g}, {fit.observed[lo]}: {var[lo]:.2g}), more than the {VARIANCE_RATIO} "
+        "lavaan warns about; estimation is then numerically fragile, so rescale the variables "
+        "with large variances (e.g. their logarithm, or thousands instead of units)"
+    ]
+
+
 def solution_report(fit: SemFit) -> dict:
     """Convergence and admissibility of a fit, for the results folder and the log.
 
-    Returns ``{"converged": bool, "message": str, "admissible": bool, "problems": [...]}``;
-    a solution is admissible when it converged and :func:`solution_problems` finds nothing.
+    Returns ``{"converged": bool, "message": str, "admissible": bool, "problems": [...],
+    "cautions": [...]}``; a solution is admissible when it converged and
+    :func:`solution_problems` finds nothing. ``cautions`` (:func:`scale_cautions`) do not
+    make it inadmissible.
     """
     problems = solution_problems(fit)
     return {
@@ -112,4 +161,25 @@ def solution_report(fit: SemFit) -> dict:
         "message": fit.message,
         "admissible": bool(fit.converged) and not problems,
         "problems": problems,
+        "cautions": scale_cautions(fit),
     }
+
+
+def solution_warnings(report: dict, model: str) -> list[str]:
+    """Sentences for a reader about a :func:`solution_report`, naming the ``model``.
+
+    Examples
+    --------
+    >>> solution_warnings({"converged": True, "problems": []}, "The CFA")
+    []
+    >>> report = {"converged": True, "problems": ["negative variance (Heywood case): x = -0.1"]}
+    >>> solution_warnings(report, "The CFA")
+    ['The CFA is not admissible: negative variance (Heywood case): x = -0.1.']
+    """
+    cautions = [f"{model}: {caution}." for caution in report.get("cautions", [])]
+    if not report["converged"]:
+        return [
+            f"{model} did not converge, so its estimates, fit measures and everything computed "
+            f"from them are not interpretable ({report['message']})."
+        ] + cautions
+    return [f"{model} is not admissible: {problem}." for problem in report["problems"]] + cautions

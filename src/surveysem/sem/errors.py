@@ -23,3 +23,8 @@ class UnsupportedModelError(ModelSpecError, NotImplementedError):
     inequality constraints. It is both a :class:`ModelSpecError` and a
     :class:`NotImplementedError`, so callers can catch either.
     """
+
+
+class ConvergenceError(InputError):
+    """The model did not converge where a converged fit is needed, e.g. the full-sample fit
+    from which :class:`~surveysem.sem.refit.Refitter` starts every bootstrap refit."""

@@ -70,7 +70,7 @@ from .fit_measures import (
     information_criteria,
     rmsea_measures,
 )
-from .partable import ParRow, ParTable, build_partable
+from .partable import ParRow, ParTable, build_partable, require_no_covariates
 from .syntax import parse_syntax
 
 LOG2PI = float(np.log(2 * np.pi))
@@ -810,6 +810,7 @@ def fit_fiml(syntax: str, data: pd.DataFrame) -> FimlFit:
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame")
     base = build_partable(parse_syntax(syntax), [str(c) for c in data.columns])
+    require_no_covariates(base, "FIML")
     pt = _with_mean_structure(base)
     values, n_empty = _incomplete_numeric(data, pt.ov_names)
     pat = _Patterns.from_values(values)

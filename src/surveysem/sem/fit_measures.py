@@ -111,6 +111,14 @@ def fit_measures(fit: SemFit) -> dict[str, float]:
       *unscaled* chisq (lavaan ``df2 = trace.UGamma``); ``rmsea.robust =
       sqrt(max(chisq/(N df) - c/N, 0))`` with the interval ``sqrt(c lambda/(N df))`` inverted
       at ``chisq.scaled`` (Brosseau-Liard, Savalei & Li 2012); scaling.factor.h1/h0.
+    * Observed covariates (lavaan ``ov.x``, ``nx`` of them): as lavaan, for ML and MLR their
+      ``nx(nx+1)/2`` moments are fixed, not data, so ``df = p* - nx(nx+1)/2 - k``; the
+      likelihoods are those of the other variables given the covariates (the covariates'
+      own normal log-likelihood subtracted); GFI leaves their moments out of ``s'Ws``. The
+      baseline model keeps the covariances among the covariates (``df_b = p* - p -
+      nx(nx-1)/2``; ML: ``chisq_b = N (sum ln s_ii - ln|S| + ln|S_xx| - sum_x ln s_ii)``).
+      For GLS and ULS the covariates' moments are free parameters (lavaan ``fixed.x =
+      FALSE``).
     * GLS, ULS: the names of :data:`LS_NAMES` (lavaan reports no likelihood measures), with
       ``chisq = (N - 1) F``, N - 1 in place of N in RMSEA, CN, MFI and ECVI, residual
       measures against the N - 1 divisor S, and GFI weighted by the estimator's W:
@@ -143,27 +151,45 @@ def fit_measures(fit: SemFit) -> dict[str, float]:
     return out
 
 
+def covariate_positions(fit: SemFit) -> np.ndarray:
+    """Positions in ``fit.observed`` of the observed covariates (lavaan ``ov.x``)."""
+    return np.array([fit.observed.index(v) for v in fit.partable.ov_x], dtype=int)
+
+
+def _normal_logl(n: int, cov: np.ndarray, s: np.ndarray) -> float:
+    """Normal log-likelihood of N cases with covariance matrix S under covariance ``cov``."""
+    _, logdet = np.linalg.slogdet(cov)
+    p = s.shape[0]
+    return float(-n / 2 * (p * np.log(2 * np.pi) + logdet + np.trace(np.linalg.solve(cov, s))))
+
+
 def _ml_fit_measures(fit: SemFit) -> dict[str, float]:
-    """Fit measures of an ML fit (module docstring)."""
+    """Fit measures of an ML fit (module docstring; covariates: :func:`fit_measures`)."""
     n, k = fit.n, fit.partable.n_free
     s = fit.sample_cov
     sigma = matrices.implied_cov(fit.model)
     p = s.shape[0]
     pstar = p * (p + 1) // 2
+    x = covariate_positions(fit)
+    xx = np.ix_(x, x)
     f = matrices.f_ml(sigma, s)
     chisq = n * f
-    df = pstar - k
+    df = pstar - len(x) * (len(x) + 1) // 2 - k  # the covariates' moments are not data
     _, logdet_s = np.linalg.slogdet(s)
-    chisq_b = n * (np.sum(np.log(np.diag(s))) - logdet_s)
-    df_b = pstar - p
+    _, logdet_x = np.linalg.slogdet(s[xx])
+    chisq_b = n * (np.sum(np.log(np.diag(s))) - logdet_s + logdet_x - np.sum(np.log(s[x, x])))
+    df_b = pstar - p - len(x) * (len(x) - 1) // 2
 
-    loglik_const = p * np.log(2 * np.pi)
-    _, logdet_sig = np.linalg.slogdet(sigma)
-    logl = -n / 2 * (loglik_const + logdet_sig + np.trace(np.linalg.solve(sigma, s)))
-    logl_h1 = -n / 2 * (loglik_const + logdet_s + p)
+    # lavaan's fixed.x likelihoods are those of the outcomes given the covariates
+    logl_x = _normal_logl(n, s[xx], s[xx]) if len(x) else 0.0
+    logl = _normal_logl(n, sigma, s) - logl_x
+    logl_h1 = _normal_logl(n, s, s) - logl_x
 
     a = np.linalg.solve(sigma, s)
-    gfi = 1 - np.trace((a - np.eye(p)) @ (a - np.eye(p))) / np.trace(a @ a)
+    data = s.copy()
+    data[xx] = 0.0  # lavaan's GFI weight has no rows for the covariates' moments
+    b = np.linalg.solve(sigma, data)
+    gfi = 1 - np.trace((a - np.eye(p)) @ (a - np.eye(p))) / np.trace(b @ b)
 
     out = {
         "npar": float(k),
@@ -488,8 +514,10 @@ def _ls_fit_measures(fit: SemFit) -> dict[str, float]:
     pstar = p * (p + 1) // 2
     disc = least_squares.Discrepancy(est, s)
     f = disc.value(sigma)
+    x = covariate_positions(fit)  # free under GLS and ULS, so df = p* - k as usual
     x2, df = n1 * f, float(pstar - k)
-    x2b, dfb = n1 * least_squares.baseline_discrepancy(est, s), float(pstar - p)
+    x2b = n1 * least_squares.baseline_discrepancy(est, s, x)
+    dfb = float(pstar - p - len(x) * (len(x) - 1) // 2)
     has_p = est != "ULS"  # lavaan: ULS statistic has no reference distribution
     gfi = 1 - f / float(disc.inner(s[None], s[None])[0, 0])
     out = {

@@ -45,7 +45,7 @@ from surveysem.errors import InputError
 from . import least_squares, matrices, robust, weights
 from .engine import chol_inv2, semopy
 from .errors import ModelSpecError
-from .partable import ParTable, build_partable, semopy_description
+from .partable import ParTable, build_partable, semopy_description, with_exogenous_moments
 from .syntax import parse_syntax
 
 # Largest |dF/dtheta| accepted as converged. lavaan warns when a gradient element of its
@@ -263,9 +263,12 @@ def fit_model(
     """Fit a lavaan-syntax SEM/CFA (ML, MLR, GLS or ULS), reproducing lavaan ``sem()``.
 
     The model is estimated from the N-divisor sample covariance matrix of the complete rows
-    (lavaan ``likelihood = "normal"``) with lavaan's defaults: first loading fixed to 1,
-    free (residual) variances, free covariances among exogenous factors and among pure
-    outcomes (see :mod:`surveysem.sem.partable`). Minimized discrepancy:
+    (lavaan ``likelihood = "normal"``) with lavaan's defaults: first loading fixed to 1 (and
+    the residual variance of a single indicator to 0), free (residual) variances, free
+    covariances among exogenous factors and among pure outcomes, and the (co)variances of
+    observed exogenous covariates fixed at their sample values for ML and MLR (lavaan
+    ``fixed.x = TRUE``; free for GLS and ULS, as lavaan), see :mod:`surveysem.sem.partable`.
+    Minimized discrepancy:
 
     ``F = ln|Sigma(theta)| + tr(S Sigma(theta)^-1) - ln|S| - p``,  chi-square = N F.
 
@@ -312,7 +315,7 @@ def fit_model(
     ModelSpecError
         Invalid syntax or a model variable missing from ``data`` (message names line and fix).
     UnsupportedModelError
-        Valid lavaan syntax that is not supported (e.g. observed exogenous covariates).
+        Valid lavaan syntax that is not supported (e.g. intercepts ``~ 1``).
     surveysem.errors.InputError (a ValueError)
         Missing values, non-numeric columns or a singular covariance matrix of the model
         variables; a missing, non-numeric, non-finite or non-positive weight column, or one
@@ -348,7 +351,9 @@ def fit_model(
     parsed = parse_syntax(syntax)
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame")
-    pt = build_partable(parsed, [str(c) for c in data.columns])
+    # lavaan fixes the covariates' (co)variances at the sample values for ML and MLR only
+    fixed_x = estimator not in least_squares.LS_ESTIMATORS
+    pt = build_partable(parsed, [str(c) for c in data.columns], fixed_x=fixed_x)
     values = complete_numeric(data, pt.ov_names)
     n, p = values.shape
     if n <= p:
@@ -363,6 +368,19 @@ def fit_model(
         estimator = "MLR"  # lavaan: "default"/"ML" become MLR with sampling.weights
         wts = weights.normalized_weights(data, sampling_weights, pt.ov_names)
 
+    if wts is None:
+        center, s_input = values.mean(axis=0), None
+        cov = np.cov(values, rowvar=False, bias=True)
+    else:
+        center, cov = weights.weighted_moments(values, wts)
+        s_input = pd.DataFrame(cov, index=pt.ov_names, columns=pt.ov_names)
+    eig = np.linalg.eigvalsh(cov)
+    if eig.min() <= 1e-12 * eig.max():
+        raise InputError(
+            "the sample covariance matrix of the model variables is singular (constant or "
+            "collinear items); remove or recode the offending items"
+        )
+    pt = with_exogenous_moments(pt, cov)
     with _quiet_semopy():
         model = _LavaanModel(semopy_description(pt), mimic_lavaan=True)
     active = [name for name, par in model.parameters.items() if par.active]
@@ -373,19 +391,6 @@ def fit_model(
             "simplify the model syntax"
         )
     order, variance_mask = semopy_layout(model, pt)
-
-    if wts is None:
-        center, s_input = values.mean(axis=0), None
-        eig = np.linalg.eigvalsh(np.cov(values, rowvar=False, bias=True))
-    else:
-        center, s_w = weights.weighted_moments(values, wts)
-        s_input = pd.DataFrame(s_w, index=pt.ov_names, columns=pt.ov_names)
-        eig = np.linalg.eigvalsh(s_w)
-    if eig.min() <= 1e-12 * eig.max():
-        raise InputError(
-            "the sample covariance matrix of the model variables is singular (constant or "
-            "collinear items); remove or recode the offending items"
-        )
     _start_unmarked_loadings(model, pt, values)
     frame = pd.DataFrame(values, columns=pt.ov_names)
     with np.errstate(all="ignore"), _quiet_semopy():
@@ -415,7 +420,10 @@ def fit_model(
         vcov = np.full((pt.n_free, pt.n_free), np.nan)
         vcov[np.ix_(order, order)] = least_squares.vcov(model, disc, n)
     elif estimator == "MLR":
-        sem_vcov, robust_test = robust.sandwich_and_test(model, s, raw - center, x_sem, wts)
+        covariates = [observed.index(v) for v in pt.ov_x]
+        sem_vcov, robust_test = robust.sandwich_and_test(
+            model, s, raw - center, x_sem, wts, covariates
+        )
         vcov = np.full((pt.n_free, pt.n_free), np.nan)
         vcov[np.ix_(order, order)] = sem_vcov
     else:

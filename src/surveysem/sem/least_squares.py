@@ -20,7 +20,8 @@ lavaan conventions reproduced here (``lav_model_objective``, ``lav_test``, ``lav
   uses the robust ``Delta' W Gamma W Delta`` sandwich only for ULSM/ULSMV).
 * The baseline model (diagonal Sigma) is fitted with the same estimator: for ULS
   ``sigma_jj = s_jj`` and ``F_b = sum_(i < j) s_ij^2``; for GLS the variances solve
-  ``(S^-1 o S^-1) d = diag(S^-1)`` (``o`` the elementwise product).
+  ``(S^-1 o S^-1) d = diag(S^-1)`` (``o`` the elementwise product). As lavaan's, the baseline
+  of a model with observed covariates also frees the covariances among them.
 
 The minimization is Gauss-Newton (``Delta' W Delta`` as curvature) with step halving, started
 from the ML estimates; with ``nonnegative_variances`` it is projected onto variances >= 0.
@@ -39,6 +40,9 @@ Statistical Software, 48(2). https://doi.org/10.18637/jss.v048.i02
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import combinations
 
 import numpy as np
 
@@ -161,12 +165,20 @@ def vcov(model, disc: Discrepancy, n: int) -> np.ndarray:
     return np.linalg.inv(info) / (n - 1)
 
 
-def baseline_discrepancy(estimator: str, s: np.ndarray) -> float:
-    """Minimum of F over diagonal Sigma (the independence model), see the module docstring."""
+def baseline_discrepancy(estimator: str, s: np.ndarray, covariates: Sequence[int] = ()) -> float:
+    """Minimum of F over the baseline Sigma (the independence model), see the module docstring.
+
+    The baseline has free variances and, as lavaan's, free covariances among the observed
+    covariates at positions ``covariates``. Sigma is linear in these free elements, so F is a
+    quadratic in them and its minimum solves the normal equations ``<E_k, E_l> t = <E_k, S>``
+    (``E_k`` the symmetric unit matrix of element k); for diagonal Sigma these are the
+    equations of the module docstring.
+    """
     disc = Discrepancy(estimator, s)
-    if estimator == "ULS":
-        d = np.diag(s)
-    else:
-        sinv = disc.sinv
-        d = np.linalg.solve(sinv * sinv, np.diag(sinv))
-    return disc.value(np.diag(d))
+    p = len(s)
+    pairs = [(j, j) for j in range(p)] + list(combinations(sorted(covariates), 2))
+    basis = np.zeros((len(pairs), p, p))
+    for k, (a, b) in enumerate(pairs):
+        basis[k, a, b] = basis[k, b, a] = 1.0
+    t = np.linalg.solve(disc.inner(basis, basis), disc.inner(basis, disc.s[None])[:, 0])
+    return disc.value(np.einsum("k,kij->ij", t, basis))

@@ -2,7 +2,7 @@
 
 Candidate parameters are those of lavaan 0.6.14 (``modindices`` with ``lav_partable_full`` and
 ``lav_object_extended(all.free = TRUE)``), for one group, no mean structure and no observed
-exogenous covariates (the only models :func:`surveysem.sem.fit_model` accepts):
+exogenous covariates (see the last paragraph for covariates):
 
 * every parameter the model fixes (marker loadings, fixed variances, user-fixed values);
 * ``f =~ y`` for every factor f and every observed variable y that is not in a regression;
@@ -15,6 +15,11 @@ exogenous covariates (the only models :func:`surveysem.sem.fit_model` accepts):
 minus the parameters the model already frees. Candidates that would not be identified when
 freed (``V < eps^(1/3)`` below, e.g. a marker loading, or ``f1 ~~ f2`` next to ``f2 ~ f1``)
 get no index and are dropped, as lavaan does with ``na.remove = TRUE``.
+
+With observed covariates (lavaan ``fixed.x``), the candidates that would free their fixed
+(co)variances or regress a covariate on something are left out: lavaan 0.6.14 lists them
+too, with values this module does not reproduce; the indices of all other candidates match
+lavaan's (``tests/test_shapes.py``).
 """
 
 from __future__ import annotations
@@ -42,9 +47,11 @@ def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
 
 
 def _candidates(pt: ParTable) -> list[tuple[str, str, str, float]]:
-    """(lhs, op, rhs, value) of every fixed or added parameter, in lavaan's order."""
-    out = [(r.lhs, r.op, r.rhs, float(r.value)) for r in pt.rows if not r.free]
+    """(lhs, op, rhs, value) of every fixed or added parameter, in lavaan's order, without
+    those that would free a covariate's fixed moments or make it an outcome."""
+    out = [(r.lhs, r.op, r.rhs, float(r.value)) for r in pt.rows if not (r.free or r.exo)]
     seen = {_key(r.lhs, r.op, r.rhs) for r in pt.rows}
+    covariates = set(pt.ov_x)
 
     lv = list(pt.lv_names)
     ov = list(pt.ov_names)
@@ -58,7 +65,12 @@ def _candidates(pt: ParTable) -> list[tuple[str, str, str, float]]:
     ov_pairs = [o for o in ov if o in ov_ind]  # lavaan drops pairs with a non-indicator
     full += [(a, "~~", b) for i, a in enumerate(ov_pairs) for b in ov_pairs[i:]]
     full += [(a, "~~", b) for i, a in enumerate(lv) for b in lv[i:]]
-    full += [(a, "~", b) for a in eqs for b in eqs if a != b and not (a in ov_ind and b in set(lv))]
+    full += [
+        (a, "~", b)
+        for a in eqs
+        for b in eqs
+        if a != b and not (a in ov_ind and b in set(lv)) and a not in covariates
+    ]
     for lhs, op, rhs in full:
         if _key(lhs, op, rhs) not in seen:
             seen.add(_key(lhs, op, rhs))

@@ -57,7 +57,7 @@ from .fit_measures import (
     rmsea_measures,
 )
 from .fitting import complete_numeric
-from .partable import ParTable, build_partable
+from .partable import ParTable, build_partable, require_no_covariates
 from .syntax import parse_syntax
 
 #: lavaan ``group.equal`` keywords supported here.
@@ -708,6 +708,7 @@ def fit_multigroup(
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame")
     pt = build_partable(parsed, [str(c) for c in data.columns])
+    require_no_covariates(pt, "multi-group")
     labels, covs, means, nobs = _group_data(data, group, pt.ov_names)
     rows, n_free = build_multigroup_rows(pt, len(labels), equal, partial, equal_params)
     engine = _Engine(rows, pt.ov_names, pt.lv_names, n_free, covs, means, nobs)

@@ -79,7 +79,7 @@ from .fit_measures import (
     lav_rmsea_close,
     rmsea,
 )
-from .partable import ParRow, ParTable, build_partable
+from .partable import ParRow, ParTable, build_partable, require_no_covariates
 from .polychoric import OrdinalMoments, ordinal_moments
 from .syntax import parse_syntax
 
@@ -360,6 +360,7 @@ def _check_data(syntax: str, data: pd.DataFrame) -> ParTable:
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame")
     pt = build_partable(parsed, [str(c) for c in data.columns])
+    require_no_covariates(pt, "ordinal (WLSMV)")
     return pt
 
 

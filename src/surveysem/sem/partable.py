@@ -12,19 +12,27 @@ The rules follow ``lavaan:::lav_partable_flat`` (lavaan 0.6.x) with the options 
 * residual covariances among *pure* outcomes (``lv.y``/``ov.y``: on the left of ``~``, never
   on the right, not an indicator) are free. So two final latent outcomes get a residual
   covariance, but a mediator (on both sides of ``~``) gets none - e.g. no ``dem60 ~~ dem65`` in
-  the PoliticalDemocracy model.
+  the PoliticalDemocracy model;
+* observed exogenous covariates (``ov.x``: observed, on the right of ``~`` only, not an
+  indicator, e.g. a control variable ``firm_size`` in ``FP ~ PP + firm_size``) get rows for
+  their variances and covariances, marked ``exo``. With ``fixed_x=True`` (lavaan's
+  ``fixed.x = TRUE``, its default for ML and MLR) these rows are fixed at the sample moments
+  (:func:`with_exogenous_moments` fills them in); with ``fixed_x=False`` (lavaan's choice for
+  GLS and ULS) they are free. Covariances between exogenous factors and covariates are 0,
+  as in lavaan.
 
 Row order is lavaan's: user rows in syntax order (a user covariance ``b ~~ a`` is written
 ``a ~~ b`` when ``a`` comes first among factors, then observed variables), then default
 variances (observed variables, then factors), then factor covariances, then outcome
-covariances; ``:=`` rows come last (they are kept separately in ``definitions``).
+covariances, then the covariates' (co)variances; ``:=`` rows come last (they are kept
+separately in ``definitions``).
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 import numpy as np
@@ -46,6 +54,7 @@ class ParRow:
     value: float  # fixed value; NaN for free rows
     label: str
     line: int  # syntax line, 0 for rows lavaan adds by default
+    exo: bool = False  # (co)variance of observed exogenous covariates (lavaan's exo column)
 
 
 @dataclass
@@ -55,8 +64,14 @@ class ParTable:
     rows: list[ParRow]
     definitions: tuple[Definition, ...]
     lv_names: list[str]  # latent variables, order of first `=~`
-    ov_names: list[str]  # observed variables, lavaan order (indicators, outcomes, others)
+    ov_names: list[str]  # observed variables, lavaan order (indicators, outcomes, covariates)
     n_free: int
+
+    @property
+    def ov_x(self) -> list[str]:
+        """Observed exogenous covariates (lavaan ``ov.x``), in ``ov_names`` order."""
+        exo = {r.lhs for r in self.rows if r.exo}
+        return [v for v in self.ov_names if v in exo]
 
     def frame(self) -> pd.DataFrame:
         """The table as a DataFrame (columns lhs, op, rhs, user, free, value, label)."""
@@ -100,7 +115,9 @@ def _check_variables(statements, lv_names, columns: list[str]) -> None:
             )
 
 
-def build_partable(parsed: ParsedSyntax, columns: Iterable[str]) -> ParTable:
+def build_partable(
+    parsed: ParsedSyntax, columns: Iterable[str], *, fixed_x: bool = True
+) -> ParTable:
     """Expand parsed syntax into a full lavaan ``sem()`` parameter table.
 
     Parameters
@@ -109,14 +126,24 @@ def build_partable(parsed: ParsedSyntax, columns: Iterable[str]) -> ParTable:
         Output of :func:`surveysem.sem.syntax.parse_syntax`.
     columns : iterable of str
         Column names of the data the model will be fitted to.
+    fixed_x : bool, keyword-only
+        lavaan's ``fixed.x``: the (co)variances of observed exogenous covariates are fixed
+        (True, values NaN until :func:`with_exogenous_moments`) or free (False).
 
     Raises
     ------
     ModelSpecError
         Unknown variables, duplicated parameters, inconsistent labels, bad ``:=`` names.
     UnsupportedModelError
-        Observed exogenous covariates (``fixed.x``), variables that appear only in ``~~``,
-        or covariances between an indicator and a factor.
+        Variables that appear only in ``~~``, or covariances between an indicator and a
+        factor.
+
+    Examples
+    --------
+    >>> from surveysem.sem.syntax import parse_syntax
+    >>> pt = build_partable(parse_syntax("F =~ y1 + y2 + y3\\nF ~ x"), ["y1", "y2", "y3", "x"])
+    >>> pt.ov_x, [(r.lhs, r.rhs, r.free, r.exo) for r in pt.rows if r.exo]
+    (['x'], [('x', 'x', 0, True)])
     """
     statements = parsed.statements
     lv_names = _unique(s.lhs for s in statements if s.op == "=~")
@@ -134,21 +161,13 @@ def build_partable(parsed: ParsedSyntax, columns: Iterable[str]) -> ParTable:
     known = set(ov_ind) | set(ov_y) | set(ov_x)
     only_cov = [v for v in ov_cov if v not in known]
 
-    exo_obs = [v for v in ov_x if v not in eqs_y]
-    if exo_obs:
-        st = next(s for s in statements if s.op == "~" and s.rhs == exo_obs[0])
-        raise UnsupportedModelError(
-            f"{_where(st)}: observed exogenous covariate '{exo_obs[0]}' (lavaan fixed.x) is not "
-            f"supported. Wrap it as a single-indicator factor, e.g. "
-            f"'{exo_obs[0].upper()}_ =~ {exo_obs[0]}', and regress on that factor."
-        )
     if only_cov:
         st = next(s for s in statements if only_cov[0] in (s.lhs, s.rhs))
         raise UnsupportedModelError(
             f"{_where(st)}: observed variable '{only_cov[0]}' appears only in '~~' statements. "
             "Give it a role with '=~' or '~', or remove it."
         )
-    ov_names = ov_ind + ov_y
+    ov_names = ov_ind + ov_y + ov_x
 
     # semopy keeps indicators that predict nothing in its Theta block and every other variable
     # in Psi; a covariance across the two blocks cannot be represented there.
@@ -191,13 +210,17 @@ def build_partable(parsed: ParsedSyntax, columns: Iterable[str]) -> ParTable:
     def has(a: str, b: str) -> bool:
         return (a, "~~", b) in seen or (b, "~~", a) in seen
 
-    defaults = [(v, v) for v in ov_names + lv_names]
+    defaults = [(v, v) for v in ov_ind + ov_y + lv_names]
     defaults += list(combinations(_lv_x(rows, lv_names), 2))
     lv_y = [v for v in lv_names if v in eqs_y and v not in v_ind and v not in eqs_x]
     defaults += list(combinations(lv_y + [v for v in ov_y if v not in eqs_x], 2))
     for a, b in defaults:
         if not has(a, b):
             rows.append(ParRow(a, "~~", b, False, 1, np.nan, "", 0))
+    for i, a in enumerate(ov_x):
+        for b in ov_x[i:]:
+            if not has(a, b):
+                rows.append(ParRow(a, "~~", b, False, int(not fixed_x), np.nan, "", 0, True))
 
     _apply_fixed_defaults(rows, statements)
     n_free = _assign_free_indices(rows)
@@ -267,6 +290,38 @@ def _check_definitions(definitions: tuple[Definition, ...], rows: list[ParRow]) 
                     f"Label the parameter in the model (e.g. 'y ~ {name}*x') or fix the name."
                 )
         known.add(d.name)
+
+
+def with_exogenous_moments(pt: ParTable, cov: np.ndarray) -> ParTable:
+    """The table with its fixed covariate (co)variances set to ``cov`` (lavaan ``fixed.x``).
+
+    ``cov`` is the sample covariance matrix of ``pt.ov_names`` that the model is fitted to
+    (lavaan uses the N-divisor matrix of ML, weighted with sampling weights). Free ``exo``
+    rows (``fixed_x=False``) are left as they are.
+
+    Examples
+    --------
+    >>> from surveysem.sem.syntax import parse_syntax
+    >>> pt = build_partable(parse_syntax("F =~ y1 + y2 + y3\\nF ~ x"), ["y1", "y2", "y3", "x"])
+    >>> [r.value for r in with_exogenous_moments(pt, 2.0 * np.eye(4)).rows if r.exo]
+    [2.0]
+    """
+    pos = {v: i for i, v in enumerate(pt.ov_names)}
+    rows = [
+        replace(r, value=float(cov[pos[r.lhs], pos[r.rhs]])) if r.exo and not r.free else r
+        for r in pt.rows
+    ]
+    return replace(pt, rows=rows)
+
+
+def require_no_covariates(pt: ParTable, fit_name: str) -> None:
+    """UnsupportedModelError naming the first observed covariate, for fits without fixed.x."""
+    if pt.ov_x:
+        raise UnsupportedModelError(
+            f"observed covariate '{pt.ov_x[0]}' (a variable that predicts but is neither a factor "
+            f"nor an item) is not supported by the {fit_name} fit. Use the ML-family estimators "
+            "(ML, MLR, GLS, ULS) for models with covariates, or leave the covariate out."
+        )
 
 
 def semopy_description(pt: ParTable) -> str:

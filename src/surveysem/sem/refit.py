@@ -71,10 +71,9 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import lapack
 
-from surveysem.errors import InputError
-
 from . import matrices
-from .diagnostics import solution_problems
+from .diagnostics import checked_residuals, solution_problems
+from .errors import ConvergenceError
 from .estimates import _definitions, implied_sds, parameter_estimates, standardize_rows
 from .fitting import GRAD_TOL, _fisher_scoring, fit_model, semopy_layout
 
@@ -232,6 +231,14 @@ class _Derivatives:
         return (hess + hess.T) / 2
 
 
+def _positions(rows, names) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``names`` of the lhs and of the rhs of each row."""
+    index = {v: i for i, v in enumerate(names)}
+    return tuple(
+        np.array([index[getattr(r, side)] for r in rows], dtype=int) for side in ("lhs", "rhs")
+    )
+
+
 class Refitter:
     """Refits one model by ML to other covariance matrices, reusing the full-sample fit.
 
@@ -265,7 +272,7 @@ class Refitter:
     def __init__(self, syntax: str, data: pd.DataFrame, *, nonnegative_variances: bool = False):
         fit = fit_model(syntax, data, nonnegative_variances=nonnegative_variances)
         if not fit.converged:
-            raise InputError(
+            raise ConvergenceError(
                 "the model did not converge on the full sample, so it cannot be refitted to "
                 f"resamples: {fit.message}"
             )
@@ -285,6 +292,11 @@ class Refitter:
         self._free_rows = np.array([i for i, r in enumerate(pt.rows) if r.free], dtype=int)
         self._free_pos = np.array([position[pt.rows[i].free] for i in self._free_rows], dtype=int)
         self._fixed_values = np.array([0.0 if r.free else r.value for r in pt.rows])
+        # the covariates' fixed (co)variances follow each S, as lavaan's fixed.x (_use_moments)
+        exo = [r for r in pt.rows if r.exo and not r.free]
+        self._exo_rows = np.array([i for i, r in enumerate(pt.rows) if r.exo and not r.free])
+        self._exo_s = _positions(exo, fit.observed)
+        self._exo_psi = _positions(exo, model.names_psi[0])
         self._var_rows = np.array(
             [i for i, r in enumerate(pt.rows) if r.op == "~~" and r.lhs == r.rhs and r.free],
             dtype=int,
@@ -295,11 +307,22 @@ class Refitter:
         inner = list(model.names_beta[0])
         self._lv_pos = [inner.index(v) for v in pt.lv_names]
         theta_names = list(model.names_theta[0])
-        self._theta_pos = [i for i, v in enumerate(theta_names) if v in model.vars["_output"]]
+        self._theta_pos = [theta_names.index(v) for v in checked_residuals(model, pt)]
         self._no_definitions = dataclasses.replace(
             fit, partable=dataclasses.replace(pt, definitions=())
         )
         self.keys = parameter_estimates(fit)[["lhs", "op", "rhs", "label"]]
+
+    def _use_moments(self, s: np.ndarray) -> None:
+        """Fix the covariates' (co)variances at their values in ``s`` (lavaan ``fixed.x``)."""
+        if not len(self._exo_rows):
+            return
+        values = s[self._exo_s]
+        a, b = self._exo_psi
+        for psi in (self._d.work[2], self.fit.model.mx_psi):
+            psi[a, b] = psi[b, a] = values
+        self._fixed_values[self._exo_rows] = values
+        self._start = self._d.point(self._x0)
 
     # -- optimization (semopy parameter order) ---------------------------------------------------
     def _newton(self, s: np.ndarray) -> tuple[_Point, float, np.ndarray]:
@@ -380,12 +403,19 @@ class Refitter:
         eig = np.linalg.eigvalsh(s)
         if not np.all(np.isfinite(eig)) or eig.min() <= 1e-12 * eig.max():
             return failed
+        self._use_moments(s)
         try:
-            pt, max_grad, info = self._solve(s)
+            return self._results(s, n) or failed
         except (np.linalg.LinAlgError, ValueError, FloatingPointError):
             return failed
+        finally:
+            self._use_moments(self.fit.sample_cov)
+
+    def _results(self, s: np.ndarray, n: int) -> Refit | None:
+        """The refit to ``s`` (the covariates' moments already set); None if not converged."""
+        pt, max_grad, info = self._solve(s)
         if not max_grad < GRAD_TOL:
-            return failed
+            return None
         x = pt.x
         est = self._fixed_values.copy()
         est[self._free_rows] = x[self._free_pos]

@@ -51,6 +51,7 @@ Statistical Software, 48(2). ``R/lav_model_vcov.R``, ``R/lav_test_yuan_bentler.R
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,30 +141,63 @@ def casewise_scores(model, centered: np.ndarray, weights: np.ndarray | None = No
     return scores if weights is None else scores * np.asarray(weights, dtype=float)[:, None]
 
 
-def trace_h1(centered: np.ndarray, s: np.ndarray, weights: np.ndarray | None = None) -> float:
+def trace_h1(
+    centered: np.ndarray,
+    s: np.ndarray,
+    weights: np.ndarray | None = None,
+    fixed: Sequence[int] = (),
+) -> float:
     """tr(A1^-1 B1) of the saturated model: ``(mean_i (d_i' S^-1 d_i)^2 - p) / 2``.
 
     With sampling weights (normalized to sum to N, S and ``d_i`` the weighted moments) the
     scores are ``w_i s_i`` and the trace is
     ``1/(2N) sum_i w_i^2 (m_i^2 - 2 m_i + p)``, ``m_i = d_i' S^-1 d_i``; for ``w_i = 1`` this is
     the unweighted formula, because then ``sum_i m_i = N p``.
+
+    With observed covariates at positions ``fixed`` (lavaan ``fixed.x``) the moments among them
+    are not data: their rows and columns leave A1 and B1 before the trace is taken, which has
+    no closed form. Then, with ``u_i = S^-1 d_i`` and ``c_ab`` = 1/2 on the diagonal and 1
+    off it, the case-wise scores of ``sigma_ab`` are ``c_ab (u_ia u_ib - S^-1_ab)`` and
+    ``A1[ab, cd] = c_ab c_cd (S^-1_ac S^-1_bd + S^-1_ad S^-1_bc)``, both over the other
+    elements of vech(S).
     """
-    mahal = np.einsum("ni,ij,nj->n", centered, np.linalg.inv(s), centered)
     p = s.shape[0]
-    if weights is None:
-        return float(0.5 * (np.mean(mahal**2) - p))
-    w2 = np.asarray(weights, dtype=float) ** 2
-    return float(0.5 * np.sum(w2 * (mahal**2 - 2 * mahal + p)) / np.sum(weights))
+    sinv = np.linalg.inv(s)
+    if not len(fixed):
+        mahal = np.einsum("ni,ij,nj->n", centered, sinv, centered)
+        if weights is None:
+            return float(0.5 * (np.mean(mahal**2) - p))
+        w2 = np.asarray(weights, dtype=float) ** 2
+        return float(0.5 * np.sum(w2 * (mahal**2 - 2 * mahal + p)) / np.sum(weights))
+    a, b = np.tril_indices(p)
+    data = ~(np.isin(a, fixed) & np.isin(b, fixed))
+    a, b = a[data], b[data]
+    half = np.where(a == b, 0.5, 1.0)
+    u = centered @ sinv
+    scores = half * (u[:, a] * u[:, b] - sinv[a, b])
+    if weights is not None:
+        scores = scores * np.asarray(weights, dtype=float)[:, None]
+    meat = scores.T @ scores / (len(u) if weights is None else np.sum(weights))
+    info = np.outer(half, half) * (
+        sinv[np.ix_(a, a)] * sinv[np.ix_(b, b)] + sinv[np.ix_(a, b)] * sinv[np.ix_(b, a)]
+    )
+    return float(np.sum(meat * np.linalg.inv(info).T))
 
 
 def baseline_trace_h0(
-    centered: np.ndarray, s: np.ndarray, weights: np.ndarray | None = None
+    centered: np.ndarray,
+    s: np.ndarray,
+    weights: np.ndarray | None = None,
+    fixed: Sequence[int] = (),
 ) -> float:
     """tr(B A^-1) of the independence model: ``1/2 sum_j (mean_i z_ij^4 - 1)``.
 
     Weighted: ``1/(2N) sum_j sum_i w_i^2 (z_ij^2 - 1)^2`` (scores ``w_i (z_ij^2 - 1)/(2 s_jj)``).
+    The sums run over the variables that are not covariates at positions ``fixed``, whose
+    moments the baseline fixes (lavaan ``fixed.x``).
     """
-    z2 = centered**2 / np.diag(s)
+    free = np.setdiff1d(np.arange(s.shape[0]), fixed)
+    z2 = centered[:, free] ** 2 / np.diag(s)[free]
     if weights is None:
         return float(0.5 * np.sum(np.mean(z2**2, axis=0) - 1.0))
     w2 = np.asarray(weights, dtype=float) ** 2
@@ -178,7 +212,12 @@ def _scaling(trace_ugamma: float, df: int) -> float:
 
 
 def sandwich_and_test(
-    model, s: np.ndarray, centered: np.ndarray, x: np.ndarray, weights: np.ndarray | None = None
+    model,
+    s: np.ndarray,
+    centered: np.ndarray,
+    x: np.ndarray,
+    weights: np.ndarray | None = None,
+    covariates: Sequence[int] = (),
 ) -> tuple[np.ndarray, YuanBentlerTest]:
     """Sandwich covariance of the estimates (semopy order) and the Yuan-Bentler test.
 
@@ -193,6 +232,9 @@ def sandwich_and_test(
         ``sampling.weights.normalization = "total"``); every case-wise score, in the meat of
         the sandwich and in the traces of the test, is multiplied by its weight, and
         ``N = sum(w)`` (see :mod:`surveysem.sem.weights`).
+    covariates : positions (same order) of observed covariates, whose moments are fixed
+        (lavaan ``fixed.x``): they are not data in the saturated and the baseline model and
+        not counted in the degrees of freedom.
 
     Returns
     -------
@@ -203,11 +245,12 @@ def sandwich_and_test(
     if weights is not None:
         n = float(np.sum(weights))
     k = len(x)
-    pstar = p * (p + 1) // 2
+    nx = len(covariates)
+    ndat = p * (p + 1) // 2 - nx * (nx + 1) // 2
     info = observed_information(model, s, x)
     scores = casewise_scores(model, centered, weights)
     meat = scores.T @ scores / n
-    tr_h1 = trace_h1(centered, s, weights)
+    tr_h1 = trace_h1(centered, s, weights, covariates)
     vcov = np.full((k, k), np.nan)
     tr_h0 = np.nan
     eig = np.linalg.eigvalsh(info) if k else np.array([1.0])
@@ -217,15 +260,16 @@ def sandwich_and_test(
         info_inv = np.linalg.inv(info)
         vcov = info_inv @ meat @ info_inv / n
         tr_h0 = float(np.sum(meat * info_inv.T))
-    df = pstar - k
-    df_b = pstar - p
+    df = ndat - k
+    df_b = ndat - (p - nx)
+    tr_b = baseline_trace_h0(centered, s, weights, covariates)
     test = YuanBentlerTest(
         scaling_factor=_scaling(tr_h1 - tr_h0, df),
         trace_ugamma=tr_h1 - tr_h0,
         trace_h1=tr_h1,
         trace_h0=tr_h0,
-        h1_ndat=pstar,
+        h1_ndat=ndat,
         npar=k,
-        baseline_scaling_factor=_scaling(tr_h1 - baseline_trace_h0(centered, s, weights), df_b),
+        baseline_scaling_factor=_scaling(tr_h1 - tr_b, df_b),
     )
     return (vcov + vcov.T) / 2, test

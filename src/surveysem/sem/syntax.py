@@ -238,28 +238,32 @@ def _term(st: Statement) -> str:
 def measurement_syntax(syntax: str) -> str:
     """The confirmatory measurement model of a structural model.
 
-    Keeps the ``=~`` statements (with their modifiers), variance statements (e.g. ``f ~~ 1*f``
-    that identifies a factor with ``NA*`` loadings) and covariances between observed
-    variables; drops regressions, covariances involving factors and ``:=`` definitions.
+    Keeps the ``=~`` statements (with their modifiers), variance statements of factors and
+    indicators (e.g. ``f ~~ 1*f`` that identifies a factor with ``NA*`` loadings) and
+    covariances between indicators; drops regressions, observed covariates (variables that
+    only predict), covariances involving factors and ``:=`` definitions.
     Every factor is then exogenous, so lavaan's defaults free all factor covariances: the CFA
     used for reliability and discriminant validity (two-step approach of Anderson & Gerbing
     1988, Psychological Bulletin 103(3)).
 
     Examples
     --------
-    >>> measurement_syntax("A =~ a1 + a2 + a3\\nB =~ b1 + b2 + b3\\nB ~ A")
+    >>> measurement_syntax("A =~ a1 + a2 + a3\\nB =~ b1 + b2 + b3\\nB ~ A + size\\nsize ~~ size")
     'A =~ a1 + a2 + a3\\nB =~ b1 + b2 + b3\\n'
     """
     parsed = parse_syntax(syntax)
     factors = {s.lhs for s in parsed.statements if s.op == "=~"}
     if not factors:
         raise ModelSpecError("the model has no '=~' statement, so it has no measurement model.")
+    indicators = {s.rhs for s in parsed.statements if s.op == "=~"} - factors
     lines: dict[str, list[str]] = {}
     covs = []
     for st in parsed.statements:
         if st.op == "=~":
             lines.setdefault(st.lhs, []).append(_term(st))
-        elif st.op == "~~" and (st.lhs == st.rhs or not {st.lhs, st.rhs} & factors):
+        elif st.op == "~~" and (
+            {st.lhs, st.rhs} <= indicators or (st.lhs == st.rhs and st.lhs in factors)
+        ):
             covs.append(f"{st.lhs} ~~ {_term(st)}")
     out = [f"{lv} =~ {' + '.join(terms)}" for lv, terms in lines.items()]
     return "\n".join(out + covs) + "\n"
