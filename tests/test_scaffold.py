@@ -86,6 +86,17 @@ def test_config_draft_passes_the_schema(project, tmp_path, root):
     assert [h["path"] for h in checked["hypotheses"]] == ["SAT ~ IMAG"]
     assert set(checked["constructs"]) == {"IMAG", "SAT"}
     assert checked["sample"]["profile"] == ["group"]
+    assert checked["columns"] == {"id": "resp_id", "unit": None, "submitted": None}
+
+
+def test_without_an_id_column_the_row_number_identifies_respondents(tmp_path, root):
+    data = tmp_path / "items.csv"
+    data.write_text("IMAG1,IMAG2,SAT1,SAT2\n3,4,5,5\n5,4,2,1\n2,2,3,3\n")
+    scaffold(data, config_path=tmp_path / "items.yaml", codebook_path=tmp_path / "items.json")
+    config = validate_config(yaml.safe_load((tmp_path / "items.yaml").read_text()), root / SCHEMA)
+    assert config["columns"] == {"id": None, "unit": None, "submitted": None}
+    schema = json.loads((tmp_path / "items.json").read_text())["resources"][0]["schema"]
+    assert "primaryKey" not in schema or not schema["primaryKey"]
 
 
 def test_same_file_same_drafts_and_no_overwrite(project, tmp_path, capsys):

@@ -323,6 +323,7 @@ def draft_config(
     codebook: str,
     constructs: dict[str, list[str]],
     profile: list[str],
+    id_column: str | None = None,
 ) -> str:
     """The text of a draft study config, with comments saying what to check in each block.
 
@@ -339,6 +340,9 @@ def draft_config(
         Construct -> its items, in file order.
     profile : list of str
         Categorical columns proposed for the sample profile.
+    id_column : str, optional
+        The guessed respondent identifier (:func:`guess_primary_key`); None: the row number
+        identifies respondents.
     """
     measurement = [f"{c} =~ {' + '.join(items)}" for c, items in constructs.items()]
     lines = [
@@ -353,6 +357,14 @@ def draft_config(
         f"data: {_yaml(data)}",
         f"codebook: {_yaml(codebook)}  # check its fields marked draft",
         "seed: 1                      # root seed of every random step; any fixed integer",
+        "",
+        "# Columns with a role in cleaning, each optional (null: the data have none).",
+        "columns:",
+        f"  id: {_yaml(id_column)}  # guessed: unique in every row"
+        if id_column
+        else "  id: null         # the row number identifies respondents",
+        "  unit: null       # a unit (e.g. a firm) that should answer once: duplicates resolved",
+        "  submitted: null  # submission date or time: a unit's earliest submission is kept",
         "",
     ]
     if len(constructs) >= 2:
@@ -497,7 +509,12 @@ def scaffold(
         if (f.enum or f.extra) and not (f.construct or f.pii or f.name == draft.primary_key)
     ]
     config = draft_config(
-        study, _relative(data_path), _relative(codebook_path), constructs, profile
+        study,
+        _relative(data_path),
+        _relative(codebook_path),
+        constructs,
+        profile,
+        draft.primary_key,
     )
     config_path.parent.mkdir(parents=True, exist_ok=True)
     config_path.write_text(config, encoding="utf-8", newline="\n")

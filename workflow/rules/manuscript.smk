@@ -29,6 +29,7 @@ rule build_manuscript:
         invariance=expand(
             result("robustness/invariance_{grouping}/sequence.csv"), grouping=GROUPINGS
         ),
+        lavaan_check=rules.run_lavaan_check.output.verdict if LAVAAN_CHECK else [],
         lock="requirements.lock",
         text=config["manuscript"]["text"] or [],
     output:

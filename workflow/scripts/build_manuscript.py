@@ -62,6 +62,8 @@ def main(inputs, outputs, params, log):
     # Exhibits of stages this study does not configure are not in the document.
     exhibits = yaml.safe_load(Path(inputs["exhibits"]).read_text(encoding="utf-8"))
     context["exhibits"] = configured_exhibits(exhibits, params["stages"])
+    # R lavaan's second opinion runs only where Rscript with lavaan is installed
+    context["lavaan_check"] = read_json(inputs["lavaan_check"]) if inputs["lavaan_check"] else None
     context["commit"] = git_commit()
     context["lock_sha256"] = sha256_file(inputs["lock"])
     context["data_sha256"] = sha256_file(params["data_file"])

@@ -27,7 +27,6 @@ def main(inputs, outputs, params, log):
     tested = result["hypotheses"]
     return result["decisions"] | {
         "supported": dict(zip(tested["id"], tested["supported"], strict=True)),
-        "warnings": result["decisions"].get("problems", []),  # an inadmissible variant
     }
 
 
