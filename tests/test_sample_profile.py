@@ -109,6 +109,23 @@ def test_profile_explicit_order_zero_and_undeclared_categories(firms):
     np.testing.assert_allclose(out["weighted_percent"], [1000 / 22, 0.0, 800 / 22, 400 / 22])
 
 
+def test_integer_codes_read_as_floats_match_the_declared_categories():
+    # a grade column with one missing cell is read back from CSV as 7.0, 8.0, NaN
+    d = pd.DataFrame({"grade": [7.0, 8.0, 8.0, None]})
+    out = sample_profile(d, ["grade"], weight=None, order={"grade": [7, 8]})
+    assert out["category"].tolist() == ["7", "8"]
+    assert out["n"].tolist() == [1, 2]  # the missing cell is no category
+
+
+def test_value_labels_of_the_codebook_name_the_categories():
+    # lavaan's documentation of HolzingerSwineford1939: sex 1 = male, 2 = female
+    codebook = load_codebook(ROOT / "data/codebook/holzinger_swineford.datapackage.json")
+    d = pd.DataFrame({"sex": [1, 2, 2], "school": ["Pasteur", "Grant-White", "Pasteur"]})
+    out = sample_profile(d, ["sex", "school"], weight=None, codebook=codebook)
+    assert out["category"].tolist() == ["1", "2", "Pasteur", "Grant-White"]
+    assert out["label"].tolist() == ["male", "female", "Pasteur", "Grant-White"]
+
+
 def test_profile_without_weights_and_ties_by_label():
     d = pd.DataFrame({"role": ["sales", "general", "quality", "general", "sales", "quality", "x"]})
     out = sample_profile(d, ["role"], weight=None)

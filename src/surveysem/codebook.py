@@ -9,7 +9,7 @@ plus the compendium's custom properties:
 
 * ``construct`` - the latent construct an item measures (absent for non-items);
 * ``wording``   - the item text;
-* ``reverse_keyed`` - true for negatively worded items (score as 8 - x);
+* ``reverse_keyed`` - true for negatively worded items (scored as minimum + maximum - x);
 * ``pii``       - true for columns identifying a person (must never leave the cleaning stage).
 
 A researcher with the real data drafts such a file for their own export with
@@ -258,7 +258,7 @@ class Codebook:
         return self.fields.loc[self.fields["pii"], "name"].tolist()
 
     def reverse_keyed(self) -> list[str]:
-        """Items flagged ``reverse_keyed`` (to be scored as 8 - x on a 1..7 scale)."""
+        """Items flagged ``reverse_keyed`` (scored as minimum + maximum - x by cleaning)."""
         return self.fields.loc[self.fields["reverse_keyed"], "name"].tolist()
 
     def field_info(self, name: str) -> pd.Series:
@@ -267,6 +267,19 @@ class Codebook:
         if row.empty:
             raise KeyError(f"{self.path}: no field {name!r} in the codebook")
         return row.iloc[0]
+
+    def value_labels(self, name: str) -> dict[str, str]:
+        """Code -> label of column ``name`` from its Table Schema ``categories`` (SPSS/Stata
+        value labels), as text; empty when the codebook gives none."""
+        for resource in self.descriptor.get("resources", [])[:1]:
+            for spec in resource.get("schema", {}).get("fields", []):
+                if spec.get("name") == name:
+                    return {
+                        str(c["value"]): str(c["label"])
+                        for c in spec.get("categories", [])
+                        if isinstance(c, dict) and "label" in c
+                    }
+        return {}
 
     def verify_hash(self) -> bool:
         """True if the data file's sha256 equals the codebook's (True if none is declared)."""

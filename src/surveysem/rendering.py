@@ -25,6 +25,17 @@ def typst_escape(text) -> str:
     return "".join("\\" + c if c in TYPST_SPECIAL else c for c in str(text))
 
 
+def typst_code(text) -> str:
+    """Typst markup that shows `text` verbatim in monospace (a file name, a column name):
+    escapes do not work inside backticks, so the text goes into a #raw string.
+
+    >>> print(typst_code('data/raw/my_file "v2".csv'))
+    #raw("data/raw/my_file \\"v2\\".csv")
+    """
+    quoted = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    return f'#raw("{quoted}")'
+
+
 def typst_link(markup: str, source: str) -> str:
     """Typst markup that links to `source` when it shows a number (so every number in the
     PDF leads to the results file it came from).
@@ -61,7 +72,8 @@ def template_environment(folder: str | Path | list) -> jinja2.Environment:
 
     Comments use {## ##} because `{#` can occur in Typst code; undefined variables are
     errors, so a template never silently prints an empty number. HTML templates are
-    autoescaped; Typst and LaTeX templates escape with the `typst` and `latex` filters.
+    autoescaped; Typst and LaTeX templates escape with the `typst` and `latex` filters, and
+    `code` sets a file or column name verbatim in Typst.
     """
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(
@@ -73,7 +85,9 @@ def template_environment(folder: str | Path | list) -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=jinja2.select_autoescape(["html.j2"]),
     )
-    environment.filters.update(typst=typst_escape, latex=latex_escape, linked=typst_link)
+    environment.filters.update(
+        typst=typst_escape, code=typst_code, latex=latex_escape, linked=typst_link
+    )
     return environment
 
 

@@ -38,7 +38,14 @@ SIZE_BANDS: tuple[str, ...] = ("small (<300)", "medium (300-1999)", "large (2000
 SIZE_BREAKS: tuple[int, int] = (300, 2000)
 
 #: Columns of :func:`sample_profile`.
-PROFILE_COLUMNS: tuple[str, ...] = ("variable", "category", "n", "percent", "weighted_percent")
+PROFILE_COLUMNS: tuple[str, ...] = (
+    "variable",
+    "category",
+    "label",
+    "n",
+    "percent",
+    "weighted_percent",
+)
 #: Columns of :func:`nonresponse_bias`.
 NONRESPONSE_COLUMNS: tuple[str, ...] = (
     "variable",
@@ -135,6 +142,20 @@ def _declared_order(
     return None
 
 
+def _category_labels(values: pd.Series) -> pd.Series:
+    """Category labels as text; whole numbers read as floats (a column with a missing cell,
+    e.g. grade 7.0) are labelled as the integers the codebook declares (7).
+
+    >>> _category_labels(pd.Series([7.0, 8.0])).tolist()
+    ['7', '8']
+    >>> _category_labels(pd.Series([1.5, 2.0])).tolist()
+    ['1.5', '2.0']
+    """
+    if pd.api.types.is_float_dtype(values) and (values % 1 == 0).all():
+        values = values.astype("int64")
+    return values.astype(str)
+
+
 def _by_descending_n(counts: pd.Series) -> list[str]:
     """Categories by descending count, ties broken by the category label (deterministic)."""
     return sorted(counts.index, key=lambda c: (-int(counts[c]), c))
@@ -180,13 +201,14 @@ def sample_profile(
     order : dict, optional
         Variable -> list of categories in table order.
     codebook : surveysem.codebook.Codebook, optional
-        Source of ``enum`` orders.
+        Source of ``enum`` orders and of value labels (``categories``).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``variable, category, n, percent, weighted_percent``; one row per category,
-        variables in the order given. ``category`` is the label as text. ``percent`` and
+        Columns ``variable, category, label, n, percent, weighted_percent``; one row per
+        category, variables in the order given. ``category`` is the code as text, ``label``
+        its value label from the codebook (the code itself when there is none). ``percent`` and
         ``weighted_percent`` each sum to 100 within a variable. Unrounded.
 
     References
@@ -205,10 +227,10 @@ def sample_profile(
     ... })
     >>> sample_profile(firms, ["ownership"], weight="w",
     ...                order={"ownership": ["state-owned", "private", "collective"]})
-        variable     category  n  percent  weighted_percent
-    0  ownership  state-owned  2     50.0              60.0
-    1  ownership      private  2     50.0              40.0
-    2  ownership   collective  0      0.0               0.0
+        variable     category        label  n  percent  weighted_percent
+    0  ownership  state-owned  state-owned  2     50.0              60.0
+    1  ownership      private      private  2     50.0              40.0
+    2  ownership   collective   collective  0      0.0               0.0
     """
     missing = [v for v in variables if v not in clean.columns]
     if missing:
@@ -225,7 +247,7 @@ def sample_profile(
         valid = col.notna().to_numpy()
         if not valid.any():
             raise ValueError(f"sample_profile: {var!r} has no non-missing values")
-        labels = pd.Series(col[valid].astype(str).to_numpy(), dtype=object)
+        labels = pd.Series(_category_labels(col[valid]).to_numpy(), dtype=object)
         counts = labels.value_counts(sort=False)
         declared = _declared_order(var, col, order, codebook)
         if declared is None:
@@ -244,11 +266,13 @@ def sample_profile(
                 raise ValueError(f"sample_profile: weights of {var!r} sum to zero")
             wsum = w.groupby(labels.to_numpy()).sum().reindex(cats, fill_value=0.0)
             wpct = 100.0 * wsum.to_numpy(dtype=float) / total
+        names = codebook.value_labels(var) if codebook is not None else {}
         frames.append(
             pd.DataFrame(
                 {
                     "variable": [var] * len(cats),
                     "category": cats,
+                    "label": [names.get(c, c) for c in cats],
                     "n": n,
                     "percent": percent,
                     "weighted_percent": wpct,
@@ -260,6 +284,7 @@ def sample_profile(
             {
                 "variable": pd.Series(dtype=str),
                 "category": pd.Series(dtype=str),
+                "label": pd.Series(dtype=str),
                 "n": pd.Series(dtype=np.int64),
                 "percent": pd.Series(dtype=float),
                 "weighted_percent": pd.Series(dtype=float),

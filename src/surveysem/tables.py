@@ -65,7 +65,7 @@ def sample_profile_table(profile: pd.DataFrame, weighted: bool) -> Table:
             rows.append(
                 [
                     _variable_name(variable) if i == 0 else "",
-                    row["category"],
+                    row["label"],
                     fmt.count(row["n"]),
                     fmt.number(row["percent"], 1),
                 ]
@@ -125,8 +125,10 @@ def measurement_table(
     reliability: pd.DataFrame,
     wordings: dict[str, str],
     constructs: dict[str, str],
+    reverse_keyed: list[str] = (),
 ) -> Table:
-    """Items with their wording and standardized loading, and each construct's alpha, CR, AVE."""
+    """Items with their wording and standardized loading, and each construct's alpha, CR, AVE;
+    the note names the reverse-keyed items (scored reversed before any analysis)."""
     loadings = estimates[estimates.op == "=~"]
     rows = []
     for construct in reliability.to_dict("records"):
@@ -154,7 +156,12 @@ def measurement_table(
         note=(
             "λ = completely standardized loading from the confirmatory factor analysis; "
             "α = Cronbach's alpha; CR = composite reliability (omega, semTools compRelSEM); "
-            "AVE = average variance extracted. Reverse-worded items are scored reversed."
+            "AVE = average variance extracted."
+            + (
+                f" Reverse-worded items, scored reversed: {', '.join(reverse_keyed)}."
+                if reverse_keyed
+                else ""
+            )
         ),
         align=["left", "right", "right", "right", "right"],
     )

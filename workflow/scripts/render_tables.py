@@ -45,6 +45,7 @@ def builders(inputs, params) -> dict:
             pd.read_csv(inputs["reliability"]),
             wordings,
             params["constructs"],
+            codebook.reverse_keyed(),
         ),
         "discriminant": lambda: tables.discriminant_table(
             pd.read_csv(inputs["fornell_larcker"]), pd.read_csv(inputs["htmt"])
