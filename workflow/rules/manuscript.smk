@@ -9,6 +9,7 @@ rule build_manuscript:
         reliability=rules.assess_reliability.output.reliability,
         measurement_summary=rules.summarize_measurement.output.summary,
         structural_fit=rules.fit_structural.output.fit,
+        solution=rules.fit_structural.output.solution,
         estimates=rules.fit_structural.output.estimates,
         hypotheses=rules.test_hypotheses.output.hypotheses,
         nonresponse=rules.describe_sample.output.nonresponse,

@@ -26,6 +26,7 @@ RESULTS = {
     "checks": "measurement_summary",
     "reliability": "reliability",
     "sem": "structural_fit",
+    "solution": "solution",
     "hypotheses": "hypotheses",
     "nonresponse": "nonresponse",
     "indirect": "indirect",
