@@ -212,8 +212,13 @@ def test_spss_export_builds_its_own_manuscript(spss_run, root):
     assert "A. Researcher" in words and "employees" in words
     for label in DEPARTMENTS.values():  # value labels of the .sav name the categories
         assert label in (results / "tables/sample-profile.typ").read_text()
-    assert "Mediation" not in words  # no indirect effect in the model
-    assert "early" not in words.lower()  # no waves: no non-response comparison
+    # stages the study does not have leave no section, table, figure or reference behind:
+    # no waves, no indirect effect, no robustness variants, no invariance groupings
+    for label in ("tab-nonresponse", "tab-indirect", "fig-bootstrap", "tab-robustness",
+                  "fig-forest", "tab-invariance"):  # fmt: skip
+        assert label not in words
+    assert "Mediation" not in words and "early" not in words.lower()
+    assert "Weighted" not in (results / "tables/sample-profile.typ").read_text()  # no weights
     assert "alpha\\[REC\\]" in words  # statistics not applicable to the single item
     assert "Reverse-worded items, scored reversed: eng3" in words
 
@@ -302,6 +307,7 @@ def test_a_model_that_does_not_converge_still_builds_and_says_so(nonconverging_r
     assert json.loads((results / "model/solution.json").read_text())["converged"] is False
     assert "did not converge" in words and "did not converge" in console
     assert "pupils" in words
+    assert "tab-sample-profile" not in words  # no categorical column to profile
 
 
 @pytest.mark.parametrize("example", ["holzinger_swineford", "political_democracy"])
