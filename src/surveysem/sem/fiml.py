@@ -64,9 +64,10 @@ from scipy import optimize
 from surveysem.errors import InputError
 
 from .estimates import _row_values, estimates_table, standardize_rows
-from .fit_measures import (
-    chisq_and_incremental_indices,
+from .indices import (
+    chisq_tests,
     hoelter_cn,
+    incremental_indices,
     information_criteria,
     rmsea_measures,
 )
@@ -1017,7 +1018,8 @@ def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
     out = {
         "npar": float(k),
         "fmin": chisq / (2 * n),
-        **chisq_and_incremental_indices(chisq, df, chisq_b, df_b),
+        **chisq_tests(chisq, df, chisq_b, df_b),
+        **incremental_indices(chisq, df, chisq_b, df_b),
         **information_criteria(fit.logl, fit.unrestricted_logl, k, n),
         **rmsea_measures(chisq, df, n),
         **_residual_indices(fit.h1_mean, fit.h1_cov, mu, sigma),

@@ -31,36 +31,22 @@ Reference: lavaan ``R/lav_fit_measures.R`` and friends (Rosseel 2012, JSS 48(2))
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, stats
 
 from . import least_squares, matrices
 from .fitting import SemFit
-
-
-def _rmsea_ci(chisq: float, df: int, n: int, level: float = 0.90) -> tuple[float, float]:
-    """Browne-Cudeck interval: solve P(X <= chisq; df, lambda) = 1 -/+ alpha/2 for lambda."""
-    if df <= 0:
-        return 0.0, 0.0
-    upper_p, lower_p = (1 + level) / 2, (1 - level) / 2  # 0.95 and 0.05 for a 90% CI
-
-    def ncp_for(target: float) -> float:
-        if stats.chi2.cdf(chisq, df) < target:
-            return 0.0
-
-        def f(lam: float) -> float:
-            return _ncx2_cdf(chisq, df, lam) - target
-
-        hi = max(chisq, 1.0)
-        while f(hi) > 0:
-            hi *= 2
-        return optimize.brentq(f, 0.0, hi, xtol=1e-12)
-
-    lam_l, lam_u = ncp_for(upper_p), ncp_for(lower_p)
-    return float(np.sqrt(lam_l / (n * df))), float(np.sqrt(lam_u / (n * df)))
-
-
-def _ncx2_cdf(x: float, df: int, nc: float) -> float:
-    return float(stats.chi2.cdf(x, df) if nc <= 0 else stats.ncx2.cdf(x, df, nc))
+from .indices import (
+    chisq_pvalue,
+    chisq_tests,
+    gfi_measures,
+    hoelter_cn,
+    incremental_indices,
+    information_criteria,
+    rmsea,
+    rmsea_ci,
+    rmsea_close,
+    rmsea_measures,
+    robust_incremental_indices,
+)
 
 
 def _residual_indices(s: np.ndarray, sigma: np.ndarray) -> dict[str, float]:
@@ -194,7 +180,8 @@ def _ml_fit_measures(fit: SemFit) -> dict[str, float]:
     out = {
         "npar": float(k),
         "fmin": f / 2,
-        **chisq_and_incremental_indices(chisq, df, chisq_b, df_b),
+        **chisq_tests(chisq, df, chisq_b, df_b),
+        **incremental_indices(chisq, df, chisq_b, df_b),
         **information_criteria(logl, logl_h1, k, n),
         **rmsea_measures(chisq, df, n),
         **_residual_indices(s, sigma),
@@ -204,227 +191,6 @@ def _ml_fit_measures(fit: SemFit) -> dict[str, float]:
         "ecvi": chisq / n + 2 * k / n,
     }
     return {key: float(val) for key, val in out.items()}
-
-
-# --- Measures shared with FIML, multi-group and ordinal fits ------------------------------
-
-
-def chisq_and_incremental_indices(chisq, df, chisq_b, df_b) -> dict[str, float]:
-    """Chi-square tests of the model and of the baseline model, and the incremental indices
-    CFI, TLI/NNFI, RFI, NFI, PNFI, IFI, RNI from them (module docstring)."""
-    t1 = max(chisq - df, 0.0)
-    t2 = max(chisq - df, chisq_b - df_b, 0.0)
-    cfi = 1.0 if np.isclose(t1, 0) and np.isclose(t2, 0) else 1 - t1 / t2
-    tli = 1 - ((chisq - df) * df_b) / ((chisq_b - df_b) * df) if df > 0 else 1.0
-    nfi = 1 - chisq / chisq_b
-    return {
-        "chisq": chisq,
-        "df": float(df),
-        "pvalue": chisq_pvalue(chisq, df),
-        "baseline.chisq": chisq_b,
-        "baseline.df": float(df_b),
-        "baseline.pvalue": chisq_pvalue(chisq_b, df_b),
-        "cfi": cfi,
-        "tli": tli,
-        "nnfi": tli,
-        "rfi": (chisq_b / df_b - chisq / df) / (chisq_b / df_b) if df > 0 else np.nan,
-        "nfi": nfi,
-        "pnfi": df / df_b * nfi,
-        "ifi": (chisq_b - chisq) / (chisq_b - df),
-        "rni": 1 - (chisq - df) / (chisq_b - df_b),
-    }
-
-
-def information_criteria(logl, logl_h1, k, n) -> dict[str, float]:
-    """Log-likelihoods of the model and of the saturated model, AIC, BIC and BIC2 (SABIC)."""
-    return {
-        "logl": logl,
-        "unrestricted.logl": logl_h1,
-        "aic": -2 * logl + 2 * k,
-        "bic": -2 * logl + k * np.log(n),
-        "ntotal": float(n),
-        "bic2": -2 * logl + k * np.log((n + 2) / 24),
-    }
-
-
-def rmsea_measures(chisq, df, n, n_groups: int = 1) -> dict[str, float]:
-    """RMSEA, its 90% interval and the p-values of close and not-close fit.
-
-    With G groups lavaan multiplies RMSEA and its bounds by sqrt(G) and divides the
-    non-centrality of the p-values by G (Steiger 1998). GLS/ULS, MLR and WLSMV use
-    :func:`lav_rmsea_ci` and :func:`lav_rmsea_close` instead, which follow lavaan's own
-    bracketing and NaN rules (they differ from these in edge cases only).
-    """
-    scale = np.sqrt(n_groups)
-    lo, hi = _rmsea_ci(chisq, df, n)
-    close = 1 - _ncx2_cdf(chisq, df, n * df * 0.05**2 / n_groups) if df > 0 else np.nan
-    notclose = _ncx2_cdf(chisq, df, n * df * 0.08**2 / n_groups) if df > 0 else np.nan
-    return {
-        "rmsea": rmsea(chisq, df, n) * scale,
-        "rmsea.ci.lower": lo * scale,
-        "rmsea.ci.upper": hi * scale,
-        "rmsea.ci.level": 0.90,
-        "rmsea.pvalue": close,
-        "rmsea.close.h0": 0.05,
-        "rmsea.notclose.pvalue": notclose,
-        "rmsea.notclose.h0": 0.08,
-    }
-
-
-def rmsea(x2, df, n, c: float = 1.0) -> float:
-    """RMSEA = sqrt(max(x2/(N df) - c/N, 0)); c is a scaling factor of robust versions."""
-    if df <= 0:
-        return 0.0
-    return float(np.sqrt(max(x2 / (n * df) - c / n, 0.0)))
-
-
-def hoelter_cn(x2, df, n) -> dict[str, float]:
-    """Hoelter's critical N at alpha = 0.05 and 0.01: qchisq(1 - alpha, df) / (x2/N) + 1."""
-    return {
-        name: stats.chi2.ppf(1 - alpha, df) / (x2 / n) + 1 if df > 0 else np.nan
-        for alpha, name in ((0.05, "cn_05"), (0.01, "cn_01"))
-    }
-
-
-def gfi_measures(gfi, df, n_moments) -> dict[str, float]:
-    """GFI with AGFI and PGFI, which adjust it for the df out of ``n_moments`` moments."""
-    return {
-        "gfi": gfi,
-        "agfi": 1 - n_moments / df * (1 - gfi) if df > 0 else 1.0,
-        "pgfi": df / n_moments * gfi,
-    }
-
-
-# --- lavaan 0.6.14 helpers (``lav_fit_cfi.R``, ``lav_fit_rmsea.R``, ``lav_fit_other.R``) ---------
-
-
-def _zero(x: float) -> bool:
-    return abs(x) < 1.5e-8  # isTRUE(all.equal(x, 0))
-
-
-def _lav_robust(df: float, c: float, cb: float) -> bool:
-    return df > 0 and c != 1 and cb != 1
-
-
-def _lav_cfi(x2, df, x2b, dfb, c=1.0, cb=1.0) -> float:
-    if np.isnan([x2, df, x2b, dfb, c, cb]).any():
-        return np.nan
-    c, cb = (c, cb) if _lav_robust(df, c, cb) else (1.0, 1.0)
-    t1 = max(x2 - c * df, 0.0)
-    t2 = max(x2 - c * df, x2b - cb * dfb, 0.0)
-    return 1.0 if _zero(t1) and _zero(t2) else 1 - t1 / t2
-
-
-def _lav_rni(x2, df, x2b, dfb, c=1.0, cb=1.0) -> float:
-    if np.isnan([x2, df, x2b, dfb, c, cb]).any():
-        return np.nan
-    c, cb = (c, cb) if _lav_robust(df, c, cb) else (1.0, 1.0)
-    t1, t2 = x2 - c * df, x2b - cb * dfb
-    return np.nan if _zero(t2) else 1 - t1 / t2
-
-
-def _lav_tli(x2, df, x2b, dfb, c=1.0, cb=1.0) -> float:
-    if np.isnan([x2, df, x2b, dfb, c, cb]).any():
-        return np.nan
-    c, cb = (c, cb) if _lav_robust(df, c, cb) else (1.0, 1.0)
-    t1 = (x2 - c * df) * dfb
-    t2 = (x2b - cb * dfb) * df
-    return 1 - t1 / t2 if df > 0 and abs(t2) > 0 else 1.0
-
-
-def _lav_rfi(x2, df, x2b, dfb) -> float:
-    if np.isnan([x2, df, x2b, dfb]).any() or df > dfb:
-        return np.nan
-    if df > 0 and dfb > 0:
-        t1, t2 = x2b / dfb - x2 / df, x2b / dfb
-        return 1.0 if t1 < 0 or t2 < 0 else t1 / t2
-    return 1.0
-
-
-def _lav_nfi(x2, df, x2b, dfb) -> float:
-    if np.isnan([x2, df, x2b, dfb]).any() or df > dfb or _zero(x2b):
-        return np.nan
-    return (x2b - x2) / x2b if df > 0 else 1.0
-
-
-def _lav_pnfi(x2, df, x2b, dfb) -> float:
-    if np.isnan([x2, df, x2b, dfb]).any() or not (dfb > 0 and x2b > 0):
-        return np.nan
-    return df / dfb * (x2b - x2) / x2b
-
-
-def _lav_ifi(x2, df, x2b, dfb) -> float:
-    if np.isnan([x2, df, x2b, dfb]).any():
-        return np.nan
-    t1, t2 = x2b - x2, x2b - df
-    if t2 < 0:
-        return 1.0
-    return np.nan if _zero(t2) else t1 / t2
-
-
-def _incremental(x2, df, x2b, dfb, suffix="") -> dict[str, float]:
-    return {
-        f"nnfi{suffix}": _lav_tli(x2, df, x2b, dfb),
-        f"rfi{suffix}": _lav_rfi(x2, df, x2b, dfb),
-        f"nfi{suffix}": _lav_nfi(x2, df, x2b, dfb),
-        f"pnfi{suffix}": _lav_pnfi(x2, df, x2b, dfb),
-        f"ifi{suffix}": _lav_ifi(x2, df, x2b, dfb),
-        f"rni{suffix}": _lav_rni(x2, df, x2b, dfb),
-    }
-
-
-def lav_rmsea_ci(x2, df, n, c=1.0, level=0.90) -> tuple[float, float]:
-    """lavaan ``lav_fit_rmsea_ci``: invert pchisq(x2; df, lambda); df may be fractional."""
-    if not np.isfinite([x2, df, n, c]).all():
-        return np.nan, np.nan
-    upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
-
-    def cdf(lam: float) -> float:
-        return _ncx2_cdf(x2, df, lam)
-
-    def root(target: float, hi: float) -> float:
-        try:
-            return optimize.brentq(lambda lam: cdf(lam) - target, 0.0, hi, xtol=1e-12)
-        except ValueError:
-            return np.nan
-
-    if df < 1 or cdf(0.0) - upper_p < 0:
-        lower = 0.0
-    else:
-        lower = float(np.sqrt(c * root(upper_p, x2) / (n * df)))
-    n_rmsea = max(n, 4 * x2)
-    if df < 1 or cdf(n_rmsea) - lower_p > 0 or cdf(0.0) - lower_p < 0:
-        upper = 0.0
-    else:
-        upper = float(np.sqrt(c * root(lower_p, n_rmsea) / (n * df)))
-    return lower, upper
-
-
-def lav_rmsea_close(x2, df, n, c=1.0, h0=0.05, close=True) -> float:
-    """p-value of close fit (H0: RMSEA <= h0) or, ``close=False``, of not-close fit."""
-    if not np.isfinite([x2, df, n, c]).all() or not df > 0:
-        return np.nan
-    cdf = _ncx2_cdf(x2, df, n * df / c * h0**2)
-    return 1 - cdf if close else cdf
-
-
-def _rmsea_family(x2, df, n) -> dict[str, float]:
-    lo, hi = lav_rmsea_ci(x2, df, n)
-    return {
-        "rmsea": rmsea(x2, df, n),
-        "rmsea.ci.lower": lo,
-        "rmsea.ci.upper": hi,
-        "rmsea.ci.level": 0.90,
-        "rmsea.pvalue": lav_rmsea_close(x2, df, n, h0=0.05),
-        "rmsea.close.h0": 0.05,
-        "rmsea.notclose.pvalue": lav_rmsea_close(x2, df, n, h0=0.08, close=False),
-        "rmsea.notclose.h0": 0.08,
-    }
-
-
-def chisq_pvalue(x2: float, df: float) -> float:
-    """Upper-tail chi-square p-value; NaN without degrees of freedom or a finite statistic."""
-    return float(stats.chi2.sf(x2, df)) if df > 0 and np.isfinite(x2) else np.nan
 
 
 #: The names :func:`fit_measures` adds for MLR, in lavaan's order among the ML names.
@@ -479,26 +245,21 @@ def _mlr_fit_measures(fit: SemFit, ml: dict[str, float]) -> dict[str, float]:
             "baseline.df.scaled": dfb,
             "baseline.pvalue.scaled": chisq_pvalue(x2bs, dfb),
             "baseline.chisq.scaling.factor": cb,
-            "cfi.scaled": _lav_cfi(x2s, df, x2bs, dfb),
-            "tli.scaled": _lav_tli(x2s, df, x2bs, dfb),
-            "cfi.robust": _lav_cfi(x2, df, x2b, dfb, c, cb),
-            "tli.robust": _lav_tli(x2, df, x2b, dfb, c, cb),
-            "nnfi.robust": _lav_tli(x2, df, x2b, dfb, c, cb),
-            "rni.robust": _lav_rni(x2, df, x2b, dfb, c, cb),
+            **robust_incremental_indices(x2, df, x2b, dfb, c, cb),
             "scaling.factor.h1": yb.scaling_factor_h1,
             "scaling.factor.h0": yb.scaling_factor_h0,
             "rmsea.scaled": rmsea(x2, df2, n),
-            "rmsea.pvalue.scaled": lav_rmsea_close(x2, df2, n, h0=0.05),
-            "rmsea.notclose.pvalue.scaled": lav_rmsea_close(x2, df2, n, h0=0.08, close=False),
+            "rmsea.pvalue.scaled": rmsea_close(x2, df2, n, h0=0.05),
+            "rmsea.notclose.pvalue.scaled": rmsea_close(x2, df2, n, h0=0.08, close=False),
             "rmsea.robust": rmsea(x2, df, n, c),
-            "rmsea.pvalue.robust": lav_rmsea_close(x2s, df, n, c, h0=0.05),
-            "rmsea.notclose.pvalue.robust": lav_rmsea_close(x2s, df, n, c, h0=0.08, close=False),
+            "rmsea.pvalue.robust": rmsea_close(x2s, df, n, c, h0=0.05),
+            "rmsea.notclose.pvalue.robust": rmsea_close(x2s, df, n, c, h0=0.08, close=False),
         }
     )
-    out.update(_incremental(x2s, df, x2bs, dfb, suffix=".scaled"))
-    lo, hi = lav_rmsea_ci(x2, df2, n)
+    out.update(incremental_indices(x2s, df, x2bs, dfb, suffix=".scaled"))
+    lo, hi = rmsea_ci(x2, df2, n)
     out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = lo, hi
-    lo, hi = lav_rmsea_ci(x2s, df, n, c)
+    lo, hi = rmsea_ci(x2s, df, n, c)
     out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo, hi
     return {key: float(out[key]) for key in MLR_NAMES}
 
@@ -523,17 +284,12 @@ def _ls_fit_measures(fit: SemFit) -> dict[str, float]:
     out = {
         "npar": float(k),
         "fmin": 0.5 * n1 / fit.n * f,
-        "chisq": x2,
-        "df": df,
-        "pvalue": chisq_pvalue(x2, df) if has_p else np.nan,
-        "baseline.chisq": x2b,
-        "baseline.df": dfb,
-        "baseline.pvalue": chisq_pvalue(x2b, dfb) if has_p else np.nan,
-        "cfi": _lav_cfi(x2, df, x2b, dfb),
-        "tli": _lav_tli(x2, df, x2b, dfb),
+        **chisq_tests(x2, df, x2b, dfb),
+        **incremental_indices(x2, df, x2b, dfb),
+        **rmsea_measures(x2, df, n1),
     }
-    out.update(_incremental(x2, df, x2b, dfb))
-    out.update(_rmsea_family(x2, df, n1))
+    if not has_p:
+        out["pvalue"] = out["baseline.pvalue"] = np.nan
     out.update(_residual_indices(s, sigma))
     out.update(hoelter_cn(x2, df, n1))
     out.update(gfi_measures(gfi, df, pstar))

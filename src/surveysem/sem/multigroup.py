@@ -49,14 +49,15 @@ from surveysem.errors import InputError
 
 from .errors import ModelSpecError, UnsupportedModelError
 from .estimates import add_wald_columns, standard_errors, standardize_rows
-from .fit_measures import (
-    chisq_and_incremental_indices,
+from .fitting import complete_numeric
+from .indices import (
+    chisq_tests,
     gfi_measures,
     hoelter_cn,
+    incremental_indices,
     information_criteria,
     rmsea_measures,
 )
-from .fitting import complete_numeric
 from .partable import ParTable, build_partable, require_no_covariates
 from .syntax import parse_syntax
 
@@ -947,7 +948,8 @@ def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
     out = {
         "npar": float(k),
         "fmin": f / 2,
-        **chisq_and_incremental_indices(chisq, df, chisq_b, df_b),
+        **chisq_tests(chisq, df, chisq_b, df_b),
+        **incremental_indices(chisq, df, chisq_b, df_b),
         **information_criteria(logl, logl_h1, k, n),
         **rmsea_measures(chisq, df, n, n_groups),
         **_residual_indices(fit),

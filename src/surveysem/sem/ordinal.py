@@ -71,13 +71,15 @@ from surveysem.errors import InputError
 
 from .errors import ModelSpecError, UnsupportedModelError
 from .estimates import COLUMNS, add_wald_columns, row_frame, standard_errors, standardize_rows
-from .fit_measures import (
-    chisq_pvalue,
+from .indices import (
+    chisq_tests,
     gfi_measures,
     hoelter_cn,
-    lav_rmsea_ci,
-    lav_rmsea_close,
+    incremental_indices,
     rmsea,
+    rmsea_ci,
+    rmsea_close,
+    robust_incremental_indices,
 )
 from .partable import ParRow, ParTable, build_partable, require_no_covariates
 from .polychoric import OrdinalMoments, ordinal_moments
@@ -617,34 +619,6 @@ def _catml(fit: OrdinalFit, delta: np.ndarray, w: np.ndarray) -> dict[str, float
     }
 
 
-def _incremental(x2, df, x2b, dfb, c=1.0, cb=1.0, robust=False) -> dict[str, float]:
-    """lavaan's CFI, TLI (NNFI), RNI; with c/cb the Savalei robust versions."""
-    if robust:
-        t1, t2 = x2 - c * df, x2b - cb * dfb
-    else:
-        t1, t2 = x2 - df, x2b - dfb
-    num, den = max(t1, 0.0), max(t1, t2, 0.0)
-    cfi = 1.0 if np.isclose(num, 0) and np.isclose(den, 0) else 1 - num / den
-    tli = 1 - (t1 * dfb) / (t2 * df) if df > 0 and abs(t2) > 0 else 1.0
-    rni = 1 - t1 / t2
-    return {"cfi": cfi, "tli": tli, "rni": rni}
-
-
-def _other(x2, df, x2b, dfb) -> dict[str, float]:
-    """lavaan's RFI, NFI, PNFI and IFI (``lav_fit_cfi.R``)."""
-    if df > dfb:
-        rfi = nfi = np.nan
-    elif df > 0 and dfb > 0:
-        t1, t2 = x2b / dfb - x2 / df, x2b / dfb
-        rfi = 1.0 if t1 < 0 or t2 < 0 else t1 / t2
-        nfi = (x2b - x2) / x2b
-    else:
-        rfi = nfi = 1.0
-    pnfi = df / dfb * (x2b - x2) / x2b
-    ifi = 1.0 if x2b - df < 0 else (x2b - x2) / (x2b - df)
-    return {"rfi": rfi, "nfi": nfi, "pnfi": pnfi, "ifi": ifi}
-
-
 def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
     """lavaan ``fitMeasures()`` of a WLSMV fit (names as lavaan; formulas: module docstring).
 
@@ -693,48 +667,50 @@ def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
     ab = np.sqrt(dfb / tr2b)
     x2bs = ab * x2b + (dfb - ab * tr1b)
 
+    cat = _catml(fit, delta, w)
+    plain = incremental_indices(x2, df, x2b, dfb)
+    scaled = incremental_indices(x2s, df, x2bs, dfb, suffix=".scaled")
+    robust = robust_incremental_indices(
+        cat["xx3"], df, cat["xx3_null"], dfb, cat["c3"], cat["c3_null"]
+    )
+    # lavaan's order: tests, then CFI/TLI plain, scaled and robust, then the other indices
+    tests, scaled_tests = chisq_tests(x2, df, x2b, dfb), chisq_tests(x2s, df, x2bs, dfb)
     out: dict[str, float] = {
         "npar": float(k),
         "fmin": x2 / (2 * n),
-        "chisq": x2,
-        "df": float(df),
-        "pvalue": chisq_pvalue(x2, df),
+        **{key: tests[key] for key in ("chisq", "df", "pvalue")},
         "chisq.scaled": x2s,
         "df.scaled": float(df),
-        "pvalue.scaled": chisq_pvalue(x2s, df),
+        "pvalue.scaled": scaled_tests["pvalue"],
         "chisq.scaling.factor": 1 / a,
-        "baseline.chisq": x2b,
-        "baseline.df": float(dfb),
-        "baseline.pvalue": chisq_pvalue(x2b, dfb),
+        **{key: tests[key] for key in ("baseline.chisq", "baseline.df", "baseline.pvalue")},
         "baseline.chisq.scaled": x2bs,
         "baseline.df.scaled": float(dfb),
-        "baseline.pvalue.scaled": chisq_pvalue(x2bs, dfb),
+        "baseline.pvalue.scaled": scaled_tests["baseline.pvalue"],
         "baseline.chisq.scaling.factor": 1 / ab,
+        "cfi": plain["cfi"],
+        "tli": plain["tli"],
+        "cfi.scaled": scaled["cfi.scaled"],
+        "tli.scaled": scaled["tli.scaled"],
+        "cfi.robust": robust["cfi.robust"],
+        "tli.robust": robust["tli.robust"],
+        **{key: val for key, val in plain.items() if key not in ("cfi", "tli")},
+        **{key: val for key, val in scaled.items() if key not in ("cfi.scaled", "tli.scaled")},
+        "nnfi.robust": robust["nnfi.robust"],
+        "rni.robust": robust["rni.robust"],
     }
-    plain = _incremental(x2, df, x2b, dfb)
-    scaled = _incremental(x2s, df, x2bs, dfb)
-    cat = _catml(fit, delta, w)
-    robust = _incremental(cat["xx3"], df, cat["xx3_null"], dfb, cat["c3"], cat["c3_null"], True)
-    out.update({"cfi": plain["cfi"], "tli": plain["tli"]})
-    out.update({"cfi.scaled": scaled["cfi"], "tli.scaled": scaled["tli"]})
-    out.update({"cfi.robust": robust["cfi"], "tli.robust": robust["tli"]})
-    oth, oths = _other(x2, df, x2b, dfb), _other(x2s, df, x2bs, dfb)
-    out.update({"nnfi": plain["tli"], **oth, "rni": plain["rni"]})
-    out.update({f"{key}.scaled": val for key, val in oths.items()})
-    out.update({"nnfi.scaled": scaled["tli"], "rni.scaled": scaled["rni"]})
-    out.update({"nnfi.robust": robust["tli"], "rni.robust": robust["rni"]})
 
     def close(x, c=1.0):
-        return lav_rmsea_close(x, df, n1, c, h0=0.05)
+        return rmsea_close(x, df, n1, c, h0=0.05)
 
     def notclose(x, c=1.0):
-        return lav_rmsea_close(x, df, n1, c, h0=0.08, close=False)
+        return rmsea_close(x, df, n1, c, h0=0.08, close=False)
 
-    ci = lav_rmsea_ci(x2, df, n1)
-    ci_s = lav_rmsea_ci(x2s, df, n1)
+    ci = rmsea_ci(x2, df, n1)
+    ci_s = rmsea_ci(x2s, df, n1)
     c3 = cat["c3"]
     xx3s = cat["xx3"] / c3
-    ci_r = lav_rmsea_ci(xx3s, df, n1, c3)
+    ci_r = rmsea_ci(xx3s, df, n1, c3)
     out.update(
         {
             "rmsea": rmsea(x2, df, n1),

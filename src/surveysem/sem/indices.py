@@ -1,0 +1,249 @@
+"""Fit indices from test statistics: lavaan 0.6.14's one set of rules for every estimator.
+
+Every fit (ML, MLR, GLS, ULS, FIML, multi-group, WLSMV) reduces to a model statistic x2 with
+df degrees of freedom, the baseline model's x2b with dfb, N and, for robust versions, the
+scaling factors c and cb; the indices below turn them into lavaan's ``fitMeasures`` with
+lavaan's edge-case rules (``R/lav_fit_cfi.R``, ``lav_fit_rmsea.R``, ``lav_fit_other.R``), so
+that an estimator module computes its statistics and nothing else.
+
+* CFI = 1 - max(x2 - c df, 0) / max(x2 - c df, x2b - cb dfb, 0) (1 when both are 0);
+  TLI = NNFI = 1 - (x2 - c df) dfb / ((x2b - cb dfb) df) (1 without df); RNI = 1 - (x2 -
+  c df) / (x2b - cb dfb). With c = cb = 1 the usual indices; with the scaling factors of a
+  robust test the robust versions of Brosseau-Liard & Savalei (2014), used only when df > 0
+  and neither factor is 1, as lavaan does.
+* RFI = (x2b/dfb - x2/df) / (x2b/dfb), NFI = (x2b - x2) / x2b, PNFI = df/dfb NFI,
+  IFI = (x2b - x2) / (x2b - df); NaN where lavaan gives NA (e.g. df > dfb).
+* RMSEA = sqrt(max(x2/(N df) - c/N, 0)); its interval inverts the noncentral chi-square
+  cdf at x2 (Browne & Cudeck 1993), lambda scaled by c; the p-values of close (H0: RMSEA <=
+  .05) and not-close (>= .08) fit use the noncentrality N df h0^2 / c. With G groups lavaan
+  multiplies RMSEA and its bounds by sqrt(G) and divides the noncentrality by G (Steiger
+  1998), i.e. c = G in the interval and p-values.
+
+Reference: Rosseel (2012), lavaan, JSS 48(2); Brosseau-Liard, Savalei & Li (2012), MBR 47(6);
+Brosseau-Liard & Savalei (2014), MBR 49(5); Browne & Cudeck (1993).
+
+Examples
+--------
+A hand calculation: x2 = 30 on 10 df, baseline 210 on 15 df, N = 200.
+
+>>> round(cfi(30, 10, 210, 15), 6)  # 1 - 20 / 195
+0.897436
+>>> round(tli(30, 10, 210, 15), 6)  # 1 - 20 * 15 / (195 * 10)
+0.846154
+>>> round(rmsea(30, 10, 200), 6)  # sqrt(30 / 2000 - 1 / 200)
+0.1
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize, stats
+
+CLOSE_H0, NOTCLOSE_H0, CI_LEVEL = 0.05, 0.08, 0.90
+
+
+def _zero(x: float) -> bool:
+    return abs(x) < 1.5e-8  # R's isTRUE(all.equal(x, 0))
+
+
+def _missing(*values) -> bool:
+    return bool(np.isnan(np.asarray(values, dtype=float)).any())
+
+
+def _factors(df: float, c: float, cb: float) -> tuple[float, float]:
+    """The scaling factors a robust index uses: lavaan applies them only when df > 0 and
+    neither is 1 (otherwise the index is the plain one)."""
+    return (c, cb) if df > 0 and c != 1 and cb != 1 else (1.0, 1.0)
+
+
+def cfi(x2, df, x2b, dfb, c=1.0, cb=1.0) -> float:
+    """Comparative fit index (robust with the scaling factors c, cb)."""
+    if _missing(x2, df, x2b, dfb, c, cb):
+        return np.nan
+    c, cb = _factors(df, c, cb)
+    t1 = max(x2 - c * df, 0.0)
+    t2 = max(x2 - c * df, x2b - cb * dfb, 0.0)
+    return 1.0 if _zero(t1) and _zero(t2) else 1 - t1 / t2
+
+
+def tli(x2, df, x2b, dfb, c=1.0, cb=1.0) -> float:
+    """Tucker-Lewis index = NNFI (robust with the scaling factors c, cb)."""
+    if _missing(x2, df, x2b, dfb, c, cb):
+        return np.nan
+    c, cb = _factors(df, c, cb)
+    t1 = (x2 - c * df) * dfb
+    t2 = (x2b - cb * dfb) * df
+    return 1 - t1 / t2 if df > 0 and abs(t2) > 0 else 1.0
+
+
+def rni(x2, df, x2b, dfb, c=1.0, cb=1.0) -> float:
+    """Relative noncentrality index (robust with the scaling factors c, cb)."""
+    if _missing(x2, df, x2b, dfb, c, cb):
+        return np.nan
+    c, cb = _factors(df, c, cb)
+    t1, t2 = x2 - c * df, x2b - cb * dfb
+    return np.nan if _zero(t2) else 1 - t1 / t2
+
+
+def rfi(x2, df, x2b, dfb) -> float:
+    """Relative fit index (Bollen 1986)."""
+    if _missing(x2, df, x2b, dfb) or df > dfb:
+        return np.nan
+    if df > 0 and dfb > 0:
+        t1, t2 = x2b / dfb - x2 / df, x2b / dfb
+        return 1.0 if t1 < 0 or t2 < 0 else t1 / t2
+    return 1.0
+
+
+def nfi(x2, df, x2b, dfb) -> float:
+    """Normed fit index (Bentler & Bonett 1980)."""
+    if _missing(x2, df, x2b, dfb) or df > dfb or _zero(x2b):
+        return np.nan
+    return (x2b - x2) / x2b if df > 0 else 1.0
+
+
+def pnfi(x2, df, x2b, dfb) -> float:
+    """Parsimony normed fit index."""
+    if _missing(x2, df, x2b, dfb) or not (dfb > 0 and x2b > 0):
+        return np.nan
+    return df / dfb * (x2b - x2) / x2b
+
+
+def ifi(x2, df, x2b, dfb) -> float:
+    """Incremental fit index (Bollen 1989)."""
+    if _missing(x2, df, x2b, dfb):
+        return np.nan
+    t1, t2 = x2b - x2, x2b - df
+    if t2 < 0:
+        return 1.0
+    return np.nan if _zero(t2) else t1 / t2
+
+
+def incremental_indices(x2, df, x2b, dfb, suffix: str = "") -> dict[str, float]:
+    """CFI, TLI, NNFI, RFI, NFI, PNFI, IFI and RNI of one test, named ``<index><suffix>``."""
+    values = {
+        "cfi": cfi(x2, df, x2b, dfb),
+        "tli": tli(x2, df, x2b, dfb),
+        "nnfi": tli(x2, df, x2b, dfb),
+        "rfi": rfi(x2, df, x2b, dfb),
+        "nfi": nfi(x2, df, x2b, dfb),
+        "pnfi": pnfi(x2, df, x2b, dfb),
+        "ifi": ifi(x2, df, x2b, dfb),
+        "rni": rni(x2, df, x2b, dfb),
+    }
+    return {f"{name}{suffix}": value for name, value in values.items()}
+
+
+def robust_incremental_indices(x2, df, x2b, dfb, c, cb) -> dict[str, float]:
+    """The robust CFI, TLI, NNFI and RNI (Brosseau-Liard & Savalei 2014) of a scaled test."""
+    return {
+        "cfi.robust": cfi(x2, df, x2b, dfb, c, cb),
+        "tli.robust": tli(x2, df, x2b, dfb, c, cb),
+        "nnfi.robust": tli(x2, df, x2b, dfb, c, cb),
+        "rni.robust": rni(x2, df, x2b, dfb, c, cb),
+    }
+
+
+def chisq_pvalue(x2: float, df: float) -> float:
+    """Upper-tail chi-square p-value; NaN without degrees of freedom or a finite statistic."""
+    return float(stats.chi2.sf(x2, df)) if df > 0 and np.isfinite(x2) else np.nan
+
+
+def chisq_tests(x2, df, x2b, dfb, suffix: str = "") -> dict[str, float]:
+    """The model's and the baseline model's statistic, df and p-value, named as lavaan."""
+    return {
+        f"chisq{suffix}": x2,
+        f"df{suffix}": float(df),
+        f"pvalue{suffix}": chisq_pvalue(x2, df),
+        f"baseline.chisq{suffix}": x2b,
+        f"baseline.df{suffix}": float(dfb),
+        f"baseline.pvalue{suffix}": chisq_pvalue(x2b, dfb),
+    }
+
+
+def rmsea(x2, df, n, c: float = 1.0) -> float:
+    """RMSEA = sqrt(max(x2/(N df) - c/N, 0)); c is the scaling factor of the robust RMSEA."""
+    if not df > 0:
+        return 0.0
+    return float(np.sqrt(max(x2 / (n * df) - c / n, 0.0)))
+
+
+def _ncx2_cdf(x: float, df: float, nc: float) -> float:
+    return float(stats.chi2.cdf(x, df) if nc <= 0 else stats.ncx2.cdf(x, df, nc))
+
+
+def rmsea_ci(x2, df, n, c=1.0, level=CI_LEVEL) -> tuple[float, float]:
+    """lavaan ``lav_fit_rmsea_ci``: invert pchisq(x2; df, lambda); df may be fractional."""
+    if not np.isfinite([x2, df, n, c]).all():
+        return np.nan, np.nan
+    upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
+
+    def root(target: float, hi: float) -> float:
+        try:
+            return optimize.brentq(lambda lam: _ncx2_cdf(x2, df, lam) - target, 0.0, hi, xtol=1e-12)
+        except ValueError:  # no sign change in lavaan's bracket: NA as in lavaan
+            return np.nan
+
+    if df < 1 or _ncx2_cdf(x2, df, 0.0) - upper_p < 0:
+        lower = 0.0
+    else:
+        lower = float(np.sqrt(c * root(upper_p, x2) / (n * df)))
+    n_rmsea = max(n, 4 * x2)
+    if df < 1 or _ncx2_cdf(x2, df, n_rmsea) - lower_p > 0 or _ncx2_cdf(x2, df, 0.0) - lower_p < 0:
+        upper = 0.0
+    else:
+        upper = float(np.sqrt(c * root(lower_p, n_rmsea) / (n * df)))
+    return lower, upper
+
+
+def rmsea_close(x2, df, n, c=1.0, h0=CLOSE_H0, close=True) -> float:
+    """p-value of close fit (H0: RMSEA <= h0) or, ``close=False``, of not-close fit."""
+    if not np.isfinite([x2, df, n, c]).all() or not df > 0:
+        return np.nan
+    cdf = _ncx2_cdf(x2, df, n * df / c * h0**2)
+    return 1 - cdf if close else cdf
+
+
+def rmsea_measures(x2, df, n, n_groups: int = 1) -> dict[str, float]:
+    """RMSEA, its 90% interval and the p-values of close and not-close fit (G groups:
+    RMSEA and bounds times sqrt(G), noncentrality divided by G, as lavaan)."""
+    lower, upper = rmsea_ci(x2, df, n, n_groups)
+    return {
+        "rmsea": rmsea(x2, df, n) * np.sqrt(n_groups),
+        "rmsea.ci.lower": lower,
+        "rmsea.ci.upper": upper,
+        "rmsea.ci.level": CI_LEVEL,
+        "rmsea.pvalue": rmsea_close(x2, df, n, n_groups, h0=CLOSE_H0),
+        "rmsea.close.h0": CLOSE_H0,
+        "rmsea.notclose.pvalue": rmsea_close(x2, df, n, n_groups, h0=NOTCLOSE_H0, close=False),
+        "rmsea.notclose.h0": NOTCLOSE_H0,
+    }
+
+
+def information_criteria(logl, logl_h1, k, n) -> dict[str, float]:
+    """Log-likelihoods of the model and of the saturated model, AIC, BIC and BIC2 (SABIC)."""
+    return {
+        "logl": logl,
+        "unrestricted.logl": logl_h1,
+        "aic": -2 * logl + 2 * k,
+        "bic": -2 * logl + k * np.log(n),
+        "ntotal": float(n),
+        "bic2": -2 * logl + k * np.log((n + 2) / 24),
+    }
+
+
+def hoelter_cn(x2, df, n) -> dict[str, float]:
+    """Hoelter's critical N at alpha = 0.05 and 0.01: qchisq(1 - alpha, df) / (x2/N) + 1."""
+    return {
+        name: stats.chi2.ppf(1 - alpha, df) / (x2 / n) + 1 if df > 0 else np.nan
+        for alpha, name in ((0.05, "cn_05"), (0.01, "cn_01"))
+    }
+
+
+def gfi_measures(gfi, df, n_moments) -> dict[str, float]:
+    """GFI with AGFI and PGFI, which adjust it for the df out of ``n_moments`` moments."""
+    return {
+        "gfi": gfi,
+        "agfi": 1 - n_moments / df * (1 - gfi) if df > 0 else 1.0,
+        "pgfi": df / n_moments * gfi,
+    }
