@@ -224,6 +224,16 @@ def test_config_key_typo(project):
     assert "unknown key 'cleaning.max_mising_share'" in output
 
 
+def test_variant_options_that_cannot_be_combined(project):
+    def fiml_uls(settings):
+        settings["robustness"]["variants"].append(
+            {"name": "fiml_uls", "missing": "fiml", "estimator": "ULS"}
+        )
+
+    output = run_case(project, "combined", raw=bundled(project).encode(), config=fiml_uls)
+    assert "variant 'fiml_uls': estimator ULS with missing fiml is not implemented" in output
+
+
 def test_changed_raw_file(project):
     original = (project / RAW).read_bytes()
     changed = original.replace(b"\n1001,", b"\n1000,", 1)

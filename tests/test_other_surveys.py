@@ -251,6 +251,7 @@ def misfit_run(root, tmp_path_factory, survey):
     config = researcher_edits(
         workdir, "employees_wrong", data, model=WRONG_MODEL, hypotheses=HYPOTHESES,
         constructs=CONSTRUCTS | {"WB": "well-being"}, sample={"profile": ["dept"]},
+        robustness={"variants": [{"name": "robust_fiml", "missing": "fiml", "estimator": "MLR"}]},
     )  # fmt: skip
     return build(workdir, config, "employees_wrong")
 
@@ -268,6 +269,9 @@ def test_a_misfitting_inadmissible_model_is_reported_as_such(misfit_run, root):
     assert any("wb1" in problem for problem in solution["problems"])
     assert "The structural model is not admissible" in console
     assert "The structural model is not admissible" in words
+    # robust FIML on every respondent: the robust test, as the variant says
+    fiml = json.loads((results / "robustness/robust_fiml/fit.json").read_text())
+    assert fiml["ntotal"] > fit["ntotal"] and fiml["chisq.scaling.factor"] > 0
 
 
 @pytest.fixture(scope="module")

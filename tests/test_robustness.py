@@ -1,17 +1,25 @@
 """Robustness helpers on hand-made inputs whose right answers are computed independently."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
+from surveysem.preflight import variant_conflicts
 from surveysem.robustness import (
     composite_paths,
     drop_item,
     leave_one_out_summary,
     robustness_summary,
     robustness_verdicts,
+    run_variant,
 )
 from surveysem.sem import factor_indicators
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_CONFIG = ".test/config/config.yaml"
 
 MODEL = "A =~ a1 + a2 + a3\nB =~ b1 + b2\nC =~ c1 + c2\nB ~ A\nC ~ A + B"
 
@@ -75,3 +83,31 @@ def test_leave_one_out_summary_keeps_the_weakest_refit_and_the_range():
     assert row["dropped_item"] == "a2"
     assert (row["std.all.min"], row["std.all.max"], row["refits"]) == (0.3, 0.5, 3)
     assert row["supported"]
+
+
+# Every combination the workflow cannot honour is refused with the options named; none is
+# dropped in silence (a FIML variant with MLR once ran with ML standard errors).
+@pytest.mark.parametrize(
+    ("spec", "named"),
+    [
+        ({"missing": "fiml", "estimator": "GLS"}, "estimator GLS with missing fiml"),
+        ({"missing": "fiml", "weights": "w"}, "weights with missing fiml"),
+        ({"missing": "fiml", "method": "method_factor"}, "method method_factor with missing"),
+        ({"estimator": "WLSMV", "weights": "w"}, "estimator WLSMV with weights"),
+        ({"method": "composite", "estimator": "MLR"}, "method composite is OLS"),
+        ({"method": "leave_one_item_out", "missing": "fiml"}, "leave_one_item_out refits"),
+        ({"weights": "w", "estimator": "ULS"}, "estimator ULS cannot take them"),
+    ],
+)
+def test_options_that_cannot_be_combined_are_refused(spec, named):
+    (conflict,) = variant_conflicts({"name": "v", **spec})
+    assert conflict.startswith("variant 'v': ") and named in conflict
+    with pytest.raises(ValueError, match=named):
+        run_variant({"name": "v", **spec}, pd.DataFrame(), "", None, [], 0.05, "listwise")
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("config/**/*.yaml")) + [ROOT / TEST_CONFIG])
+def test_shipped_variants_run_as_written(path):
+    config = yaml.safe_load(path.read_text())
+    variants = config.get("robustness", {}).get("variants", [])
+    assert [c for v in variants for c in variant_conflicts(v)] == []

@@ -118,6 +118,54 @@ def alternative_problems(config: dict, codebook: Codebook) -> list[str]:
     return problems
 
 
+def variant_conflicts(spec: dict) -> list[str]:
+    """Options of one robustness variant that cannot be honoured together, each a sentence
+    naming the options and why; empty when the variant runs as written. No option is ever
+    dropped in silence: a variant either runs with every option it names or is refused.
+
+    >>> variant_conflicts({"name": "fiml_gls", "missing": "fiml", "estimator": "GLS"})[0][:56]
+    "variant 'fiml_gls': estimator GLS with missing fiml is n"
+    >>> variant_conflicts({"name": "robust", "estimator": "MLR"})
+    []
+    """
+    estimator = spec.get("estimator", "ML")
+    method = spec.get("method", "latent")
+    fiml, weights = spec.get("missing", "listwise") == "fiml", "weights" in spec
+    where = f"variant '{spec['name']}'"
+    conflicts = []
+    if method == "composite" and (estimator != "ML" or fiml or weights):
+        conflicts.append(
+            f"{where}: method composite is OLS regression on mean scores, so it takes no "
+            "estimator, missing or weights option; remove them or use method latent"
+        )
+    elif method == "leave_one_item_out" and (estimator == "WLSMV" or fiml or weights):
+        conflicts.append(
+            f"{where}: method leave_one_item_out refits with listwise deletion, no weights "
+            "and estimator ML, MLR, GLS or ULS; remove the other options"
+        )
+    elif fiml and (estimator not in ("ML", "MLR") or weights or method != "latent"):
+        other = (
+            f"estimator {estimator}" if estimator not in ("ML", "MLR")
+            else "weights" if weights else f"method {method}"
+        )  # fmt: skip
+        conflicts.append(
+            f"{where}: {other} with missing fiml is not implemented in surveysem (FIML is "
+            "fitted with ML or MLR only); make it two variants, one with missing fiml and one "
+            f"with {other}"
+        )
+    elif estimator == "WLSMV" and (weights or method != "latent"):
+        conflicts.append(
+            f"{where}: estimator WLSMV with {'weights' if weights else 'method ' + method} is "
+            "not implemented in surveysem; make it two variants"
+        )
+    elif weights and estimator in ("GLS", "ULS"):
+        conflicts.append(
+            f"{where}: weights need a likelihood (pseudo-ML with robust SEs, lavaan "
+            f"sampling.weights), so estimator {estimator} cannot take them; use ML or MLR"
+        )
+    return conflicts
+
+
 def data_path_problems(config: dict, codebook: Codebook) -> list[str]:
     """The config's `data` and the codebook's resource `path` must be the same file."""
     if Path(config["data"]).resolve() == codebook.data_path:
@@ -152,9 +200,10 @@ def check_study(config: dict) -> dict:
     problems = model_problems(config["model"], config["hypotheses"], codebook)
     problems += alternative_problems(config, codebook)
     problems += column_problems(config, codebook)
+    problems += [c for v in config["robustness"]["variants"] for c in variant_conflicts(v)]
     if problems:
         listing = "\n  - ".join(problems)
-        raise InputError(f"the config does not fit the codebook:\n  - {listing}")
+        raise InputError(f"the config cannot run as written:\n  - {listing}")
     raw = read_raw(open_raw(config["data"], codebook, config.get("encoding")), codebook)
     clean, _ = clean_survey(raw, codebook, config["cleaning"], config["columns"])
     variables = observed_variables(config["model"], codebook)

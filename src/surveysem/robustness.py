@@ -13,7 +13,7 @@ import pingouin as pg
 from surveysem.cleaning import analysis_rows
 from surveysem.codebook import Codebook
 from surveysem.hypotheses import evaluate_hypotheses, split_path
-from surveysem.preflight import observed_variables
+from surveysem.preflight import observed_variables, variant_conflicts
 from surveysem.sem import (
     UnsupportedModelError,
     factor_indicators,
@@ -246,6 +246,8 @@ def run_variant(
     hypothesized paths of every refit and "hypotheses" the least favourable refit per
     hypothesis (leave_one_out_summary).
     """
+    if conflicts := variant_conflicts(spec):  # refused at the start of a run, too
+        raise ValueError("; ".join(conflicts))
     model = model + ("\n" + spec["add"] if "add" in spec else "")
     variables = observed_variables(model, codebook)
     rows = variant_rows(clean, spec)
@@ -271,7 +273,7 @@ def run_variant(
         if spec["method"] == "composite":
             estimates, measures = composite_paths(data, model), {"ntotal": len(data)}
         elif spec["missing"] == "fiml":
-            fit = fit_fiml(model, data)
+            fit = fit_fiml(model, data, estimator=spec["estimator"])
             estimates, measures = fiml_estimates(fit), fiml_fit_measures(fit)
         elif spec["estimator"] == "WLSMV":
             fit = fit_dwls(model, data)

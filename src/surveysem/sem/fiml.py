@@ -63,6 +63,7 @@ from scipy import optimize
 
 from surveysem.errors import InputError
 
+from .errors import UnsupportedModelError
 from .estimates import _row_values, estimates_table, standardize_rows
 from .indices import (
     chisq_tests,
@@ -72,6 +73,7 @@ from .indices import (
     rmsea_measures,
 )
 from .partable import ParRow, ParTable, build_partable, require_no_covariates
+from .robust import MLR_NAMES, YuanBentlerTest, scaled_measures, yuan_bentler_test
 from .syntax import parse_syntax
 
 LOG2PI = float(np.log(2 * np.pi))
@@ -96,6 +98,7 @@ class _Patterns:
     ybar: np.ndarray  # (G, p) means of the observed part, 0 elsewhere
     s: np.ndarray  # (G, p, p) N-divisor covariances of the observed part, 0 elsewhere
     p_obs: np.ndarray  # (G,) number of observed variables
+    case_pattern: np.ndarray  # (N,) pattern of each case
 
     @classmethod
     def from_values(cls, values: np.ndarray) -> _Patterns:
@@ -114,7 +117,7 @@ class _Patterns:
             ybar[k] = mean
             s[k] = dev.T @ dev / n[k]
         mask2 = pats[:, :, None] & pats[:, None, :]
-        return cls(pats, mask2, n, ybar, s, pats.sum(axis=1).astype(float))
+        return cls(pats, mask2, n, ybar, s, pats.sum(axis=1).astype(float), inverse)
 
     @property
     def n_total(self) -> float:
@@ -226,6 +229,55 @@ def _moment_hessian(pat, winv, d, m, x, d_mu, observed: bool = True) -> np.ndarr
     r = np.einsum("gi,gjl->ijl", wd, winv).reshape(p * p, p)
     cross = x @ r @ d_mu.T
     return 0.5 * x @ kron @ x.T - 0.5 * (xq + xq.T) - (cross + cross.T) - d_mu @ w_sum @ d_mu.T
+
+
+def _casewise_scores(values, pat: _Patterns, mu, sigma, d_sig, d_mu) -> np.ndarray:
+    """dlogL_i/dtheta of every case (N, k) along the moment directions d_sig (k, p, p) and
+    d_mu (k, p): with W_i the inverse of the observed part of Sigma (padded), e_i = y_io -
+    mu_o and u_i = W_i e_i, ``dlogL_i = tr(G_i dSigma) + u_i' dmu``,
+    ``G_i = -1/2 (W_i - u_i u_i')``."""
+    _, winv = _pattern_inverses(pat, sigma)
+    w = winv[pat.case_pattern]
+    u = np.einsum("nij,nj->ni", w, np.where(np.isnan(values), 0.0, values - mu))
+    quad = np.einsum("kpq,np,nq->nk", d_sig, u, u) - np.einsum("kpq,npq->nk", d_sig, w)
+    return 0.5 * quad + u @ d_mu.T
+
+
+def _saturated_directions(p: int) -> tuple[np.ndarray, np.ndarray]:
+    """d Sigma and d mu of the saturated model's parameters (mu, vech Sigma)."""
+    a, b = np.tril_indices(p)
+    d_sig = np.zeros((p + len(a), p, p))
+    d_mu = np.zeros((p + len(a), p))
+    d_mu[np.arange(p), np.arange(p)] = 1.0
+    d_sig[p + np.arange(len(a)), a, b] = 1.0
+    d_sig[p + np.arange(len(a)), b, a] = 1.0
+    return d_sig, d_mu
+
+
+def _robust(values, pat: _Patterns, obj, x, info, h1_mean, h1_cov, baseline_z):
+    """lavaan MLR with ``missing = "ml"``: the sandwich covariance ``H^-1 B H^-1`` (H the
+    observed information of the model, B the outer product of the case-wise scores at the
+    estimates) and the Yuan-Bentler test, whose saturated-model trace ``tr(A1^-1 B1)`` takes
+    the observed information and case-wise scores of (mu, vech Sigma) at the EM moments, and
+    whose baseline trace is ``sum_j [1 + (mean z_j^4 - 1) / 2]`` over each variable's
+    observed cases (free mean and variance, z standardized by them)."""
+    p, k = pat.obs.shape[1], len(x)
+    mu, sigma = obj.ram.moments(x)
+    scores = _casewise_scores(values, pat, mu, sigma, *obj.ram.jacobian(x))
+    meat = scores.T @ scores
+    bread = np.linalg.inv(info)
+    d_sig1, d_mu1 = _saturated_directions(p)
+    _, winv1 = _pattern_inverses(pat, h1_cov)
+    d1 = (pat.ybar - h1_mean) * pat.obs
+    m1 = pat.s + d1[:, :, None] * d1[:, None, :]
+    a1 = -_moment_hessian(pat, winv1, d1, m1, d_sig1.reshape(len(d_sig1), p * p), d_mu1)
+    scores1 = _casewise_scores(values, pat, h1_mean, h1_cov, d_sig1, d_mu1)
+    tr_h1 = float(np.sum((scores1.T @ scores1) * np.linalg.inv(a1).T))
+    tr_b = float(np.sum(1 + (np.nanmean(baseline_z**4, axis=0) - 1) / 2))
+    ndat = p * (p + 1) // 2 + p
+    test = yuan_bentler_test(tr_h1, float(np.sum(meat * bread.T)), tr_b, ndat, k, ndat - 2 * p)
+    vcov = bread @ meat @ bread
+    return (vcov + vcov.T) / 2, test
 
 
 def _saturated_newton(pat: _Patterns, mu: np.ndarray, sigma: np.ndarray, max_iter: int = 50):
@@ -624,7 +676,8 @@ class FimlFit:
     n_empty : rows dropped because every model variable was missing (lavaan drops them too).
     n_patterns : number of distinct missing-data patterns.
     x : estimates of the free parameters (index ``free - 1`` of the parameter table).
-    vcov : their covariance matrix, inverse observed information (NaN if singular).
+    vcov : their covariance matrix: inverse observed information (ML) or the sandwich
+        (MLR); NaN if the information is singular.
     logl : casewise log-likelihood at the estimates (H0).
     unrestricted_logl : log-likelihood of the saturated model (H1).
     baseline_logl : log-likelihood of the independence model (free means and variances).
@@ -632,6 +685,8 @@ class FimlFit:
     converged : the optimizer converged (``max |dlogL/dtheta| / N < GRAD_TOL``), so did the H1
         estimates, and the observed information is positive definite.
     message : convergence details.
+    estimator : "ML" or "MLR".
+    robust_test : for MLR, the Yuan-Bentler scaled test (:mod:`surveysem.sem.robust`).
     """
 
     syntax: str
@@ -649,6 +704,8 @@ class FimlFit:
     h1_cov: np.ndarray = field(repr=False)
     converged: bool
     message: str
+    estimator: str = "ML"
+    robust_test: YuanBentlerTest | None = field(default=None, repr=False)
 
     @property
     def _ram(self) -> _Ram:
@@ -753,7 +810,7 @@ def _start_values(pt: ParTable, mean: np.ndarray, cov: np.ndarray) -> np.ndarray
     return x
 
 
-def fit_fiml(syntax: str, data: pd.DataFrame) -> FimlFit:
+def fit_fiml(syntax: str, data: pd.DataFrame, estimator: str = "ML") -> FimlFit:
     """Fit a lavaan-syntax SEM/CFA to incomplete data by FIML, as lavaan ``missing = "ml"``.
 
     Cases with missing values contribute the likelihood of their observed part (see the module
@@ -777,6 +834,9 @@ def fit_fiml(syntax: str, data: pd.DataFrame) -> FimlFit:
     data : pandas.DataFrame
         Raw data with the observed variables of the model; missing values as NaN. Rows missing
         on every model variable are dropped (as lavaan does).
+    estimator : {"ML", "MLR"}
+        MLR (lavaan ``estimator = "MLR", missing = "ml"``): the same estimates with sandwich
+        standard errors and the Yuan-Bentler scaled test (see :func:`_robust`).
 
     Returns
     -------
@@ -810,6 +870,10 @@ def fit_fiml(syntax: str, data: pd.DataFrame) -> FimlFit:
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame")
+    if estimator not in ("ML", "MLR"):
+        raise UnsupportedModelError(
+            f"estimator {estimator} with missing = fiml is not implemented; FIML takes ML or MLR"
+        )
     base = build_partable(parse_syntax(syntax), [str(c) for c in data.columns])
     require_no_covariates(base, "FIML")
     pt = _with_mean_structure(base)
@@ -850,7 +914,11 @@ def fit_fiml(syntax: str, data: pd.DataFrame) -> FimlFit:
     info = -obj.hessian(x, st, observed=True)
     vcov = np.full((pt.n_free, pt.n_free), np.nan)
     info_ok = _is_pd(info) and np.linalg.cond(info) < 1e12
-    if info_ok:
+    robust_test = None
+    if info_ok and estimator == "MLR":
+        z = (values - avail_mean) / np.sqrt(avail_var)
+        vcov, robust_test = _robust(values, pat, obj, x, info, h1_mean, h1_cov, z)
+    elif info_ok:
         vcov = np.linalg.inv(info)
         vcov = (vcov + vcov.T) / 2
     converged = bool(max_grad < GRAD_TOL and h1_ok and info_ok)
@@ -875,6 +943,8 @@ def fit_fiml(syntax: str, data: pd.DataFrame) -> FimlFit:
         h1_cov=h1_cov,
         converged=converged,
         message=message,
+        estimator=estimator,
+        robust_test=robust_test,
     )
 
 
@@ -994,7 +1064,11 @@ def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
       (Mplus) correlation and standardized variance residuals.
     * MFI = exp(-(chisq - df)/(2N)), ECVI = chisq/N + 2k/N, Hoelter CN.
 
-    lavaan's GFI/AGFI and robust (``*.robust``) indices under missing data are not computed.
+    * MLR: the scaled measures (``*.scaled``, scaling factors) of
+      :func:`surveysem.sem.robust.scaled_measures` from the Yuan-Bentler test of the fit.
+
+    lavaan's GFI/AGFI and its robust (``*.robust``) CFI, TLI and RMSEA under missing data
+    (Zhang & Savalei's corrections, for ML and MLR) are not computed.
 
     Examples
     --------
@@ -1027,4 +1101,10 @@ def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
         "mfi": float(np.exp(-0.5 * (chisq - df) / n)),
         "ecvi": chisq / n + 2 * k / n,
     }
+    if fit.robust_test is not None:  # MLR: lavaan's order, the scaled names added
+        robust = scaled_measures(out, fit.robust_test, n)
+        # lavaan's *.robust indices under missing data are its own (Zhang & Savalei), not
+        # the complete-data formulas, so they are left out rather than reported wrong
+        out |= {key: value for key, value in robust.items() if not key.endswith(".robust")}
+        return {key: float(out[key]) for key in MLR_NAMES if key in out}
     return {key: float(val) for key, val in out.items()}

@@ -32,21 +32,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import least_squares, matrices
+from . import least_squares, matrices, robust
 from .fitting import SemFit
 from .indices import (
-    chisq_pvalue,
     chisq_tests,
     gfi_measures,
     hoelter_cn,
     incremental_indices,
     information_criteria,
-    rmsea,
-    rmsea_ci,
-    rmsea_close,
     rmsea_measures,
-    robust_incremental_indices,
 )
+from .robust import MLR_NAMES
 
 
 def _residual_indices(s: np.ndarray, sigma: np.ndarray) -> dict[str, float]:
@@ -193,22 +189,6 @@ def _ml_fit_measures(fit: SemFit) -> dict[str, float]:
     return {key: float(val) for key, val in out.items()}
 
 
-#: The names :func:`fit_measures` adds for MLR, in lavaan's order among the ML names.
-MLR_NAMES = (
-    "npar fmin chisq df pvalue chisq.scaled df.scaled pvalue.scaled chisq.scaling.factor "
-    "baseline.chisq baseline.df baseline.pvalue baseline.chisq.scaled baseline.df.scaled "
-    "baseline.pvalue.scaled baseline.chisq.scaling.factor cfi tli cfi.scaled tli.scaled "
-    "cfi.robust tli.robust nnfi rfi nfi pnfi ifi rni nnfi.scaled rfi.scaled nfi.scaled "
-    "pnfi.scaled ifi.scaled rni.scaled nnfi.robust rni.robust logl unrestricted.logl aic bic "
-    "ntotal bic2 scaling.factor.h1 scaling.factor.h0 rmsea rmsea.ci.lower rmsea.ci.upper "
-    "rmsea.ci.level rmsea.pvalue rmsea.close.h0 rmsea.notclose.pvalue rmsea.notclose.h0 "
-    "rmsea.scaled rmsea.ci.lower.scaled rmsea.ci.upper.scaled rmsea.pvalue.scaled "
-    "rmsea.notclose.pvalue.scaled rmsea.robust rmsea.ci.lower.robust rmsea.ci.upper.robust "
-    "rmsea.pvalue.robust rmsea.notclose.pvalue.robust rmr rmr_nomean srmr srmr_bentler "
-    "srmr_bentler_nomean crmr crmr_nomean srmr_mplus srmr_mplus_nomean cn_05 cn_01 gfi agfi "
-    "pgfi mfi ecvi"
-).split()
-
 #: Robust and scaled names that MLR adds to the ML set.
 MLR_EXTRA = tuple(
     k for k in MLR_NAMES if k.endswith((".scaled", ".robust", ".factor", ".h1", ".h0"))
@@ -226,41 +206,7 @@ LS_NAMES = (
 
 def _mlr_fit_measures(fit: SemFit, ml: dict[str, float]) -> dict[str, float]:
     """ML measures plus lavaan's Yuan-Bentler scaled and robust measures."""
-    yb = fit.robust_test
-    n = fit.n
-    x2, df = ml["chisq"], ml["df"]
-    x2b, dfb = ml["baseline.chisq"], ml["baseline.df"]
-    c, cb = yb.scaling_factor, yb.baseline_scaling_factor
-    x2s = x2 if df == 0 else x2 / c
-    x2bs = x2b / cb
-    df2 = yb.trace_ugamma if np.isfinite(yb.trace_ugamma) and yb.trace_ugamma != 0 else np.nan
-    out = dict(ml)
-    out.update(
-        {
-            "chisq.scaled": x2s,
-            "df.scaled": df,
-            "pvalue.scaled": chisq_pvalue(x2s, df),
-            "chisq.scaling.factor": c,
-            "baseline.chisq.scaled": x2bs,
-            "baseline.df.scaled": dfb,
-            "baseline.pvalue.scaled": chisq_pvalue(x2bs, dfb),
-            "baseline.chisq.scaling.factor": cb,
-            **robust_incremental_indices(x2, df, x2b, dfb, c, cb),
-            "scaling.factor.h1": yb.scaling_factor_h1,
-            "scaling.factor.h0": yb.scaling_factor_h0,
-            "rmsea.scaled": rmsea(x2, df2, n),
-            "rmsea.pvalue.scaled": rmsea_close(x2, df2, n, h0=0.05),
-            "rmsea.notclose.pvalue.scaled": rmsea_close(x2, df2, n, h0=0.08, close=False),
-            "rmsea.robust": rmsea(x2, df, n, c),
-            "rmsea.pvalue.robust": rmsea_close(x2s, df, n, c, h0=0.05),
-            "rmsea.notclose.pvalue.robust": rmsea_close(x2s, df, n, c, h0=0.08, close=False),
-        }
-    )
-    out.update(incremental_indices(x2s, df, x2bs, dfb, suffix=".scaled"))
-    lo, hi = rmsea_ci(x2, df2, n)
-    out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = lo, hi
-    lo, hi = rmsea_ci(x2s, df, n, c)
-    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo, hi
+    out = {**ml, **robust.scaled_measures(ml, fit.robust_test, fit.n)}
     return {key: float(out[key]) for key in MLR_NAMES}
 
 
