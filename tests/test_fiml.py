@@ -28,7 +28,13 @@ from lavaan_golden import (
 )
 
 from surveysem.errors import InputError
-from surveysem.sem import UnsupportedModelError, fit_measures, fit_model, parameter_estimates
+from surveysem.sem import (
+    UnsupportedModelError,
+    estimates_report,
+    fit_measures,
+    fit_model,
+    parameter_estimates,
+)
 from surveysem.sem.fiml import (
     FimlFit,
     _em_moments,
@@ -280,3 +286,18 @@ def test_sparse_data_without_saturated_estimate_raise():
     data = data.mask(np.random.default_rng(1).random(data.shape) < 0.35)
     with pytest.raises(InputError, match="pairwise coverage"):
         fit_fiml(PD_MODEL, data)
+
+
+def test_a_heywood_case_is_reported_for_fiml_as_for_ml():
+    # three items correlating .6, .6 and .2 under one factor: the just-identified loadings
+    # give y1 a residual variance of 1 - .6 * .6 / .2 = -.8 (hand calculation)
+    rng = np.random.default_rng(7)
+    cor = [[1, 0.6, 0.6], [0.6, 1, 0.2], [0.6, 0.2, 1]]
+    data = pd.DataFrame(rng.multivariate_normal(np.zeros(3), cor, 500), columns=["y1", "y2", "y3"])
+    data = data.mask(rng.random(data.shape) < 0.05)
+    fit = fit_fiml("F =~ y1 + y2 + y3", data)
+    report = estimates_report(fit.converged, fit.message, fiml_estimates(fit))
+    assert not report["admissible"]
+    (problem,) = report["problems"]
+    assert problem.startswith("negative variance (Heywood case): residual variance of y1")
+    assert float(problem.rsplit("= ", 1)[1]) == pytest.approx(-0.8, abs=0.2)  # sampling error

@@ -272,6 +272,9 @@ def test_a_misfitting_inadmissible_model_is_reported_as_such(misfit_run, root):
     # robust FIML on every respondent: the robust test, as the variant says
     fiml = json.loads((results / "robustness/robust_fiml/fit.json").read_text())
     assert fiml["ntotal"] > fit["ntotal"] and fiml["chisq.scaling.factor"] > 0
+    audit = json.loads((results / "audit/robustness_variant_robust_fiml.json").read_text())
+    assert audit["decisions"]["estimator"] == "MLR" and not audit["decisions"]["admissible"]
+    assert any("wb1" in warning for warning in audit["decisions"]["warnings"])
 
 
 @pytest.fixture(scope="module")

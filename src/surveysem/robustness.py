@@ -16,6 +16,7 @@ from surveysem.hypotheses import evaluate_hypotheses, split_path
 from surveysem.preflight import observed_variables, variant_conflicts
 from surveysem.sem import (
     UnsupportedModelError,
+    estimates_report,
     factor_indicators,
     fit_measures,
     fit_model,
@@ -275,15 +276,18 @@ def run_variant(
         elif spec["missing"] == "fiml":
             fit = fit_fiml(model, data, estimator=spec["estimator"])
             estimates, measures = fiml_estimates(fit), fiml_fit_measures(fit)
+            solution = estimates_report(fit.converged, fit.message, estimates)
         elif spec["estimator"] == "WLSMV":
             fit = fit_dwls(model, data)
             estimates, measures = ordinal_estimates(fit), ordinal_fit_measures(fit)
+            solution = estimates_report(fit.converged, fit.message, estimates)
         else:
             syntax = method_factor_model(model) if spec["method"] == "method_factor" else model
             weights = {"sampling_weights": spec["weights"]} if "weights" in spec else {}
             fit = fit_model(syntax, data, estimator=spec["estimator"], **weights)
             estimates, measures = parameter_estimates(fit), fit_measures(fit)
             solution = solution_report(fit)
+        if spec["method"] != "composite":  # every estimator's solution is judged alike
             decisions |= {
                 "admissible": solution["admissible"],
                 "problems": solution["problems"],

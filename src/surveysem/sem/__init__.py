@@ -13,7 +13,13 @@ or lacks (standardized residual covariances, fit indices, ``:=`` parameters) wit
 formulas. Parity with lavaan 0.6.14 is tested in ``tests/test_sem_parity.py``.
 """
 
-from .diagnostics import solution_problems, solution_report, solution_warnings
+from .diagnostics import (
+    estimate_problems,
+    estimates_report,
+    solution_problems,
+    solution_report,
+    solution_warnings,
+)
 from .errors import ModelSpecError, UnsupportedModelError
 from .estimates import implied_latent_correlations, parameter_estimates, r_squared
 from .fit_measures import fit_measures
@@ -37,5 +43,7 @@ __all__ = [
     "r_squared",
     "solution_problems",
     "solution_report",
+    "estimates_report",
+    "estimate_problems",
     "solution_warnings",
 ]

@@ -13,6 +13,7 @@ symptom of misspecification? Sociological Methods & Research, 41(1), 124-167.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from . import matrices
 from .estimates import parameter_estimates
@@ -41,6 +42,54 @@ def checked_residuals(model, pt: ParTable) -> list[str]:
     """
     zero = {r.lhs for r in pt.rows if r.op == "~~" and r.lhs == r.rhs and r.value == 0}
     return [v for v in model.names_theta[0] if v in model.vars["_output"] and v not in zero]
+
+
+def estimate_problems(estimates: pd.DataFrame, bounded: bool = False) -> list[str]:
+    """Problems readable from an estimates table in lavaan's columns, whatever the estimator:
+    negative (Heywood) and zero-bound free variances and standardized covariances beyond
+    +/-1. Fixed rows (``se`` 0 and no ``z``, e.g. a single indicator's residual variance or a
+    covariate's variance) are never judged. ``bounded``: the fit kept variances >= 0.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"lhs": ["F", "x1", "x2"], "op": ["=~", "~~", "~~"],
+    ...     "rhs": ["x1", "x1", "x2"], "est": [1.0, -0.2, 0.0], "se": [0.0, 0.1, 0.0],
+    ...     "z": [float("nan"), -2.0, float("nan")], "std.all": [0.9, -0.3, 0.0]})
+    >>> estimate_problems(table)
+    ['negative variance (Heywood case): residual variance of x1 (x1 ~~ x1) = -0.2']
+    """
+    lvs = set(estimates.loc[estimates["op"] == "=~", "lhs"])
+    fixed = (estimates["se"] == 0) & estimates["z"].isna()
+    rows = estimates[(estimates["op"] == "~~") & ~fixed]
+    out = []
+    for lhs, rhs, est, std in zip(
+        rows["lhs"], rows["rhs"], rows["est"], rows["std.all"], strict=True
+    ):
+        if lhs == rhs:
+            kind = "variance of factor" if lhs in lvs else "residual variance of"
+            what = f"{kind} {lhs} ({lhs} ~~ {rhs})"
+            if est < -BOUND_TOL:
+                out.append(f"negative variance (Heywood case): {what} = {est:.4g}")
+            elif abs(est) <= BOUND_TOL:
+                note = " (bounded estimation; unbounded it would probably be negative)"
+                out.append(
+                    f"variance on the boundary 0: {what} = {est:.3g}" + (note if bounded else "")
+                )
+        elif np.isfinite(std) and abs(std) > 1 + 1e-8:
+            out.append(f"standardized covariance {lhs} ~~ {rhs} = {std:.3f} is outside [-1, 1]")
+    return out
+
+
+def estimates_report(converged: bool, message: str, estimates: pd.DataFrame) -> dict:
+    """:func:`solution_report` of a fit known only by its convergence and estimates table
+    (FIML, WLSMV): the problems of :func:`estimate_problems`, no cautions."""
+    problems = estimate_problems(estimates)
+    return {
+        "converged": bool(converged),
+        "message": message,
+        "admissible": bool(converged) and not problems,
+        "problems": problems,
+        "cautions": [],
+    }
 
 
 def solution_problems(fit: SemFit) -> list[str]:
@@ -73,31 +122,7 @@ def solution_problems(fit: SemFit) -> list[str]:
             "standard errors unavailable: the information matrix is singular "
             "(the model may not be identified)"
         )
-    pe = parameter_estimates(fit)
-    lvs = set(fit.partable.lv_names)
-    free = {(r.lhs, r.op, r.rhs): bool(r.free) for r in fit.partable.rows}
-    cov_rows = pe[pe["op"] == "~~"]
-    for lhs, rhs, est, std in zip(
-        cov_rows["lhs"], cov_rows["rhs"], cov_rows["est"], cov_rows["std.all"], strict=True
-    ):
-        if not free[(lhs, "~~", rhs)]:
-            continue
-        if lhs == rhs:
-            kind = "variance of factor" if lhs in lvs else "residual variance of"
-            what = f"{kind} {lhs} ({lhs} ~~ {rhs})"
-            if est < -BOUND_TOL:
-                out.append(f"negative variance (Heywood case): {what} = {est:.4g}")
-            elif abs(est) <= BOUND_TOL:
-                out.append(
-                    f"variance on the boundary 0: {what} = {est:.3g}"
-                    + (
-                        " (bounded estimation; unbounded it would probably be negative)"
-                        if fit.nonnegative_variances
-                        else ""
-                    )
-                )
-        elif np.isfinite(std) and abs(std) > 1 + 1e-8:
-            out.append(f"standardized covariance {lhs} ~~ {rhs} = {std:.3f} is outside [-1, 1]")
+    out += estimate_problems(parameter_estimates(fit), fit.nonnegative_variances)
     low = _not_pd(matrices.implied_cov(fit.model))
     if low is not None:
         out.append(f"model-implied covariance matrix is not positive definite (min eig {low:.3g})")
