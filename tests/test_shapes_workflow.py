@@ -36,7 +36,9 @@ def results(root, tmp_path_factory):
     config["model"] = MODEL
     config["hypotheses"].append({"id": "H6", "path": "FP ~ employees", "expected": "positive"})
     config["alternatives"].append({"name": "cfa", "measurement_model": True})
-    config["robustness"]["variants"] += [
+    config["robustness"]["variants"] = [
+        {"name": "mlr", "estimator": "MLR"},
+        {"name": "composite", "method": "composite"},
         {"name": "fiml", "missing": "fiml"},
         {"name": "ordinal", "estimator": "WLSMV"},
     ]

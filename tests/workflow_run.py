@@ -44,6 +44,11 @@ RULES = [
     "write_lavaan_check",
     "robustness_variant_mlr",
     "robustness_variant_composite",
+    "robustness_variant_robust_fiml",
+    "robustness_variant_wlsmv",
+    "robustness_variant_weighted",
+    "robustness_variant_method_factor",
+    "robustness_variant_leave_one_out",
     "measurement_invariance_region",
     "summarize_robustness",
 ]
