@@ -81,40 +81,46 @@ def firms() -> pd.DataFrame:
 
 
 def test_profile_hand_calculation(firms):
-    # Row 5 (region missing, weight 6) is left out: m = 6 rows, total weight 22.
+    # Row 5 (region missing, weight 6) is left out of the shares: m = 6 rows, total weight 22,
+    # and counted in a last "not answered" row without shares.
     # East rows 0, 1, 4: n 3, weight 1 + 2 + 5 = 8; West rows 2, 6: n 2, weight 3 + 7 = 10;
     # Central row 3: n 1, weight 4. No declared order -> descending n.
     out = sample_profile(firms, ["region"], weight="w")
     assert out.columns.tolist() == list(PROFILE_COLUMNS)
-    assert out["variable"].tolist() == ["region"] * 3
-    assert out["category"].tolist() == ["East", "West", "Central"]
-    assert out["n"].tolist() == [3, 2, 1]
-    np.testing.assert_allclose(out["percent"], [300 / 6, 200 / 6, 100 / 6], rtol=1e-12)
-    np.testing.assert_allclose(out["weighted_percent"], [800 / 22, 1000 / 22, 400 / 22], rtol=1e-12)
+    assert out["variable"].tolist() == ["region"] * 4
+    assert out["category"].tolist() == ["East", "West", "Central", ""]
+    assert out["label"].tolist() == ["East", "West", "Central", "not answered"]
+    assert out["n"].tolist() == [3, 2, 1, 1]
+    np.testing.assert_allclose(out["percent"], [300 / 6, 200 / 6, 100 / 6, np.nan], rtol=1e-12)
+    np.testing.assert_allclose(
+        out["weighted_percent"], [800 / 22, 1000 / 22, 400 / 22, np.nan], rtol=1e-12
+    )
 
 
 def test_profile_codebook_enum_order(firms, cb):
     out = sample_profile(firms, ["region"], weight="w", codebook=cb)
-    assert out["category"].tolist() == ["East", "Central", "West"]  # the enum's order
-    assert out["n"].tolist() == [3, 1, 2]
-    np.testing.assert_allclose(out["weighted_percent"], [800 / 22, 400 / 22, 1000 / 22])
+    assert out["category"].tolist() == ["East", "Central", "West", ""]  # the enum's order
+    assert out["n"].tolist() == [3, 1, 2, 1]
+    np.testing.assert_allclose(out["weighted_percent"], [800 / 22, 400 / 22, 1000 / 22, np.nan])
 
 
 def test_profile_explicit_order_zero_and_undeclared_categories(firms):
     out = sample_profile(firms, ["region"], weight="w", order={"region": ["West", "North"]})
     # declared first (North: n = 0), then the undeclared ones by descending n
-    assert out["category"].tolist() == ["West", "North", "East", "Central"]
-    assert out["n"].tolist() == [2, 0, 3, 1]
-    np.testing.assert_allclose(out["percent"], [200 / 6, 0.0, 300 / 6, 100 / 6])
-    np.testing.assert_allclose(out["weighted_percent"], [1000 / 22, 0.0, 800 / 22, 400 / 22])
+    assert out["category"].tolist() == ["West", "North", "East", "Central", ""]
+    assert out["n"].tolist() == [2, 0, 3, 1, 1]
+    np.testing.assert_allclose(out["percent"], [200 / 6, 0.0, 300 / 6, 100 / 6, np.nan])
+    np.testing.assert_allclose(
+        out["weighted_percent"], [1000 / 22, 0.0, 800 / 22, 400 / 22, np.nan]
+    )
 
 
 def test_integer_codes_read_as_floats_match_the_declared_categories():
     # a grade column with one missing cell is read back from CSV as 7.0, 8.0, NaN
     d = pd.DataFrame({"grade": [7.0, 8.0, 8.0, None]})
     out = sample_profile(d, ["grade"], weight=None, order={"grade": [7, 8]})
-    assert out["category"].tolist() == ["7", "8"]
-    assert out["n"].tolist() == [1, 2]  # the missing cell is no category
+    assert out["category"].tolist() == ["7", "8", ""]
+    assert out["n"].tolist() == [1, 2, 1]  # the missing cell is counted, as no category
 
 
 def test_value_labels_of_the_codebook_name_the_categories():
@@ -153,10 +159,10 @@ def test_profile_uses_categorical_order_and_several_variables():
     np.testing.assert_allclose(size["weighted_percent"], [2300 / 30, 400 / 30, 300 / 30])
     own = out[out["variable"] == "ownership"]
     # row 5 has no ownership: total weight 30 - 8 = 22; private 10 + 4 + 5 = 19
-    assert own["category"].tolist() == ["private", "state-owned"]
-    np.testing.assert_allclose(own["percent"], [60.0, 40.0])
-    np.testing.assert_allclose(own["weighted_percent"], [1900 / 22, 300 / 22])
-    assert out.index.tolist() == list(range(5))
+    assert own["category"].tolist() == ["private", "state-owned", ""]
+    np.testing.assert_allclose(own["percent"], [60.0, 40.0, np.nan])
+    np.testing.assert_allclose(own["weighted_percent"], [1900 / 22, 300 / 22, np.nan])
+    assert out.index.tolist() == list(range(6))
 
 
 def test_profile_is_deterministic(firms):

@@ -46,6 +46,8 @@ PROFILE_COLUMNS: tuple[str, ...] = (
     "percent",
     "weighted_percent",
 )
+#: Label of the row that counts a profiled variable's missing values.
+MISSING_LABEL = "not answered"
 #: Columns of :func:`nonresponse_bias`.
 NONRESPONSE_COLUMNS: tuple[str, ...] = (
     "variable",
@@ -172,7 +174,8 @@ def sample_profile(
     """Sample-profile table: count, percentage and design-weighted percentage per category.
 
     For each variable v and category c, over the m_v rows where v is not missing (rows with a
-    missing v are left out of that variable's shares, not counted as a category)::
+    missing v are left out of that variable's shares; a last row, category "" labelled
+    "not answered", counts them, with NaN percentages)::
 
         n_c              = #{i : v_i = c}
         percent_c        = 100 * n_c / m_v
@@ -208,8 +211,9 @@ def sample_profile(
     pandas.DataFrame
         Columns ``variable, category, label, n, percent, weighted_percent``; one row per
         category, variables in the order given. ``category`` is the code as text, ``label``
-        its value label from the codebook (the code itself when there is none). ``percent`` and
-        ``weighted_percent`` each sum to 100 within a variable. Unrounded.
+        its value label from the codebook (the code itself when there is none). ``percent``
+        and ``weighted_percent`` of the categories each sum to 100 within a variable; the
+        "not answered" row has none (NaN). Unrounded.
 
     References
     ----------
@@ -218,7 +222,8 @@ def sample_profile(
 
     Examples
     --------
-    Four firms; the two private firms carry weights 1 and 3, the state-owned ones 2 and 4:
+    Five firms; the two private firms carry weights 1 and 3, the state-owned ones 2 and 4, and
+    the fifth did not say:
 
     >>> import pandas as pd
     >>> firms = pd.DataFrame({
@@ -227,10 +232,11 @@ def sample_profile(
     ... })
     >>> sample_profile(firms, ["ownership"], weight="w",
     ...                order={"ownership": ["state-owned", "private", "collective"]})
-        variable     category        label  n  percent  weighted_percent
-    0  ownership  state-owned  state-owned  2     50.0              60.0
-    1  ownership      private      private  2     50.0              40.0
-    2  ownership   collective   collective  0      0.0               0.0
+        variable     category         label  n  percent  weighted_percent
+    0  ownership  state-owned   state-owned  2     50.0              60.0
+    1  ownership      private       private  2     50.0              40.0
+    2  ownership   collective    collective  0      0.0               0.0
+    3  ownership               not answered  1      NaN               NaN
     """
     missing = [v for v in variables if v not in clean.columns]
     if missing:
@@ -267,12 +273,18 @@ def sample_profile(
             wsum = w.groupby(labels.to_numpy()).sum().reindex(cats, fill_value=0.0)
             wpct = 100.0 * wsum.to_numpy(dtype=float) / total
         names = codebook.value_labels(var) if codebook is not None else {}
+        labels_out = [names.get(c, c) for c in cats]
+        n_missing = int((~valid).sum())
+        if n_missing:  # stated, but left out of the shares
+            cats, labels_out = [*cats, ""], [*labels_out, MISSING_LABEL]
+            n = np.append(n, n_missing)
+            percent, wpct = np.append(percent, np.nan), np.append(wpct, np.nan)
         frames.append(
             pd.DataFrame(
                 {
                     "variable": [var] * len(cats),
                     "category": cats,
-                    "label": [names.get(c, c) for c in cats],
+                    "label": labels_out,
                     "n": n,
                     "percent": percent,
                     "weighted_percent": wpct,

@@ -72,6 +72,8 @@ def sample_profile_table(profile: pd.DataFrame, weighted: bool) -> Table:
                 + ([fmt.number(row["weighted_percent"], 1)] if weighted else [])
             )
     note = "Percentages of the cleaned sample."
+    if profile["percent"].isna().any():
+        note += " Not answered: counted, but left out of the percentages."
     if weighted:
         note += (
             " Weighted % uses the design weights (inverse inclusion probabilities): the "

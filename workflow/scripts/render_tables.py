@@ -35,7 +35,13 @@ def builders(inputs, params) -> dict:
     wordings = dict(zip(codebook.fields["name"], codebook.fields["wording"], strict=True))
     return {
         "sample-profile": lambda: tables.sample_profile_table(
-            pd.read_csv(inputs["profile"], keep_default_na=False), weighted=params["weighted"]
+            # categories such as "NA" stay text; only the shares can be empty (not answered)
+            pd.read_csv(
+                inputs["profile"],
+                keep_default_na=False,
+                na_values={"percent": [""], "weighted_percent": [""]},
+            ),
+            weighted=params["weighted"],
         ),
         "nonresponse": lambda: tables.nonresponse_table(
             pd.read_csv(inputs["nonresponse"]), params["constructs"]
