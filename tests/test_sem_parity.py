@@ -235,7 +235,7 @@ def test_unknown_variable_raises_model_spec_error(hs_data):
 def test_problems_property_and_input_errors_are_input_errors(hs_fit, hs_data):
     from surveysem.errors import InputError
 
-    assert hs_fit.problems == []
+    assert solution_problems(hs_fit) == []
     with pytest.raises(InputError):
         fit_model("visual =~ x1 + x2 + zz", hs_data)
     with pytest.raises(InputError):

@@ -16,7 +16,7 @@ Defined parameters get delta-method standard errors, ``se = sqrt(J V J')``, with
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -25,9 +25,16 @@ from scipy import stats
 from . import matrices
 from .expressions import evaluate, parse_expression
 from .fitting import SemFit
+from .partable import ParTable
 
-if TYPE_CHECKING:
-    from .fiml import FimlFit
+
+class Estimated(Protocol):
+    """What an estimates table needs of a fit, whatever the estimator (SemFit, FimlFit)."""
+
+    partable: ParTable
+    x: np.ndarray
+    vcov: np.ndarray
+
 
 COLUMNS = [
     "lhs",
@@ -45,7 +52,7 @@ COLUMNS = [
 ]
 
 
-def _row_values(fit: SemFit | FimlFit) -> np.ndarray:
+def _row_values(fit: Estimated) -> np.ndarray:
     return np.array([fit.x[r.free - 1] if r.free else r.value for r in fit.partable.rows])
 
 
@@ -119,7 +126,7 @@ def standardize_rows(rows, est: np.ndarray, sd: dict, lv_names, level: str) -> n
     return out
 
 
-def _definitions(fit: SemFit | FimlFit, row_vals: np.ndarray) -> list:
+def _definitions(fit: Estimated, row_vals: np.ndarray) -> list:
     """Values of the ``:=`` parameters given values for every parameter-table row.
 
     Labels take the value of their first row (lavaan uses the first free row of a label).
@@ -136,7 +143,7 @@ def _definitions(fit: SemFit | FimlFit, row_vals: np.ndarray) -> list:
     return out
 
 
-def _definition_jacobian(fit: SemFit | FimlFit) -> np.ndarray:
+def _definition_jacobian(fit: Estimated) -> np.ndarray:
     """d(defined)/d(free parameters) by complex step (exact for analytic expressions)."""
     h = 1e-20
     pt = fit.partable
@@ -203,7 +210,7 @@ def parameter_estimates(fit: SemFit, level: float = 0.95) -> pd.DataFrame:
 
 
 def estimates_table(
-    fit: SemFit | FimlFit,
+    fit: Estimated,
     est: np.ndarray,
     std_lv: np.ndarray,
     std_all: np.ndarray,

@@ -129,13 +129,6 @@ class SemFit:
             return 0.5 * (self.n - 1) / self.n * disc.value(sigma)
         return matrices.f_ml(sigma, self.sample_cov) / 2
 
-    @property
-    def problems(self) -> list[str]:
-        """Admissibility problems, see :func:`surveysem.sem.solution_problems`."""
-        from .diagnostics import solution_problems  # diagnostics imports this module
-
-        return solution_problems(self)
-
     def implied_cov(self) -> pd.DataFrame:
         """Model-implied covariance matrix of the observed variables."""
         sig = matrices.implied_cov(self.model)
