@@ -13,6 +13,7 @@ from surveysem.codebook import Codebook, load_codebook
 from surveysem.errors import InputError
 from surveysem.hypotheses import split_path
 from surveysem.sem import measurement_syntax, parse_syntax
+from surveysem.sem.fiml import ESTIMATORS as FIML_ESTIMATORS
 from surveysem.sem.partable import build_partable
 from surveysem.validation import open_raw, read_raw, validate_raw
 
@@ -143,9 +144,9 @@ def variant_conflicts(spec: dict) -> list[str]:
             f"{where}: method leave_one_item_out refits with listwise deletion, no weights "
             "and estimator ML, MLR, GLS or ULS; remove the other options"
         )
-    elif fiml and (estimator not in ("ML", "MLR") or weights or method != "latent"):
+    elif fiml and (estimator not in FIML_ESTIMATORS or weights or method != "latent"):
         other = (
-            f"estimator {estimator}" if estimator not in ("ML", "MLR")
+            f"estimator {estimator}" if estimator not in FIML_ESTIMATORS
             else "weights" if weights else f"method {method}"
         )  # fmt: skip
         conflicts.append(

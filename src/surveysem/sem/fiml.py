@@ -76,6 +76,8 @@ from .partable import ParRow, ParTable, build_partable, require_no_covariates
 from .robust import MLR_NAMES, YuanBentlerTest, scaled_measures, yuan_bentler_test
 from .syntax import parse_syntax
 
+#: Estimators FIML is implemented for (lavaan missing = "ml" with estimator ML or MLR).
+ESTIMATORS = ("ML", "MLR")
 LOG2PI = float(np.log(2 * np.pi))
 # Largest |dlogL/dtheta| / N accepted as converged (regular fits reach ~1e-13).
 GRAD_TOL = 1e-6
@@ -870,7 +872,7 @@ def fit_fiml(syntax: str, data: pd.DataFrame, estimator: str = "ML") -> FimlFit:
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame")
-    if estimator not in ("ML", "MLR"):
+    if estimator not in ESTIMATORS:
         raise UnsupportedModelError(
             f"estimator {estimator} with missing = fiml is not implemented; FIML takes ML or MLR"
         )
