@@ -298,6 +298,7 @@ def test_a_heywood_case_is_reported_for_fiml_as_for_ml():
     fit = fit_fiml("F =~ y1 + y2 + y3", data)
     report = estimates_report(fit.converged, fit.message, fiml_estimates(fit))
     assert not report["admissible"]
-    (problem,) = report["problems"]
+    problem, theta = report["problems"]  # the negative variance makes Theta not PD, as in ML
     assert problem.startswith("negative variance (Heywood case): residual variance of y1")
+    assert theta.startswith("residual covariance matrix of the observed variables (theta)")
     assert float(problem.rsplit("= ", 1)[1]) == pytest.approx(-0.8, abs=0.2)  # sampling error

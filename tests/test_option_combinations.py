@@ -1,11 +1,16 @@
-"""Parity with lavaan 0.6.14 for combined options (golden files made by make_golden_combos.R).
+"""Parity with lavaan 0.6.14 for combined options, through the one public entry `fit()`
+(golden files made by make_golden_combos.R and make_golden.R).
 
 Covered here: MLR on the PoliticalDemocracy SEM with `:=` effects (robust delta-method SEs
-of the defined parameters), MLR with sampling weights, and MLR with FIML (robust FIML:
-sandwich SEs and the Yuan-Bentler scaled test) on the CFA and on the SEM with `:=` effects.
+of the defined parameters), MLR with sampling weights, MLR with FIML (robust FIML: sandwich
+SEs and the Yuan-Bentler scaled test) on the CFA and on the SEM with `:=` effects, WLSMV
+with ordered items and the multi-group metric model; and that every other combination of
+lavaan's options is refused with a message naming them, never fitted another way.
 Tolerances as in test_sem_parity.py: 1e-3 for estimates, SEs and standardized values, 5e-4
 for fit indices.
 """
+
+import itertools
 
 import pytest
 from lavaan_golden import (
@@ -20,8 +25,9 @@ from lavaan_golden import (
     read_golden,
 )
 
-from surveysem.sem import fit_measures, fit_model, parameter_estimates
-from surveysem.sem.fiml import fiml_estimates, fiml_fit_measures, fit_fiml
+from surveysem.sem import UnsupportedModelError, estimation_problems, fit
+from surveysem.sem.entry import ESTIMATORS
+from surveysem.sem.multigroup import ESTIMATE_COLUMNS as MG_COLUMNS
 
 ROBUST_FIT = ["chisq.scaled", "chisq.scaling.factor", "cfi.robust", "tli.robust",
               "rmsea.robust", "rmsea.ci.upper.robust", "srmr"]  # fmt: skip
@@ -29,30 +35,30 @@ ROBUST_FIT = ["chisq.scaled", "chisq.scaling.factor", "cfi.robust", "tli.robust"
 
 @pytest.fixture(scope="module")
 def pd_mlr(pd_data):
-    return fit_model(PD_MODEL, pd_data, estimator="MLR")
+    return fit(PD_MODEL, pd_data, estimator="MLR")
 
 
 @pytest.fixture(scope="module")
 def hs_weighted_mlr(hs_data):
     weighted = hs_data.assign(w=1 + (hs_data["id"] % 5) / 2)  # make_golden_combos.R's weight
-    return fit_model(HS_MODEL, weighted, estimator="MLR", sampling_weights="w")
+    return fit(HS_MODEL, weighted, estimator="MLR", sampling_weights="w")
 
 
 @pytest.mark.parametrize(
     ("fit_name", "case"), [("pd_mlr", "pd_sem_mlr"), ("hs_weighted_mlr", "hs_cfa_weights_mlr")]
 )
 def test_estimates_and_robust_fit_match_lavaan(fit_name, case, request):
-    fit = request.getfixturevalue(fit_name)
-    assert fit.converged
-    assert_estimates_match(parameter_estimates(fit), golden_estimates(case), columns=PE_COLUMNS)
-    measures, gold = fit_measures(fit), golden_fit(case)
+    result = request.getfixturevalue(fit_name)
+    assert result.converged
+    assert_estimates_match(result.estimates, golden_estimates(case), columns=PE_COLUMNS)
+    measures, gold = result.measures, golden_fit(case)
     common = common_measures(measures, gold)
     assert set(ROBUST_FIT) <= set(common)
     assert_measures_close(measures, gold, common)
 
 
 def test_defined_effects_get_robust_standard_errors(pd_mlr):
-    estimates = parameter_estimates(pd_mlr).set_index(["lhs", "op"])
+    estimates = pd_mlr.estimates.set_index(["lhs", "op"])
     gold = golden_estimates("pd_sem_mlr").set_index(["lhs", "op"])
     ml = golden_estimates("pd_sem_ml").set_index(["lhs", "op"])
     for effect in ("indirect", "total"):
@@ -67,10 +73,11 @@ def test_defined_effects_get_robust_standard_errors(pd_mlr):
      (PD_MODEL, "pd_missing_data.csv", "pd_sem_mlr_fiml")],
 )  # fmt: skip
 def test_robust_fiml_matches_lavaan(model, data, case):
-    fit = fit_fiml(model, read_golden(data), estimator="MLR")
-    assert fit.converged
-    assert_estimates_match(fiml_estimates(fit), golden_estimates(case), columns=PE_COLUMNS)
-    measures, gold = fiml_fit_measures(fit), golden_fit(case)
+    result = fit(model, read_golden(data), estimator="MLR", missing="fiml")
+    assert result.converged
+    assert result.estimation.missing == "fiml"
+    assert_estimates_match(result.estimates, golden_estimates(case), columns=PE_COLUMNS)
+    measures, gold = result.measures, golden_fit(case)
     common = common_measures(measures, gold)
     scaled = ["chisq.scaled", "chisq.scaling.factor", "baseline.chisq.scaling.factor",
               "scaling.factor.h1", "scaling.factor.h0", "cfi.scaled", "rmsea.scaled"]  # fmt: skip
@@ -78,3 +85,67 @@ def test_robust_fiml_matches_lavaan(model, data, case):
     assert_measures_close(measures, gold, common)
     # lavaan's robust CFI/RMSEA under missing data use other formulas: left out, not wrong
     assert not [key for key in measures if key.endswith(".robust")]
+
+
+def test_ordered_items_match_lavaan_wlsmv():
+    result = fit(HS_MODEL, read_golden("hs_ordinal_data.csv"), estimator="WLSMV", ordered=True)
+    assert result.converged and result.solution["admissible"]
+    assert_estimates_match(
+        result.estimates, golden_estimates("hs_cfa_ordinal_wlsmv"), columns=PE_COLUMNS
+    )
+    gold = golden_fit("hs_cfa_ordinal_wlsmv")
+    assert_measures_close(result.measures, gold, common_measures(result.measures, gold))
+    # the unrestricted moments of an ordinal fit are the polychoric correlations
+    assert (result.sample_cov.to_numpy().diagonal() == 1).all()
+
+
+def test_groups_match_lavaan_metric_invariance(hs_data):
+    result = fit(HS_MODEL, hs_data, group="school", group_equal=["loadings"])
+    key = ["lhs", "op", "rhs", "block", "group", "label"]
+    assert_estimates_match(
+        result.estimates, golden_estimates("hs_mi_metric"), key=key, columns=MG_COLUMNS
+    )
+    assert result.measures["chisq"] == pytest.approx(golden_fit("hs_mi_metric")["chisq"], 1e-6)
+    assert result.solution["admissible"] and result.sample_cov is None
+
+
+OPTIONS = {
+    "estimator": ESTIMATORS,
+    "missing": ("listwise", "fiml"),
+    "sampling_weights": (None, "w"),
+    "ordered": (False, True),
+    "group": (None, "school"),
+}
+
+
+# The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator, weights
+# with GLS/ULS) and those surveysem does not implement yet (weights with FIML or ordered
+# items, WLSMV on continuous items, ordered items with other estimators or FIML, any
+# multi-group model other than ML listwise unweighted continuous).
+def _supported(estimator, missing, sampling_weights, ordered, group):
+    if group is not None:
+        return estimator == "ML" and missing == "listwise" and not sampling_weights and not ordered
+    if ordered or estimator == "WLSMV":
+        return ordered and estimator == "WLSMV" and missing == "listwise" and not sampling_weights
+    if missing == "fiml":
+        return estimator in ("ML", "MLR") and not sampling_weights
+    return not (sampling_weights and estimator in ("GLS", "ULS"))
+
+
+@pytest.mark.parametrize("combination", list(itertools.product(*OPTIONS.values())))
+def test_every_combination_is_fitted_or_refused_by_name(combination, hs_data):
+    options = dict(zip(OPTIONS, combination, strict=True))
+    problems = estimation_problems(**options)
+    assert (not problems) == _supported(**options)
+    if problems:
+        data = hs_data.assign(w=1.0)
+        with pytest.raises(UnsupportedModelError) as refused:
+            fit(HS_MODEL, data, **options)
+        message = str(refused.value)
+        named = [options["estimator"]] * (options["estimator"] != "ML") + [
+            name for name, given in (("fiml", options["missing"] == "fiml"),
+            ("weights", options["sampling_weights"]), ("ordered", options["ordered"]),
+            ("group", options["group"])) if given
+        ]  # fmt: skip
+        assert any(name in message for name in named), message
+        assert "lavaan refuses this too" in message or "not implement" in message

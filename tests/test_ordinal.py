@@ -289,3 +289,24 @@ def test_single_category_item_rejected(hs_ord):
     bad["x3"] = 2
     with pytest.raises(InputError, match="single category"):
         fit_dwls(HS_MODEL, bad)
+
+
+def test_defined_parameters_are_estimated_not_dropped(hs_ord):
+    # A ':=' parameter of an ordinal model: value from the labelled loadings and a delta-method
+    # SE from the analytic gradient of a/b (hand calculation on the fit's own covariance matrix).
+    syntax = HS_MODEL.replace("x1 + x2 + x3", "x1 + a*x2 + b*x3") + "ratio := a/b\n"
+    fit = fit_dwls(syntax, hs_ord)
+    pe = ordinal_estimates(fit)
+    a_row = pe[(pe.lhs == "visual") & (pe.rhs == "x2")].index[0]
+    b_row = pe[(pe.lhs == "visual") & (pe.rhs == "x3")].index[0]
+    a, b = pe.loc[a_row, "est"], pe.loc[b_row, "est"]
+    defined = pe[pe.op == ":="].iloc[0]
+    assert defined["lhs"] == "ratio"
+    assert defined["est"] == pytest.approx(a / b, rel=1e-12)
+    free = {r.label: r.free - 1 for r in fit.model.rows if r.label}
+    grad = np.zeros(len(fit.x))
+    grad[free["a"]], grad[free["b"]] = 1 / b, -a / b**2
+    assert defined["se"] == pytest.approx(np.sqrt(grad @ fit.vcov @ grad), rel=1e-6)
+    assert defined["std.all"] == pytest.approx(
+        pe.loc[a_row, "std.all"] / pe.loc[b_row, "std.all"], rel=1e-10
+    )

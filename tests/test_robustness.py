@@ -91,12 +91,12 @@ def test_leave_one_out_summary_keeps_the_weakest_refit_and_the_range():
     ("spec", "named"),
     [
         ({"missing": "fiml", "estimator": "GLS"}, "estimator GLS with missing fiml"),
-        ({"missing": "fiml", "weights": "w"}, "weights with missing fiml"),
+        ({"missing": "fiml", "weights": "w"}, "sampling weights with missing fiml"),
         ({"missing": "fiml", "method": "method_factor"}, "method method_factor with missing"),
-        ({"estimator": "WLSMV", "weights": "w"}, "estimator WLSMV with weights"),
+        ({"estimator": "WLSMV", "weights": "w"}, "sampling weights with ordered items"),
         ({"method": "composite", "estimator": "MLR"}, "method composite is OLS"),
         ({"method": "leave_one_item_out", "missing": "fiml"}, "leave_one_item_out refits"),
-        ({"weights": "w", "estimator": "ULS"}, "estimator ULS cannot take them"),
+        ({"weights": "w", "estimator": "ULS"}, "sampling weights with estimator ULS"),
     ],
 )
 def test_options_that_cannot_be_combined_are_refused(spec, named):

@@ -12,8 +12,7 @@ from surveysem.cleaning import analysis_rows, clean_survey
 from surveysem.codebook import Codebook, load_codebook
 from surveysem.errors import InputError
 from surveysem.hypotheses import split_path
-from surveysem.sem import measurement_syntax, parse_syntax
-from surveysem.sem.fiml import ESTIMATORS as FIML_ESTIMATORS
+from surveysem.sem import estimation_problems, measurement_syntax, parse_syntax
 from surveysem.sem.partable import build_partable
 from surveysem.validation import open_raw, read_raw, validate_raw
 
@@ -123,9 +122,11 @@ def variant_conflicts(spec: dict) -> list[str]:
     """Options of one robustness variant that cannot be honoured together, each a sentence
     naming the options and why; empty when the variant runs as written. No option is ever
     dropped in silence: a variant either runs with every option it names or is refused.
+    Estimation options are judged by :func:`surveysem.sem.estimation_problems` (estimator
+    WLSMV treats the items as ordered).
 
     >>> variant_conflicts({"name": "fiml_gls", "missing": "fiml", "estimator": "GLS"})[0][:56]
-    "variant 'fiml_gls': estimator GLS with missing fiml is n"
+    "variant 'fiml_gls': estimator GLS with missing fiml: lav"
     >>> variant_conflicts({"name": "robust", "estimator": "MLR"})
     []
     """
@@ -133,38 +134,28 @@ def variant_conflicts(spec: dict) -> list[str]:
     method = spec.get("method", "latent")
     fiml, weights = spec.get("missing", "listwise") == "fiml", "weights" in spec
     where = f"variant '{spec['name']}'"
-    conflicts = []
     if method == "composite" and (estimator != "ML" or fiml or weights):
-        conflicts.append(
+        return [
             f"{where}: method composite is OLS regression on mean scores, so it takes no "
             "estimator, missing or weights option; remove them or use method latent"
-        )
-    elif method == "leave_one_item_out" and (estimator == "WLSMV" or fiml or weights):
-        conflicts.append(
+        ]
+    if method == "leave_one_item_out" and (estimator == "WLSMV" or fiml or weights):
+        return [
             f"{where}: method leave_one_item_out refits with listwise deletion, no weights "
             "and estimator ML, MLR, GLS or ULS; remove the other options"
-        )
-    elif fiml and (estimator not in FIML_ESTIMATORS or weights or method != "latent"):
-        other = (
-            f"estimator {estimator}" if estimator not in FIML_ESTIMATORS
-            else "weights" if weights else f"method {method}"
-        )  # fmt: skip
-        conflicts.append(
-            f"{where}: {other} with missing fiml is not implemented in surveysem (FIML is "
-            "fitted with ML or MLR only); make it two variants, one with missing fiml and one "
-            f"with {other}"
-        )
-    elif estimator == "WLSMV" and (weights or method != "latent"):
-        conflicts.append(
-            f"{where}: estimator WLSMV with {'weights' if weights else 'method ' + method} is "
-            "not implemented in surveysem; make it two variants"
-        )
-    elif weights and estimator in ("GLS", "ULS"):
-        conflicts.append(
-            f"{where}: weights need a likelihood (pseudo-ML with robust SEs, lavaan "
-            f"sampling.weights), so estimator {estimator} cannot take them; use ML or MLR"
-        )
-    return conflicts
+        ]
+    if method == "method_factor" and (estimator == "WLSMV" or fiml):
+        return [
+            f"{where}: method method_factor with {'missing fiml' if fiml else 'estimator WLSMV'}"
+            " is not implemented in surveysem; make it two variants"
+        ]
+    problems = estimation_problems(
+        estimator,
+        spec.get("missing", "listwise"),
+        sampling_weights=spec.get("weights"),
+        ordered=estimator == "WLSMV",
+    )
+    return [f"{where}: {problem}" for problem in problems]
 
 
 def data_path_problems(config: dict, codebook: Codebook) -> list[str]:

@@ -20,6 +20,8 @@ from .diagnostics import (
     solution_report,
     solution_warnings,
 )
+from .entry import ESTIMATORS as FIT_ESTIMATORS
+from .entry import Estimation, ModelFit, estimation_problems, fit
 from .errors import ModelSpecError, UnsupportedModelError
 from .estimates import implied_latent_correlations, parameter_estimates, r_squared
 from .fit_measures import fit_measures
@@ -29,6 +31,11 @@ from .syntax import factor_indicators, measurement_syntax, parse_syntax
 
 __all__ = [
     "ESTIMATORS",
+    "FIT_ESTIMATORS",
+    "Estimation",
+    "ModelFit",
+    "estimation_problems",
+    "fit",
     "ModelSpecError",
     "SemFit",
     "UnsupportedModelError",

@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import matrices
 from .estimates import parameter_estimates
 from .fitting import SemFit
 from .partable import ParTable
@@ -46,9 +45,13 @@ def checked_residuals(model, pt: ParTable) -> list[str]:
 
 def estimate_problems(estimates: pd.DataFrame, bounded: bool = False) -> list[str]:
     """Problems readable from an estimates table in lavaan's columns, whatever the estimator:
-    negative (Heywood) and zero-bound free variances and standardized covariances beyond
-    +/-1. Fixed rows (``se`` 0 and no ``z``, e.g. a single indicator's residual variance or a
-    covariate's variance) are never judged. ``bounded``: the fit kept variances >= 0.
+    negative (Heywood) variances, free variances on the zero bound and standardized
+    covariances beyond +/-1. A negative variance is a problem even in a fixed or derived row
+    (e.g. the residual variance of an ordinal item, 1 minus its explained variance, as
+    lavaan's post-check reads all of diag(Theta)); the zero bound and standardized values
+    are judged for free rows only (``se`` 0 and no ``z`` mark a fixed row, e.g. a single
+    indicator's residual variance of 0). Multi-group tables (a ``group`` column) name the
+    group. ``bounded``: the fit kept variances >= 0.
 
     >>> import pandas as pd
     >>> table = pd.DataFrame({"lhs": ["F", "x1", "x2"], "op": ["=~", "~~", "~~"],
@@ -56,53 +59,136 @@ def estimate_problems(estimates: pd.DataFrame, bounded: bool = False) -> list[st
     ...     "z": [float("nan"), -2.0, float("nan")], "std.all": [0.9, -0.3, 0.0]})
     >>> estimate_problems(table)
     ['negative variance (Heywood case): residual variance of x1 (x1 ~~ x1) = -0.2']
+    >>> estimate_problems(table.assign(group=[1, 1, 1], se=0.0, z=float("nan")))
+    ['negative variance (Heywood case): residual variance of x1 (x1 ~~ x1) = -0.2 in group 1']
     """
     lvs = set(estimates.loc[estimates["op"] == "=~", "lhs"])
     fixed = (estimates["se"] == 0) & estimates["z"].isna()
-    rows = estimates[(estimates["op"] == "~~") & ~fixed]
+    rows = estimates[estimates["op"] == "~~"].assign(fixed=fixed)
+    groups = rows["group"] if "group" in rows else pd.Series("", index=rows.index)
     out = []
-    for lhs, rhs, est, std in zip(
-        rows["lhs"], rows["rhs"], rows["est"], rows["std.all"], strict=True
-    ):
-        if lhs == rhs:
-            kind = "variance of factor" if lhs in lvs else "residual variance of"
-            what = f"{kind} {lhs} ({lhs} ~~ {rhs})"
-            if est < -BOUND_TOL:
-                out.append(f"negative variance (Heywood case): {what} = {est:.4g}")
-            elif abs(est) <= BOUND_TOL:
+    for (_, r), group in zip(rows.iterrows(), groups, strict=True):
+        where = f" in group {group}" if "group" in rows else ""
+        if r["lhs"] == r["rhs"]:
+            kind = "variance of factor" if r["lhs"] in lvs else "residual variance of"
+            what = f"{kind} {r['lhs']} ({r['lhs']} ~~ {r['rhs']})"
+            if r["est"] < -BOUND_TOL:
+                out.append(f"negative variance (Heywood case): {what} = {r['est']:.4g}{where}")
+            elif abs(r["est"]) <= BOUND_TOL and not r["fixed"]:
                 note = " (bounded estimation; unbounded it would probably be negative)"
                 out.append(
-                    f"variance on the boundary 0: {what} = {est:.3g}" + (note if bounded else "")
+                    f"variance on the boundary 0: {what} = {r['est']:.3g}{where}"
+                    + (note if bounded else "")
                 )
-        elif np.isfinite(std) and abs(std) > 1 + 1e-8:
-            out.append(f"standardized covariance {lhs} ~~ {rhs} = {std:.3f} is outside [-1, 1]")
+        elif not r["fixed"] and np.isfinite(r["std.all"]) and abs(r["std.all"]) > 1 + 1e-8:
+            out.append(
+                f"standardized covariance {r['lhs']} ~~ {r['rhs']} = {r['std.all']:.3f} is "
+                f"outside [-1, 1]{where}"
+            )
     return out
 
 
-def estimates_report(converged: bool, message: str, estimates: pd.DataFrame) -> dict:
-    """:func:`solution_report` of a fit known only by its convergence and estimates table
-    (FIML, WLSMV): the problems of :func:`estimate_problems`, no cautions."""
-    problems = estimate_problems(estimates)
+def table_moments(estimates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Model-implied and residual covariance matrices of all variables from a single-group
+    estimates table (RAM form: ``v = A v + u``, ``Cov(u) = S``, ``Cov(v) = (I-A)^-1 S
+    (I-A)^-T``), and the latent variables. ``=~`` rows fill A[indicator, factor], ``~`` rows
+    A[outcome, predictor] and ``~~`` rows S; other rows (means, thresholds, scales,
+    definitions) do not enter.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"lhs": ["F", "F", "F", "x1", "x2"], "op": ["=~", "=~", "~~",
+    ...     "~~", "~~"], "rhs": ["x1", "x2", "F", "x1", "x2"], "est": [1.0, 0.5, 2.0, 1.0, 1.0]})
+    >>> total, _, lvs = table_moments(table)
+    >>> total.loc["x2", ["x1", "x2", "F"]].tolist(), lvs
+    ([1.0, 1.5, 1.0], ['F'])
+    """
+    rows = estimates[estimates["op"].isin(["=~", "~", "~~"])]
+    names = list(dict.fromkeys([*rows["lhs"], *rows["rhs"]]))
+    pos = {v: i for i, v in enumerate(names)}
+    a, s = np.zeros((len(names), len(names))), np.zeros((len(names), len(names)))
+    for lhs, op, rhs, est in zip(rows["lhs"], rows["op"], rows["rhs"], rows["est"], strict=True):
+        if op == "=~":
+            a[pos[rhs], pos[lhs]] = est
+        elif op == "~":
+            a[pos[lhs], pos[rhs]] = est
+        else:
+            s[pos[lhs], pos[rhs]] = s[pos[rhs], pos[lhs]] = est
+    c = np.linalg.inv(np.eye(len(names)) - a)
+    total = pd.DataFrame(c @ s @ c.T, index=names, columns=names)
+    lvs = list(dict.fromkeys(rows.loc[rows["op"] == "=~", "lhs"]))
+    return total, pd.DataFrame(s, index=names, columns=names), lvs
+
+
+def _matrix_problems(estimates: pd.DataFrame, where: str = "") -> list[str]:
+    """Non-positive-definite Sigma, latent covariance and Theta of one group's table. Theta
+    leaves out residual variances fixed at 0 (a single indicator's) and observed covariates
+    (their moments are the data's), as lavaan's post-check."""
+    total, resid, lvs = table_moments(estimates)
+    outcomes = set(estimates.loc[estimates["op"] == "~", "lhs"])
+    indicators = set(estimates.loc[estimates["op"] == "=~", "rhs"])
+    observed = [v for v in total.index if v not in lvs]
+    theta = [v for v in observed if (v in outcomes or v in indicators) and resid.loc[v, v] != 0]
+    out = []
+    checks = (
+        ("model-implied covariance matrix", total.loc[observed, observed]),
+        ("covariance matrix of the latent variables", total.loc[lvs, lvs]),
+        ("residual covariance matrix of the observed variables (theta)", resid.loc[theta, theta]),
+    )
+    for what, mat in checks:
+        low = _not_pd(mat.to_numpy())
+        if low is not None:
+            out.append(f"{what} is not positive definite (min eig {low:.3g}){where}")
+    return out
+
+
+def estimates_report(
+    converged: bool,
+    message: str,
+    estimates: pd.DataFrame,
+    *,
+    singular: bool = False,
+    bounded: bool = False,
+    cautions: list[str] | None = None,
+) -> dict:
+    """Convergence and admissibility of any fit from its estimates table: the one judgement
+    used for every estimator (ML, MLR, GLS, ULS, FIML, WLSMV, multi-group).
+
+    Problems: non-convergence; a singular information matrix (``singular``: no standard
+    errors, the model may not be identified); the problems of :func:`estimate_problems`; a
+    non-positive-definite model-implied covariance matrix, latent covariance matrix or
+    residual covariance matrix Theta (per group). Returns ``{"converged", "message",
+    "admissible", "problems", "cautions"}``; ``cautions`` (e.g. :func:`scale_cautions`) do not
+    make a solution inadmissible.
+    """
+    problems = [f"model did not converge: {message}"] if not converged else []
+    if singular:
+        problems.append(
+            "standard errors unavailable: the information matrix is singular "
+            "(the model may not be identified)"
+        )
+    problems += estimate_problems(estimates, bounded)
+    if "group" in estimates:
+        for group, table in estimates.groupby("group", sort=False):
+            problems += _matrix_problems(table, f" in group {group}")
+    else:
+        problems += _matrix_problems(estimates)
     return {
         "converged": bool(converged),
         "message": message,
         "admissible": bool(converged) and not problems,
         "problems": problems,
-        "cautions": [],
+        "cautions": list(cautions or []),
     }
 
 
 def solution_problems(fit: SemFit) -> list[str]:
     """Human-readable problems of a fitted model; an empty list means an admissible solution.
 
-    Checks: convergence; identification (invertible information matrix); negative (residual)
-    variances (Heywood cases); free variances on the zero bound; positive definiteness of the
-    model-implied covariance matrix Sigma, of the factor covariance matrix Var(eta) = C Psi C'
-    and of the residual covariance matrix Theta; standardized covariances with |r| > 1.
-    Only free parameters are judged: a variance or covariance fixed by the model (a single
-    indicator's residual variance of 0, a covariate's variance fixed at its sample value) is
-    never a problem, and Theta is checked without the variables of
-    :func:`checked_residuals`.
+    The problems of :func:`estimates_report`: convergence; identification (invertible
+    information matrix); negative (residual) variances (Heywood cases); free variances on the
+    zero bound; positive definiteness of the model-implied covariance matrix Sigma, of the
+    factor covariance matrix Var(eta) = C Psi C' and of the residual covariance matrix Theta;
+    standardized covariances with |r| > 1.
 
     Examples
     --------
@@ -114,33 +200,7 @@ def solution_problems(fit: SemFit) -> list[str]:
     >>> solution_problems(fit_model(TWO_FACTOR_MODEL, heywood))[0]  # doctest: +ELLIPSIS
     'negative variance (Heywood case): ...'
     """
-    out: list[str] = []
-    if not fit.converged:
-        out.append(f"model did not converge: {fit.message}")
-    if fit.partable.n_free and np.isnan(fit.vcov).all():
-        out.append(
-            "standard errors unavailable: the information matrix is singular "
-            "(the model may not be identified)"
-        )
-    out += estimate_problems(parameter_estimates(fit), fit.nonnegative_variances)
-    low = _not_pd(matrices.implied_cov(fit.model))
-    if low is not None:
-        out.append(f"model-implied covariance matrix is not positive definite (min eig {low:.3g})")
-    lv = fit.partable.lv_names
-    low = _not_pd(matrices.inner_cov(fit.model).loc[lv, lv].to_numpy())
-    if low is not None:
-        out.append(
-            "covariance matrix of the latent variables is not positive definite "
-            f"(min eig {low:.3g})"
-        )
-    theta_names = checked_residuals(fit.model, fit.partable)
-    low = _not_pd(matrices.theta(fit.model).loc[theta_names, theta_names].to_numpy())
-    if low is not None:
-        out.append(
-            "residual covariance matrix of the observed variables (theta) is not positive "
-            f"definite (min eig {low:.3g})"
-        )
-    return out
+    return solution_report(fit, cautions=False)["problems"]
 
 
 def scale_cautions(fit: SemFit) -> list[str]:
@@ -172,22 +232,16 @@ def scale_cautions(fit: SemFit) -> list[str]:
     ]
 
 
-def solution_report(fit: SemFit) -> dict:
-    """Convergence and admissibility of a fit, for the results folder and the log.
-
-    Returns ``{"converged": bool, "message": str, "admissible": bool, "problems": [...],
-    "cautions": [...]}``; a solution is admissible when it converged and
-    :func:`solution_problems` finds nothing. ``cautions`` (:func:`scale_cautions`) do not
-    make it inadmissible.
-    """
-    problems = solution_problems(fit)
-    return {
-        "converged": bool(fit.converged),
-        "message": fit.message,
-        "admissible": bool(fit.converged) and not problems,
-        "problems": problems,
-        "cautions": scale_cautions(fit),
-    }
+def solution_report(fit: SemFit, cautions: bool = True) -> dict:
+    """:func:`estimates_report` of a complete-data fit, with :func:`scale_cautions`."""
+    return estimates_report(
+        fit.converged,
+        fit.message,
+        parameter_estimates(fit),
+        singular=bool(fit.partable.n_free and np.isnan(fit.vcov).all()),
+        bounded=fit.nonnegative_variances,
+        cautions=scale_cautions(fit) if cautions else None,
+    )
 
 
 def solution_warnings(report: dict, model: str) -> list[str]:

@@ -62,6 +62,7 @@ JSS 48(2).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,7 @@ from scipy import optimize
 from surveysem.errors import InputError
 
 from .errors import ModelSpecError, UnsupportedModelError
-from .estimates import COLUMNS, add_wald_columns, row_frame, standard_errors, standardize_rows
+from .estimates import estimates_table, standardize_rows
 from .indices import (
     chisq_tests,
     gfi_measures,
@@ -112,6 +113,12 @@ class OrdinalModel:
     lv_names: list[str]
     n_free: int
     n_th: int
+    definitions: tuple = ()  # the ``:=`` parameters of the syntax
+
+    @property
+    def partable(self) -> ParTable:
+        """The rows as a :class:`ParTable` (what :func:`estimates_table` reads)."""
+        return ParTable(self.rows, self.definitions, self.lv_names, self.ov_names, self.n_free)
 
     def matrices(self, x: np.ndarray):
         """Lambda (p x m), B (m x m), Psi (m x m), Theta off-diagonal (p x p)."""
@@ -222,7 +229,9 @@ def _build_model(pt: ParTable, moments: OrdinalMoments) -> OrdinalModel:
         if key not in new_index:
             new_index[key] = len(new_index) + 1
         row.free = new_index[key]
-    return OrdinalModel(rows, slots, list(ov), list(lv), len(new_index), len(th_rows))
+    return OrdinalModel(
+        rows, slots, list(ov), list(lv), len(new_index), len(th_rows), tuple(pt.definitions)
+    )
 
 
 def _implied(model: OrdinalModel, x: np.ndarray):
@@ -567,11 +576,8 @@ def ordinal_estimates(fit: OrdinalFit, level: float = 0.95) -> pd.DataFrame:
     def standardize(level: str) -> np.ndarray:
         return np.where(intercept, est, standardize_rows(rows, est, sd, model.lv_names, level))
 
-    frame = row_frame(
-        rows, est, standard_errors(rows, fit.vcov), standardize("lv"), standardize("all")
-    )
-    add_wald_columns(frame, level)
-    return frame[COLUMNS]
+    table = SimpleNamespace(partable=model.partable, x=fit.x, vcov=fit.vcov)
+    return estimates_table(table, est, standardize("lv"), standardize("all"), level)
 
 
 def _ug_traces(delta, w, gamma) -> tuple[float, float]:

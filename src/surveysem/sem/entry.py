@@ -1,0 +1,317 @@
+"""One entry to every estimator: lavaan's ``sem()`` arguments in, one result out.
+
+:func:`fit` takes lavaan's options (``estimator``, ``missing``, ``group``, ``group.equal``,
+``sampling.weights``, ``ordered``), refuses a combination it cannot honour with a sentence
+naming the options (:func:`estimation_problems`), fits the model with the estimator module
+that implements the combination, and returns a :class:`ModelFit`: the lavaan-named
+estimates table, fit measures and admissibility report that every stage reads.
+
+==========================  ======================================  ========================
+options                     lavaan 0.6.14                           module
+==========================  ======================================  ========================
+ML, MLR, GLS, ULS           ``estimator =``                         :mod:`.fitting`
+``sampling_weights``        ``sampling.weights`` (ML becomes MLR)   :mod:`.weights`
+``missing="fiml"``          ``missing = "ml"`` (ML, MLR)            :mod:`.fiml`
+``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV            :mod:`.ordinal`
+``group``, ``group_equal``  ``group =``, ``group.equal =`` (ML)     :mod:`.multigroup`
+==========================  ======================================  ========================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .diagnostics import estimates_report, solution_report
+from .errors import UnsupportedModelError
+from .estimates import parameter_estimates
+from .fiml import fiml_estimates, fiml_fit_measures, fit_fiml
+from .fit_measures import fit_measures
+from .fitting import ESTIMATORS as COMPLETE_DATA_ESTIMATORS
+from .fitting import fit_model
+from .multigroup import fit_multigroup, multigroup_estimates, multigroup_fit_measures
+from .ordinal import fit_dwls, ordinal_estimates, ordinal_fit_measures
+from .syntax import parse_syntax
+
+#: lavaan's estimator names that :func:`fit` takes.
+ESTIMATORS = (*COMPLETE_DATA_ESTIMATORS, "WLSMV")
+#: Missing-data treatments (lavaan ``missing = "listwise"`` and ``"ml"``).
+MISSING = ("listwise", "fiml")
+_LAVAAN_MISSING = {"listwise": "listwise", "fiml": "fiml", "ml": "fiml"}
+
+
+@dataclass(frozen=True)
+class Estimation:
+    """How a model is estimated, in lavaan's terms (see :func:`fit`)."""
+
+    estimator: str = "ML"
+    missing: str = "listwise"
+    group: str | None = None
+    group_equal: tuple[str, ...] = ()
+    sampling_weights: str | None = None
+    ordered: bool = False
+
+    def describe(self) -> dict:
+        """The options as lavaan would print them (for audit records and the manuscript)."""
+        return {
+            "estimator": self.estimator,
+            "missing": self.missing,
+            "group": self.group,
+            "group_equal": list(self.group_equal),
+            "sampling_weights": self.sampling_weights,
+            "ordered": self.ordered,
+        }
+
+
+def estimation_problems(
+    estimator: str = "ML",
+    missing: str = "listwise",
+    group: str | None = None,
+    group_equal=(),
+    sampling_weights: str | None = None,
+    ordered: bool = False,
+) -> list[str]:
+    """Why a combination of lavaan options cannot be fitted, one sentence each; [] if it can.
+
+    Each sentence names the options and says whether lavaan refuses them too (and why) or
+    accepts them while surveysem does not implement them; no option is ever dropped.
+
+    Examples
+    --------
+    >>> estimation_problems("MLR", "fiml")
+    []
+    >>> estimation_problems("GLS", "fiml")[0][:62]
+    'estimator GLS with missing fiml: lavaan refuses this too (FIML'
+    """
+    problems = []
+    if estimator not in ESTIMATORS:
+        problems.append(f"estimator {estimator!r} is not one of {', '.join(ESTIMATORS)}")
+    if missing not in _LAVAAN_MISSING:
+        problems.append(f"missing {missing!r} is not one of {', '.join(MISSING)}")
+    if problems:
+        return problems
+    fiml = _LAVAAN_MISSING[missing] == "fiml"
+    not_yet = "lavaan accepts this, surveysem does not implement it yet; "
+    if fiml and estimator not in ("ML", "MLR"):
+        problems.append(
+            f"estimator {estimator} with missing fiml: lavaan refuses this too (FIML maximizes "
+            "the case-wise likelihood, which a least-squares estimator does not have); use "
+            "estimator ML or MLR, or missing listwise"
+        )
+    if ordered and estimator != "WLSMV":
+        problems.append(
+            f"ordered items with estimator {estimator}: surveysem does not implement this (it "
+            "fits ordered items by WLSMV, lavaan's default for ordered data); set estimator WLSMV"
+        )
+    if estimator == "WLSMV" and not ordered:
+        problems.append(
+            "estimator WLSMV without ordered items: " + not_yet + "set ordered (the items are "
+            "then treated as ordinal) or use estimator MLR for continuous items"
+        )
+    if sampling_weights is not None and estimator in ("GLS", "ULS"):
+        problems.append(
+            f"sampling weights with estimator {estimator}: lavaan refuses this too (weights need "
+            "a likelihood: pseudo-ML with robust SEs); use estimator ML or MLR"
+        )
+    if sampling_weights is not None and (fiml or ordered):
+        what = "missing fiml" if fiml else "ordered items"
+        problems.append(f"sampling weights with {what}: " + not_yet + "drop one of the two")
+    if group_equal and group is None:
+        problems.append("group_equal without group: name the grouping column in group")
+    if group is not None and (estimator != "ML" or fiml or sampling_weights or ordered):
+        other = [
+            f"estimator {estimator}" * (estimator != "ML"),
+            "missing fiml" * fiml,
+            "sampling weights" * (sampling_weights is not None),
+            "ordered items" * bool(ordered),
+        ]
+        problems.append(
+            f"group with {' and '.join(o for o in other if o)}: " + not_yet + "multi-group "
+            "models are fitted by ML with listwise deletion"
+        )
+    return problems
+
+
+def estimation(
+    estimator: str = "ML",
+    missing: str = "listwise",
+    group: str | None = None,
+    group_equal=(),
+    sampling_weights: str | None = None,
+    ordered: bool = False,
+) -> Estimation:
+    """Checked :class:`Estimation` (lavaan names, case-insensitive estimator); raises
+    :class:`UnsupportedModelError` with every sentence of :func:`estimation_problems`."""
+    name = estimator.upper() if isinstance(estimator, str) else estimator
+    equal = (group_equal,) if isinstance(group_equal, str) else tuple(group_equal or ())
+    if problems := estimation_problems(name, missing, group, equal, sampling_weights, ordered):
+        raise UnsupportedModelError("; ".join(problems))
+    if sampling_weights is not None and name == "ML":
+        name = "MLR"  # lavaan: ML with sampling.weights is MLR
+    return Estimation(name, _LAVAAN_MISSING[missing], group, equal, sampling_weights, ordered)
+
+
+@dataclass
+class ModelFit:
+    """A fitted model as every stage reads it: lavaan's tables plus what they rest on.
+
+    Attributes
+    ----------
+    syntax : the lavaan syntax as given.
+    estimation : the options it was fitted with (:class:`Estimation`).
+    n : cases used (lavaan ``ntotal``).
+    n_excluded : rows of ``data`` not used (listwise: incomplete; FIML: missing on every
+        model variable; as lavaan's "used / total").
+    estimates : ``parameterEstimates(fit, standardized = TRUE)``.
+    measures : ``fitMeasures(fit)`` (lavaan names).
+    solution : convergence and admissibility (``converged, message, admissible, problems,
+        cautions``), judged alike for every estimator.
+    sample_cov : the unrestricted (H1) covariance matrix of the observed variables the model
+        was fitted to: N-divisor sample covariances (listwise), their EM estimates (FIML), the
+        polychoric correlations (ordered); None for multi-group fits.
+    backend : the estimator module's own fit object (for residuals, modification indices,
+        refits).
+    """
+
+    syntax: str
+    estimation: Estimation
+    n: int
+    n_excluded: int
+    estimates: pd.DataFrame = field(repr=False)
+    measures: dict = field(repr=False)
+    solution: dict = field(repr=False)
+    sample_cov: pd.DataFrame | None = field(repr=False)
+    backend: object = field(repr=False)
+
+    @property
+    def converged(self) -> bool:
+        return bool(self.solution["converged"])
+
+
+def _observed(syntax: str, data: pd.DataFrame, extra: list[str]) -> list[str]:
+    names = {n for s in parse_syntax(syntax).statements for n in (s.lhs, s.rhs)}
+    return [str(c) for c in data.columns if str(c) in names] + extra
+
+
+def fit(
+    model: str,
+    data: pd.DataFrame,
+    *,
+    estimator: str = "ML",
+    missing: str = "listwise",
+    group: str | None = None,
+    group_equal=(),
+    sampling_weights: str | None = None,
+    ordered: bool = False,
+) -> ModelFit:
+    """Fit a lavaan-syntax CFA/SEM with lavaan's options, as lavaan ``sem()`` 0.6.14.
+
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax.
+    data : pandas.DataFrame
+        Raw data: the model's observed variables (NaN for missing values), plus the
+        ``group`` and ``sampling_weights`` columns when given.
+    estimator : {"ML", "MLR", "GLS", "ULS", "WLSMV"}
+        lavaan's estimator (default ML). With ``sampling_weights``, ML becomes MLR (lavaan).
+    missing : {"listwise", "fiml"}
+        listwise (lavaan's default): rows incomplete on a model variable are left out;
+        fiml (lavaan ``missing = "ml"``; "ml" is accepted too): every row with at least one
+        observed model variable enters the case-wise likelihood.
+    group : str or None
+        Grouping column (multi-group model; lavaan ``group``).
+    group_equal : sequence of str
+        lavaan ``group.equal`` (e.g. ``("loadings", "intercepts")``).
+    sampling_weights : str or None
+        Design-weight column (lavaan ``sampling.weights``).
+    ordered : bool
+        True: every observed variable of the model is ordinal (lavaan ``ordered = <all
+        items>``), fitted by WLSMV.
+
+    Returns
+    -------
+    ModelFit
+
+    Raises
+    ------
+    UnsupportedModelError
+        A combination of options that lavaan refuses or that surveysem does not implement;
+        the message names the options (:func:`estimation_problems`).
+    ModelSpecError, surveysem.errors.InputError
+        Bad syntax or data, as the estimator modules raise them.
+
+    References
+    ----------
+    Rosseel, Y. (2012). lavaan: An R package for structural equation modeling. Journal of
+    Statistical Software, 48(2). https://doi.org/10.18637/jss.v048.i02
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from surveysem.sem import fit
+    >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+    >>> data = two_factor_data()
+    >>> data = data.mask(np.random.default_rng(1).random(data.shape) < 0.1)
+    >>> result = fit(TWO_FACTOR_MODEL, data, estimator="MLR", missing="fiml")
+    >>> result.n, result.n_excluded, result.solution["admissible"]
+    (300, 0, True)
+    >>> round(result.measures["chisq.scaled"], 3) > 0
+    True
+    >>> listwise = fit(TWO_FACTOR_MODEL, data)
+    >>> listwise.n + listwise.n_excluded
+    300
+    >>> fit(TWO_FACTOR_MODEL, data, estimator="ULS", missing="fiml")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    surveysem.sem.errors.UnsupportedModelError: estimator ULS with missing fiml: lavaan refuses...
+    """
+    how = estimation(estimator, missing, group, group_equal, sampling_weights, ordered)
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError("data must be a pandas DataFrame")
+    extra = [c for c in (group, sampling_weights) if c is not None and c in data.columns]
+    variables = [v for v in _observed(model, data, []) if v not in extra]
+    used = data[[*variables, *extra]]
+    if how.missing == "fiml":
+        used = used.dropna(how="all", subset=variables)
+    else:
+        used = used.dropna()
+    used = used.reset_index(drop=True)
+    sample_cov = None
+    if how.group is not None:
+        backend = fit_multigroup(model, used, how.group, how.group_equal)
+        estimates, measures = multigroup_estimates(backend), multigroup_fit_measures(backend)
+        solution = estimates_report(backend.converged, backend.message, estimates)
+    elif how.ordered:
+        backend = fit_dwls(model, used)
+        estimates, measures = ordinal_estimates(backend), ordinal_fit_measures(backend)
+        solution = estimates_report(backend.converged, backend.message, estimates)
+        sample_cov = _frame(backend.moments.cor, backend.moments.names)
+    elif how.missing == "fiml":
+        backend = fit_fiml(model, used, estimator=how.estimator)
+        estimates, measures = fiml_estimates(backend), fiml_fit_measures(backend)
+        solution = estimates_report(backend.converged, backend.message, estimates)
+        sample_cov = _frame(backend.h1_cov, backend.observed)
+    else:
+        backend = fit_model(
+            model, used, estimator=how.estimator, sampling_weights=how.sampling_weights
+        )
+        estimates, measures = parameter_estimates(backend), fit_measures(backend)
+        solution = solution_report(backend)
+        sample_cov = _frame(backend.sample_cov, backend.observed)
+    return ModelFit(
+        syntax=model,
+        estimation=how,
+        n=len(used),
+        n_excluded=len(data) - len(used),
+        estimates=estimates,
+        measures=measures,
+        solution=solution,
+        sample_cov=sample_cov,
+        backend=backend,
+    )
+
+
+def _frame(matrix: np.ndarray, names: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(matrix, index=names, columns=names)
