@@ -74,7 +74,6 @@ OPTIONS = {
     "max_missing_share": 0.2,
     "exclude_straightliners": True,
     "duplicates": "keep_most_complete",
-    "missing_data": "listwise",
 }
 
 

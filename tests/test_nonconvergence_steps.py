@@ -70,15 +70,19 @@ def study(root, hs_data, tmp_path_factory):
     return folder
 
 
+ML_LISTWISE = {"estimator": "ML", "missing": "listwise"}
+
+
 def test_steps_report_instead_of_crashing(root, study):
     common = {"data": "data.csv", "codebook": "codebook.json"}
     decisions = run_script(
         root, study, "fit_structural", "fit_structural", common,
         {"syntax": "model/model.lav", "estimates": "model/estimates.csv",
-         "fit": "model/fit.json", "solution": "model/solution.json", "r2": "model/r2.csv",
+         "fit": "model/fit.json", "sample_cov": "model/sample_cov.csv",
+         "solution": "model/solution.json", "r2": "model/r2.csv",
          "effects": "model/effects.json", "residuals": "model/residuals.csv",
          "largest_residuals": "model/largest_residuals.csv"},
-        {"model": MODEL, "missing_data": "listwise"},
+        {"model": MODEL, "estimation": ML_LISTWISE},
     )  # fmt: skip
     assert json.loads((study / "model/solution.json").read_text())["converged"] is False
     assert decisions["warnings"][0].startswith("The structural model did not converge")
@@ -89,14 +93,14 @@ def test_steps_report_instead_of_crashing(root, study):
         {**common, "syntax": "model/model.lav"},
         {"draws": "bootstrap/draws_0.csv", "status": "bootstrap/status_0.json"},
         {"seed": 1, "draws": 20, "chunks": 1, "max_failed_share": 0.5,
-         "missing_data": "listwise"},
+         "estimation": ML_LISTWISE},
         chunk="0",
     )  # fmt: skip
     assert chunk["attempted"] == 0 and "did not converge" in chunk["warnings"][0]
     jack = run_script(
         root, study, "jackknife", "jackknife", {**common, "syntax": "model/model.lav"},
         {"jackknife": "bootstrap/jackknife.csv"},
-        {"missing_data": "listwise", "groups": 50, "seed": 1},
+        {"estimation": ML_LISTWISE, "groups": 50, "seed": 1},
     )  # fmt: skip
     assert jack["refits"] == 0 and "jackknife was not run" in jack["warnings"][0]
     tests = run_script(

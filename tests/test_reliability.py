@@ -7,7 +7,7 @@ from lavaan_golden import HS_MODEL, read_golden
 from scipy import stats
 
 from surveysem.reliability import cronbach_alpha, htmt, reliability_table
-from surveysem.sem import fit_model
+from surveysem.sem import fit
 
 CONSTRUCTS = {
     "visual": ["x1", "x2", "x3"],
@@ -18,7 +18,7 @@ CONSTRUCTS = {
 
 @pytest.fixture(scope="module")
 def hs_fit(hs_data):
-    return fit_model(HS_MODEL, hs_data)
+    return fit(HS_MODEL, hs_data)
 
 
 def hand_alpha(x: np.ndarray, level=0.95):
@@ -58,7 +58,7 @@ def test_cronbach_alpha_is_listwise_and_level_aware(hs_data):
 
 
 def test_omega_and_ave_match_semtools(hs_fit, hs_data):
-    table = reliability_table(hs_fit, hs_data)
+    table = reliability_table(hs_fit.estimates, hs_fit.sample_cov, hs_data)
     assert list(table.columns) == [
         "construct",
         "n_items",

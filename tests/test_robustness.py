@@ -92,10 +92,8 @@ def test_leave_one_out_summary_keeps_the_weakest_refit_and_the_range():
     [
         ({"missing": "fiml", "estimator": "GLS"}, "estimator GLS with missing fiml"),
         ({"missing": "fiml", "weights": "w"}, "sampling weights with missing fiml"),
-        ({"missing": "fiml", "method": "method_factor"}, "method method_factor with missing"),
         ({"estimator": "WLSMV", "weights": "w"}, "sampling weights with ordered items"),
         ({"method": "composite", "estimator": "MLR"}, "method composite is OLS"),
-        ({"method": "leave_one_item_out", "missing": "fiml"}, "leave_one_item_out refits"),
         ({"weights": "w", "estimator": "ULS"}, "sampling weights with estimator ULS"),
     ],
 )
@@ -103,7 +101,7 @@ def test_options_that_cannot_be_combined_are_refused(spec, named):
     (conflict,) = variant_conflicts({"name": "v", **spec})
     assert conflict.startswith("variant 'v': ") and named in conflict
     with pytest.raises(ValueError, match=named):
-        run_variant({"name": "v", **spec}, pd.DataFrame(), "", None, [], 0.05, "listwise")
+        run_variant({"name": "v", **spec}, pd.DataFrame(), "", None, [], 0.05)
 
 
 @pytest.mark.parametrize("path", sorted(ROOT.glob("config/**/*.yaml")) + [ROOT / TEST_CONFIG])

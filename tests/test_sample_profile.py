@@ -35,7 +35,6 @@ OPTIONS = {
     "max_missing_share": 0.2,
     "exclude_straightliners": True,
     "duplicates": "keep_most_complete",
-    "missing_data": "listwise",
 }
 SMALL, MEDIUM, LARGE = SIZE_BANDS
 

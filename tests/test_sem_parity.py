@@ -118,14 +118,14 @@ def test_r_squared_matches_golden_residual_variances(fit_name, gold_name, reques
     lat = set(gold.loc[gold["op"] == "=~", "lhs"])
     exo = lat - set(gold.loc[gold["op"] == "~", "lhs"])
     expected = var[~var["lhs"].isin(exo)].set_index("lhs")["std.all"].rsub(1)
-    r2 = r_squared(fit).set_index("lhs")["r2"]
+    r2 = r_squared(parameter_estimates(fit)).set_index("lhs")["r2"]
     assert list(r2.index) == list(expected.index)
     np.testing.assert_allclose(r2, expected, atol=1e-3)
 
 
 def test_implied_latent_correlations(hs_fit):
     gold = golden_estimates("hs_cfa_ml")
-    cor = implied_latent_correlations(hs_fit)
+    cor = implied_latent_correlations(parameter_estimates(hs_fit))
     lv_cov = gold[(gold["op"] == "~~") & (gold["lhs"] != gold["rhs"])]
     for lhs, rhs, r in zip(lv_cov["lhs"], lv_cov["rhs"], lv_cov["std.all"], strict=True):
         assert cor.loc[lhs, rhs] == pytest.approx(r, abs=1e-3)
@@ -250,4 +250,4 @@ def test_second_order_factor_is_equivalent_to_correlated_factors(hs_data):
     fm = fit_measures(fit)
     assert fm["chisq"] == pytest.approx(gold["chisq"], rel=1e-6)
     assert fm["df"] == gold["df"]
-    assert set(r_squared(fit)["lhs"]) >= {"visual", "textual", "speed"}
+    assert set(r_squared(parameter_estimates(fit))["lhs"]) >= {"visual", "textual", "speed"}

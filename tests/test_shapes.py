@@ -40,6 +40,9 @@ from surveysem.robustness import (
     run_variant,
 )
 from surveysem.sem import (
+    fit as sem_fit,
+)
+from surveysem.sem import (
     fit_measures,
     fit_model,
     measurement_syntax,
@@ -124,9 +127,11 @@ def test_fixed_zero_residual_variance_never_makes_a_draw_improper(hs_data):
     assert not per_draw["improper"].all()
 
 
-def test_single_item_construct_statistics_are_not_applicable(single_fit, hs_data):
+def test_single_item_construct_statistics_are_not_applicable(hs_data):
     """Alpha, omega, AVE, item-total, HTMT and Fornell-Larcker need two or more items."""
-    table = reliability_table(single_fit, hs_data).set_index("construct")
+    single = sem_fit(SINGLE_MODEL, hs_data)
+    table = reliability_table(single.estimates, single.sample_cov, hs_data)
+    table = table.set_index("construct")
     assert table.loc["speed", ["alpha", "omega", "ave"]].isna().all()
     assert table.loc["speed", "note"].startswith("not applicable to speed")
     assert (table.loc[["visual", "textual"], "note"] == "").all()
@@ -137,7 +142,9 @@ def test_single_item_construct_statistics_are_not_applicable(single_fit, hs_data
     assert pairs.loc[with_speed, "note"].str.contains("HTMT needs two or more items").all()
     assert (pairs.loc[~with_speed, "note"] == "").all()
     assert item_total(hs_data, constructs).set_index("item").loc["x7", "note"] != ""
-    verdicts = fornell_larcker_verdicts(fornell_larcker(single_fit), table["note"])
+    verdicts = fornell_larcker_verdicts(
+        fornell_larcker(single.estimates, table.reset_index()), table["note"]
+    )
     assert verdicts.set_index("pair")["applicable"].to_dict() == {
         "visual-textual": True, "visual-speed": False, "textual-speed": False,
     }  # fmt: skip
@@ -294,7 +301,7 @@ def test_unavailable_variant_is_reported_and_not_counted(hs_data, root, tmp_path
     hypotheses = [{"id": "H1", "path": "FP ~ CO", "expected": "positive"}]
     spec = {"name": "fiml", "missing": "fiml", "method": "latent", "estimator": "ML",
             "exclude_outliers": False}  # fmt: skip
-    result = run_variant(spec, raw, model, codebook, hypotheses, 0.05, "listwise")
+    result = run_variant(spec, raw, model, codebook, hypotheses, 0.05)
     (warning,) = result["decisions"]["warnings"]
     assert warning.startswith("Robustness variant fiml is not available")
     assert "'employees'" in warning and result["decisions"]["available"] is False

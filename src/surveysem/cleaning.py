@@ -55,7 +55,6 @@ DEFAULT_OPTIONS = {
     "max_missing_share": 0.2,
     "outliers": "flag",
     "outlier_alpha": 0.001,
-    "missing_data": "listwise",
     "warn_item_share": 0.05,
     "warn_row_share": 0.1,
     "strict": False,
@@ -64,7 +63,6 @@ _CHOICES = {
     "out_of_range": ("missing", "error"),
     "duplicates": ("keep_most_complete", "keep_first"),
     "outliers": ("flag", "exclude"),
-    "missing_data": ("listwise",),
 }
 
 #: The rules in the order they are applied; the audit's step numbers follow it.
@@ -633,8 +631,18 @@ def audit_table(audit: dict) -> pd.DataFrame:
     return pd.DataFrame(lines, columns=["step", "rule", "unit", "n", "ids", "reason"])
 
 
-def analysis_rows(clean: pd.DataFrame, items: list[str], how: str = "listwise") -> pd.DataFrame:
-    """The rows a model is fitted to; `how` is the config's cleaning.missing_data."""
-    if how != "listwise":
-        raise ValueError(f"unsupported missing-data treatment {how!r}")
-    return clean.dropna(subset=items).reset_index(drop=True)
+def analysis_rows(clean: pd.DataFrame, items: list[str], missing: str = "listwise") -> pd.DataFrame:
+    """The rows a model is fitted to; ``missing`` is the config's estimation.missing.
+
+    listwise: the rows with a value for every one of ``items`` (the model's observed
+    variables); fiml: the rows with a value for at least one of them (lavaan ``missing =
+    "ml"`` drops only rows missing on every model variable).
+
+    >>> frame = pd.DataFrame({"a": [1.0, None, None], "b": [2.0, 3.0, None]})
+    >>> len(analysis_rows(frame, ["a", "b"])), len(analysis_rows(frame, ["a", "b"], "fiml"))
+    (1, 2)
+    """
+    if missing not in ("listwise", "fiml"):
+        raise ValueError(f"unsupported missing-data treatment {missing!r}")
+    how = "any" if missing == "listwise" else "all"
+    return clean.dropna(subset=items, how=how).reset_index(drop=True)

@@ -1,29 +1,19 @@
 """Compare fitted models: fit indices side by side and chi-square difference tests.
 
-For two ML fits of nested models to the same data, the likelihood-ratio (chi-square
-difference) test of the restrictions of the more restricted model R against the more general
-model G is
-
-    delta_chisq = chisq_R - chisq_G,   delta_df = df_R - df_G,
-    p = P(chi2_(delta_df) > delta_chisq),
-
-as lavaan's ``anova()`` / ``lavTestLRT()`` for the standard ML test (Bollen 1989, ch. 7;
-Steiger, Shapiro & Browne 1985). Assumptions: ML estimation with the normal-theory test
-(no scaled/robust test), the same rows of the same data, R nested in G (R's parameter space
-is G's with constraints added), both at their optimum, and the restrictions not on the boundary
-of the parameter space (e.g. fixing a variance to 0 or a factor correlation to 1 makes the
-reference distribution a mixture and the p-value conservative; Stoel et al. 2006).
-
-Nesting is decided by :func:`is_nested` (a parameter-table heuristic) unless it is stated.
+For nested models fitted to the same data with the same estimator, the chi-square difference
+test of the restrictions of the more restricted model R against the more general model G is
+:func:`surveysem.sem.difference.chisq_difference` (lavaan ``anova()`` / ``lavTestLRT()``: the
+standard likelihood-ratio test for ML, GLS, ULS and FIML; the Satorra-Bentler (2001) scaled
+difference for MLR; none for WLSMV). Nesting is decided by :func:`is_nested` (a
+parameter-table heuristic) unless it is stated.
 
 References
 ----------
 Bollen, K. A. (1989). Structural Equations with Latent Variables. Wiley, ch. 7.
 Steiger, J. H., Shapiro, A., & Browne, M. W. (1985). On the multivariate asymptotic
 distribution of sequential chi-square statistics. Psychometrika, 50(3), 253-263.
-Stoel, R. D., Garre, F. G., Dolan, C., & van den Wittenboer, G. (2006). On the likelihood
-ratio test in structural equation modeling when parameters are subject to boundary
-constraints. Psychological Methods, 11(4), 439-455.
+Satorra, A., & Bentler, P. M. (2001). A scaled difference chi-square test statistic for
+moment structure analysis. Psychometrika, 66(4), 507-514.
 """
 
 from __future__ import annotations
@@ -32,10 +22,10 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .sem.fit_measures import fit_measures
-from .sem.fitting import SemFit
+from .sem.difference import DIFFERENCE_KEYS, chisq_difference
+from .sem.entry import ModelFit
+from .sem.indices import reported_fit
 
 COLUMNS = [
     "model",
@@ -49,33 +39,41 @@ COLUMNS = [
     "srmr",
     "aic",
     "bic",
+    "indices",
     "relation",
-    "delta_chisq",
-    "delta_df",
-    "delta_pvalue",
+    *DIFFERENCE_KEYS,
 ]
+#: Rows of an estimates table that are parameters (not ``:=`` definitions).
+_PARAMETER_OPS = ("=~", "~", "~~", "~1", "|")
 
 
 def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
     return (min(lhs, rhs), op, max(lhs, rhs)) if op == "~~" else (lhs, op, rhs)
 
 
-def _states(fit: SemFit) -> dict[tuple[str, str, str], tuple[str, float]]:
-    """(lhs, op, rhs) -> ("free", free index) or ("fixed", value)."""
+def _states(fit: ModelFit) -> dict[tuple[str, str, str], tuple[str, object]]:
+    """(lhs, op, rhs) -> ("fixed", value) or ("free", its label, or the row when unlabelled:
+    rows that share a label are one parameter, as in lavaan)."""
+    pe = fit.estimates
+    pe = pe[pe["op"].isin(_PARAMETER_OPS)]
+    fixed = (pe["se"] == 0) & pe["z"].isna()
     out = {}
-    for r in fit.partable.rows:
-        out[_key(r.lhs, r.op, r.rhs)] = ("free", r.free) if r.free else ("fixed", r.value)
+    for i, (lhs, op, rhs, label, est, is_fixed) in enumerate(
+        zip(pe["lhs"], pe["op"], pe["rhs"], pe["label"].fillna(""), pe["est"], fixed, strict=True)
+    ):
+        out[_key(lhs, op, rhs)] = ("fixed", est) if is_fixed else ("free", label or f"#{i}")
     return out
 
 
-def _same_data(a: SemFit, b: SemFit) -> bool:
-    if set(a.observed) != set(b.observed) or a.n != b.n:
+def _same_data(a: ModelFit, b: ModelFit) -> bool:
+    sa, sb = a.sample_cov, b.sample_cov
+    if sa is None or sb is None or set(sa.index) != set(sb.index) or a.n != b.n:
         return False
-    pos = [b.observed.index(v) for v in a.observed]
-    return bool(np.allclose(a.sample_cov, b.sample_cov[np.ix_(pos, pos)], rtol=1e-10, atol=0))
+    names = list(sa.index)
+    return bool(np.allclose(sa.to_numpy(), sb.loc[names, names].to_numpy(), rtol=1e-8, atol=0))
 
 
-def is_nested(restricted: SemFit, general: SemFit) -> bool:
+def is_nested(restricted: ModelFit, general: ModelFit) -> bool:
     """Whether ``restricted`` is ``general`` with constraints added (a parameter-table check).
 
     True when both models are fitted to the same data (same observed variables, N and sample
@@ -94,11 +92,11 @@ def is_nested(restricted: SemFit, general: SemFit) -> bool:
 
     Examples
     --------
-    >>> from surveysem.sem import fit_model
+    >>> from surveysem.sem import fit
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
     >>> data = two_factor_data()
-    >>> base = fit_model(TWO_FACTOR_MODEL, data)
-    >>> freer = fit_model(TWO_FACTOR_MODEL + "\\na1 ~~ b1", data)
+    >>> base = fit(TWO_FACTOR_MODEL, data)
+    >>> freer = fit(TWO_FACTOR_MODEL + "\\na1 ~~ b1", data)
     >>> is_nested(base, freer), is_nested(freer, base)
     (True, False)
     """
@@ -110,10 +108,10 @@ def is_nested(restricted: SemFit, general: SemFit) -> bool:
         r = r_states.get(key, ("fixed", 0.0))
         if g[0] == "fixed" and (r[0] != "fixed" or not np.isclose(r[1], g[1])):
             return False
-    groups: dict[int, list[tuple[str, str, str]]] = {}
+    groups: dict[object, list[tuple[str, str, str]]] = {}
     for key, (kind, val) in g_states.items():
         if kind == "free":
-            groups.setdefault(int(val), []).append(key)
+            groups.setdefault(val, []).append(key)
     for keys in groups.values():
         if len(keys) > 1 and len({r_states.get(k, ("fixed", 0.0)) for k in keys}) > 1:
             return False
@@ -121,23 +119,26 @@ def is_nested(restricted: SemFit, general: SemFit) -> bool:
 
 
 def compare_models(
-    fits: Mapping[str, SemFit], baseline: str, *, nested: Mapping[str, bool] | None = None
+    fits: Mapping[str, ModelFit], baseline: str, *, nested: Mapping[str, bool] | None = None
 ) -> pd.DataFrame:
     """Fit indices of several models and chi-square difference tests against a baseline.
 
     For every model the lavaan fit measures ``npar, chisq, df, pvalue, cfi, tli, rmsea, srmr,
-    aic, bic`` (:func:`surveysem.sem.fit_measures`). For every model nested in the baseline or
-    containing it, the chi-square difference test (module docstring): the model with more
-    degrees of freedom is the restricted one, ``delta_chisq = chisq_restricted -
-    chisq_general`` (non-negative for nested models at their optima; a negative value, kept
-    as is with p = 1 as in lavaan, signals that the models are not nested or a fit is not at
-    its optimum), ``delta_df = df_restricted - df_general`` and ``delta_pvalue``. Equal df
-    gives NaN test columns.
+    aic, bic`` in the version a report shows (:func:`~surveysem.sem.indices.reported_fit`:
+    the scaled chi-square and robust indices for MLR and WLSMV; ``indices`` says which) and
+    NaN where the estimator has none (e.g. AIC under WLSMV). For every model nested
+    in the baseline or containing it, the chi-square difference test of
+    :func:`~surveysem.sem.difference.chisq_difference` with the models' estimator: the model
+    with more degrees of freedom is the restricted one (a negative ``delta_chisq``, kept as is
+    with p = 1 as in lavaan, signals that the models are not nested or a fit is not at its
+    optimum). Equal df, or an estimator without a difference test, gives NaN test columns and
+    ``delta_note`` says why.
 
     Parameters
     ----------
-    fits : mapping of str to SemFit
-        Named fits, all ML fits of the same data; rows keep this order.
+    fits : mapping of str to ModelFit
+        Named fits (:func:`surveysem.sem.fit`) of the same data with the same estimation
+        options; rows keep this order.
     baseline : str
         Name of the reference model in ``fits``.
     nested : mapping of str to bool, optional
@@ -147,9 +148,12 @@ def compare_models(
     Returns
     -------
     pandas.DataFrame
-        Columns ``model, npar, chisq, df, pvalue, cfi, tli, rmsea, srmr, aic, bic, relation,
-        delta_chisq, delta_df, delta_pvalue``; ``relation`` is ``baseline``, ``restricted``
-        (nested in the baseline), ``general`` (contains the baseline) or ``not nested``.
+        Columns ``model, npar, chisq, df, pvalue, cfi, tli, rmsea, srmr, aic, bic, indices,
+        relation, delta_chisq, delta_df, delta_pvalue, delta_method, delta_note`` (the
+        difference test uses the standard statistics and scaling factors, as lavaan, whatever
+        ``chisq`` shows); ``relation`` is
+        ``baseline``, ``restricted`` (nested in the baseline), ``general`` (contains the
+        baseline) or ``not nested``.
 
     References
     ----------
@@ -157,11 +161,11 @@ def compare_models(
 
     Examples
     --------
-    >>> from surveysem.sem import fit_model
+    >>> from surveysem.sem import fit
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
     >>> data = two_factor_data()
-    >>> fits = {"two": fit_model(TWO_FACTOR_MODEL, data),
-    ...         "two+cov": fit_model(TWO_FACTOR_MODEL + "\\na1 ~~ b1", data)}
+    >>> fits = {"two": fit(TWO_FACTOR_MODEL, data),
+    ...         "two+cov": fit(TWO_FACTOR_MODEL + "\\na1 ~~ b1", data)}
     >>> tab = compare_models(fits, baseline="two")
     >>> tab[["model", "df", "chisq", "relation", "delta_chisq", "delta_df"]].round(3)
          model   df  chisq  relation  delta_chisq  delta_df
@@ -174,13 +178,18 @@ def compare_models(
     unknown = [name for name in nested if name not in fits]
     if unknown:
         raise ValueError(f"nested names unknown models {unknown}")
-    measures = {name: fit_measures(fit) for name, fit in fits.items()}
-    base = measures[baseline]
+    estimations = {fit.estimation for fit in fits.values()}
+    if len(estimations) > 1:
+        raise ValueError("compare_models needs fits with the same estimation options")
+    estimator = next(iter(estimations)).estimator
+    base = fits[baseline].measures
     rows = []
     for name, fit in fits.items():
-        fm = measures[name]
-        row = {"model": name, **{c: fm[c] for c in COLUMNS[1:11]}}
-        row.update({"delta_chisq": np.nan, "delta_df": np.nan, "delta_pvalue": np.nan})
+        fm = fit.measures
+        shown = reported_fit(fm)  # e.g. the scaled chi-square and robust indices of MLR
+        row = {"model": name, "npar": fm["npar"]}
+        row |= {c: shown.get(c, np.nan) for c in COLUMNS[2:12]}
+        row |= dict.fromkeys(DIFFERENCE_KEYS[:3], np.nan) | {"delta_method": "", "delta_note": ""}
         if name == baseline:
             row["relation"] = "baseline"
             rows.append(row)
@@ -197,10 +206,6 @@ def compare_models(
         else:
             row["relation"] = "restricted" if more_df else "general"
             restricted, general = (fm, base) if more_df else (base, fm)
-            ddf = restricted["df"] - general["df"]
-            if ddf > 0:
-                dchi = restricted["chisq"] - general["chisq"]
-                row["delta_chisq"], row["delta_df"] = dchi, ddf
-                row["delta_pvalue"] = float(stats.chi2.sf(dchi, ddf)) if dchi > 0 else 1.0
+            row |= chisq_difference(restricted, general, estimator)
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)

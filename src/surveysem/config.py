@@ -60,12 +60,65 @@ def _describe(error: jsonschema.ValidationError, config: dict) -> str:
     return f"at '{'.'.join(path) or '(top level)'}': {error.message}"
 
 
+#: Keys that moved: old path -> new path (the value is carried over, with a notice).
+MOVED_KEYS = {("cleaning", "missing_data"): ("estimation", "missing")}
+
+
+def config_notices(config: dict) -> list[str]:
+    """Sentences about keys of an older config that :func:`validate_config` moves.
+
+    >>> config_notices({"cleaning": {"missing_data": "listwise"}})[0][:58]
+    'cleaning.missing_data is now estimation.missing (it applie'
+    """
+    return [
+        f"{'.'.join(old)} is now {'.'.join(new)} (it applies to every model of the study); "
+        f"this run uses {'.'.join(new)}: {config[old[0]][old[1]]}. Move the key in the config "
+        "to silence this notice"
+        for old, new in MOVED_KEYS.items()
+        if isinstance(config.get(old[0]), dict) and old[1] in config[old[0]]
+    ]
+
+
+def _move_keys(config: dict) -> dict:
+    """A copy of `config` with the keys of :data:`MOVED_KEYS` at their new place; a value at
+    both places must agree."""
+    config = copy.deepcopy(config)
+    for old, new in MOVED_KEYS.items():
+        block = config.get(old[0])
+        if not isinstance(block, dict) or old[1] not in block:
+            continue
+        value = block.pop(old[1])
+        target = config.setdefault(new[0], {})
+        if isinstance(target, dict):
+            if target.get(new[1], value) != value:
+                raise InputError(
+                    f"the config sets {'.'.join(old)}: {value} and {'.'.join(new)}: "
+                    f"{target[new[1]]}; {'.'.join(old)} is the old name of {'.'.join(new)}, so "
+                    "keep only the new key"
+                )
+            target[new[1]] = value
+    return config
+
+
+def _inherit_estimation(config: dict) -> None:
+    """Robustness variants estimate as the main analysis unless they say otherwise (composite
+    variants are OLS on mean scores: they take no estimation options)."""
+    for variant in config["robustness"]["variants"]:
+        if variant.get("method") == "composite":
+            continue
+        for key in ("estimator", "missing"):
+            variant.setdefault(key, config["estimation"][key])
+
+
 def validate_config(config: dict, schema_path: str | Path, source: str = "the config") -> dict:
     """Check `config` against the schema and return a copy with defaults filled in.
 
     All violations are reported together in one InputError that names the key's path, so a
-    typo such as `cleaning.max_mising_share` is caught before any step runs.
+    typo such as `cleaning.max_mising_share` is caught before any step runs. Keys that moved
+    (:data:`MOVED_KEYS`, see :func:`config_notices`) are read at their old place too, and
+    robustness variants take the study's estimation unless they set their own.
     """
+    config = _move_keys(config)
     schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
@@ -77,4 +130,5 @@ def validate_config(config: dict, schema_path: str | Path, source: str = "the co
         )
     filled = copy.deepcopy(config)
     _fill_defaults(schema, filled)
+    _inherit_estimation(filled)
     return filled

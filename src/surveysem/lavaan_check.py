@@ -19,15 +19,31 @@ import pandas as pd
 AGREEMENT_COLUMNS = ["quantity", "compared", "max_abs_diff", "tolerance", "agrees", "lavaan"]
 
 
-def lavaan_check_script(*, study: str, model: str, variables: list[str], script_path: str) -> str:
+def lavaan_check_script(
+    *,
+    study: str,
+    model: str,
+    variables: list[str],
+    script_path: str,
+    estimation: dict | None = None,
+) -> str:
     """The R source of the check for `model` fitted to the observed `variables` (items and
-    covariates) of results/<study>/clean."""
+    covariates) of results/<study>/clean with the study's `estimation` (estimator and
+    missing; default ML with listwise deletion; WLSMV treats the variables as ordered)."""
+    estimation = estimation or {}
+    estimator = estimation.get("estimator", "ML")
     template = resources.files("surveysem").joinpath("templates/lavaan_check.R.j2").read_text()
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     if "'" in model:
         raise ValueError("the model syntax contains a single quote, which the R script cannot hold")
     return environment.from_string(template).render(
-        study=study, model=model.strip(), variables=variables, script_path=script_path
+        study=study,
+        model=model.strip(),
+        variables=variables,
+        script_path=script_path,
+        estimator=estimator,
+        missing=estimation.get("missing", "listwise"),
+        ordered=estimator == "WLSMV",
     )
 
 

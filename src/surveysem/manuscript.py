@@ -15,6 +15,8 @@ from surveysem import formatting as fmt
 from surveysem.audit import software_versions
 from surveysem.mediation import indirect_effects_syntax
 from surveysem.rendering import template_environment
+from surveysem.sem.entry import estimation_text
+from surveysem.sem.indices import reported_fit
 
 #: Sections a study may write itself, as <name>.typ.j2 in its config's manuscript.text folder.
 STUDY_SECTIONS = ("synthetic", "abstract", "introduction", "discussion", "data")
@@ -139,6 +141,8 @@ def manuscript_context(settings: dict, results: dict, warnings: list[dict]) -> d
     hypotheses = [record | {"label": labels[record["id"]]} for record in results["hypotheses"]]
     nonresponse = results["nonresponse"]
     software = software_versions()
+    # the fit a report shows: scaled chi-square and robust indices for robust estimators
+    results = results | {name: reported_fit(results[name]) for name in ("cfa", "sem")}
     sample, sem, checks = results["sample"], results["sem"], results["checks"]
     thresholds = checks["thresholds"]
     fits = sem["cfi"] >= thresholds["cfi"]["value"] and sem["rmsea"] <= thresholds["rmsea"]["value"]
@@ -148,6 +152,7 @@ def manuscript_context(settings: dict, results: dict, warnings: list[dict]) -> d
         **results,
         "hypotheses": hypotheses,
         "n_supported": sum(bool(h["supported"]) for h in hypotheses),
+        "estimation_text": estimation_text(settings["estimation"]),
         "fit_verdict": "acceptably" if fits else "less than ideally",
         "construct_names": [settings["constructs"].get(f, f) for f in settings["factors"]],
         "exclusions": _exclusions(sample, settings["unit"]["singular"]),

@@ -6,6 +6,7 @@ changed threshold in the config changes every sentence and table that depends on
 
 import pandas as pd
 
+from surveysem.sem.indices import reported_fit
 from surveysem.validity import check_thresholds
 
 RELIABILITY_CHECKS = ("alpha", "omega", "ave")
@@ -72,8 +73,9 @@ def measurement_checks(
     for row in htmt.to_dict("records"):
         pair = f"{row['construct_1']}-{row['construct_2']}"
         add("htmt", pair, row["htmt"], row.get("note", ""))
+    reported = reported_fit(fit)  # robust indices for robust estimators
     for check in FIT_CHECKS:
-        add(check, "CFA", fit[check])
+        add(check, "CFA", reported[check])
     add("harman", "first component", harman["pca"]["variance_share"])
     table = check_thresholds(values, specs)
     table.insert(1, "subject", table["check"].map(subjects))

@@ -139,16 +139,6 @@ def variant_conflicts(spec: dict) -> list[str]:
             f"{where}: method composite is OLS regression on mean scores, so it takes no "
             "estimator, missing or weights option; remove them or use method latent"
         ]
-    if method == "leave_one_item_out" and (estimator == "WLSMV" or fiml or weights):
-        return [
-            f"{where}: method leave_one_item_out refits with listwise deletion, no weights "
-            "and estimator ML, MLR, GLS or ULS; remove the other options"
-        ]
-    if method == "method_factor" and (estimator == "WLSMV" or fiml):
-        return [
-            f"{where}: method method_factor with {'missing fiml' if fiml else 'estimator WLSMV'}"
-            " is not implemented in surveysem; make it two variants"
-        ]
     problems = estimation_problems(
         estimator,
         spec.get("missing", "listwise"),
@@ -156,6 +146,38 @@ def variant_conflicts(spec: dict) -> list[str]:
         ordered=estimator == "WLSMV",
     )
     return [f"{where}: {problem}" for problem in problems]
+
+
+def estimation_conflicts(config: dict, codebook: Codebook) -> list[str]:
+    """The study's estimation options that its config cannot run with, each a sentence:
+    a combination :func:`surveysem.sem.estimation_problems` refuses, ordered items (WLSMV)
+    with observed covariates, and invariance groupings (multi-group models are fitted by ML
+    with listwise deletion only).
+    """
+    estimation = config["estimation"]
+    estimator, missing = estimation["estimator"], estimation["missing"]
+    where = f"estimation (estimator {estimator}, missing {missing})"
+    problems = [
+        f"{where}: {problem}"
+        for problem in estimation_problems(estimator, missing, ordered=estimator == "WLSMV")
+    ]
+    if estimator == "WLSMV":
+        items = set(measurement_syntax(config["model"]).split())
+        covariates = [v for v in observed_variables(config["model"], codebook) if v not in items]
+        if covariates:
+            problems.append(
+                f"{where}: the model has observed covariates ({', '.join(covariates)}), which "
+                "surveysem's ordinal (WLSMV) fit does not take; use estimator MLR, or make "
+                "them indicators of factors"
+            )
+    groupings = [g["name"] for g in config["robustness"]["invariance"]]
+    if groupings and (estimator != "ML" or missing != "listwise"):
+        problems.append(
+            f"{where}: robustness.invariance ({', '.join(groupings)}) fits multi-group models, "
+            "which surveysem implements for estimator ML with missing listwise only (lavaan "
+            "accepts more); remove robustness.invariance or estimate the study by ML"
+        )
+    return problems
 
 
 def data_path_problems(config: dict, codebook: Codebook) -> list[str]:
@@ -183,7 +205,8 @@ def check_study(config: dict) -> dict:
 
     Raises InputError with every problem found; returns the validation report (file,
     encoding, delimiter, sha256, rows, columns, plus the rows left after cleaning, the
-    complete cases the models use and the number of free parameters they estimate).
+    rows the models use (``analysis_rows``: complete ones, or under FIML those with at least
+    one answer) and the number of free parameters they estimate).
     """
     codebook = load_codebook(config["codebook"])
     if mismatch := data_path_problems(config, codebook):  # before the file is read at all
@@ -193,25 +216,28 @@ def check_study(config: dict) -> dict:
     problems += alternative_problems(config, codebook)
     problems += column_problems(config, codebook)
     problems += [c for v in config["robustness"]["variants"] for c in variant_conflicts(v)]
+    problems += estimation_conflicts(config, codebook)
     if problems:
         listing = "\n  - ".join(problems)
         raise InputError(f"the config cannot run as written:\n  - {listing}")
     raw = read_raw(open_raw(config["data"], codebook, config.get("encoding")), codebook)
     clean, _ = clean_survey(raw, codebook, config["cleaning"], config["columns"])
     variables = observed_variables(config["model"], codebook)
-    usable = len(analysis_rows(clean, variables, config["cleaning"]["missing_data"]))
+    missing = config["estimation"]["missing"]
+    usable = len(analysis_rows(clean, variables, missing))
     n_free = free_parameters(config["model"], variables)
     if usable <= n_free:
+        answered = "every variable" if missing == "listwise" else "at least one variable"
         raise InputError(
             f"data file {config['data']}: after cleaning, {usable} respondents have a value for "
-            f"every variable of the model, but the model has {n_free} free parameters; maximum "
-            "likelihood needs clearly more cases than parameters. Collect more data, relax the "
-            "cleaning options, or simplify the model"
+            f"{answered} of the model, but the model has {n_free} free parameters; estimation "
+            "needs clearly more cases than parameters. Collect more data, relax the cleaning "
+            "options, or simplify the model"
         )
     return {
         **report,
         "rows_after_cleaning": len(clean),
-        "complete_cases": usable,
+        "analysis_rows": usable,
         "free_parameters": n_free,
     }
 

@@ -21,9 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .sem import matrices
-from .sem.estimates import parameter_estimates
-from .sem.fitting import SemFit
+from .sem.estimates import table_moments
 
 RELIABILITY_COLUMNS = [
     "construct", "n_items", "alpha", "alpha.ci.lower", "alpha.ci.upper", "omega", "ave", "note",
@@ -99,25 +97,29 @@ def single_item_note(construct: str, statistics: str) -> str:
     )
 
 
-def _loadings(fit: SemFit) -> pd.DataFrame:
+def _loadings(estimates: pd.DataFrame, observed) -> pd.DataFrame:
     """Unstandardized loadings of observed indicators: rows = items, columns = factors."""
-    pe = parameter_estimates(fit)
-    obs = set(fit.observed)
-    load = pe[(pe["op"] == "=~") & pe["rhs"].isin(obs)]
+    load = estimates[(estimates["op"] == "=~") & estimates["rhs"].isin(list(observed))]
+    factors = list(dict.fromkeys(estimates.loc[estimates["op"] == "=~", "lhs"]))
     wide = load.pivot_table(index="rhs", columns="lhs", values="est", aggfunc="first", sort=False)
-    return wide.reindex(columns=fit.partable.lv_names).fillna(0.0)
+    return wide.reindex(columns=factors).fillna(0.0)
 
 
-def reliability_table(fit: SemFit, data: pd.DataFrame) -> pd.DataFrame:
+def reliability_table(
+    estimates: pd.DataFrame, sample_cov: pd.DataFrame, data: pd.DataFrame
+) -> pd.DataFrame:
     """Alpha, omega and AVE for every factor of a fitted CFA/SEM.
 
     For factor f with observed indicators I_f (nonzero loadings), loadings lambda, model-implied
-    factor variance phi_f (``lavInspect(fit, "cov.lv")``) and the N-divisor sample covariance
-    matrix S of the fit::
+    factor variance phi_f (``lavInspect(fit, "cov.lv")``) and the fit's unrestricted
+    covariance matrix S of the items::
 
         omega_f = (sum_I lambda_i)^2 phi_f / (1' S_II 1)        (semTools compRelSEM)
         AVE_f   = sum_I lambda_i^2 phi_f / sum_I s_ii           (semTools AVE)
 
+    S is the N-divisor sample covariance matrix for complete-data fits (semTools' default
+    ``obs.var = TRUE``), its EM estimate under FIML, and the polychoric correlation matrix for
+    ordered items (omega and AVE of the latent responses; semTools ``ord.scale = FALSE``).
     Alpha is :func:`cronbach_alpha` of the raw items in ``data`` (listwise). As in semTools,
     factors with fewer than two observed indicators get NaN omega and AVE, and AVE is NaN for a
     factor with a cross-loading indicator; ``note`` then says why they are not applicable
@@ -127,8 +129,11 @@ def reliability_table(fit: SemFit, data: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    fit : SemFit
-        Result of :func:`surveysem.sem.fit_model`.
+    estimates : pandas.DataFrame
+        Estimates table of a fitted single-group model (:attr:`surveysem.sem.ModelFit.estimates`).
+    sample_cov : pandas.DataFrame
+        Its unrestricted covariance matrix of the observed variables
+        (:attr:`surveysem.sem.ModelFit.sample_cov`).
     data : pandas.DataFrame
         Item data (for alpha).
 
@@ -145,19 +150,21 @@ def reliability_table(fit: SemFit, data: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from surveysem.sem import fit_model
+    >>> from surveysem.sem import fit
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
     >>> data = two_factor_data()
-    >>> table = reliability_table(fit_model(TWO_FACTOR_MODEL, data), data)
+    >>> result = fit(TWO_FACTOR_MODEL, data)
+    >>> table = reliability_table(result.estimates, result.sample_cov, data)
     >>> table.drop(columns="note").round(3)
       construct  n_items  alpha  alpha.ci.lower  alpha.ci.upper  omega    ave
     0         A        3  0.793           0.749           0.830  0.801  0.579
     1         B        3  0.769           0.719           0.811  0.783  0.558
     """
-    lam = _loadings(fit)
-    s = pd.DataFrame(fit.sample_cov, index=fit.observed, columns=fit.observed)
-    lvs = fit.partable.lv_names
-    phi = matrices.inner_cov(fit.model).loc[lvs, lvs]
+    s = sample_cov
+    lam = _loadings(estimates, s.index)
+    lvs = list(lam.columns)
+    total, _, _ = table_moments(estimates)
+    phi = total.loc[lvs, lvs]
     cross = (lam.round(5) != 0).sum(axis=1) > 1
     rows = []
     for f in lvs:

@@ -16,18 +16,13 @@ from surveysem.hypotheses import evaluate_hypotheses, split_path
 from surveysem.preflight import observed_variables, variant_conflicts
 from surveysem.sem import (
     UnsupportedModelError,
-    estimates_report,
     factor_indicators,
-    fit_measures,
-    fit_model,
-    parameter_estimates,
+    fit,
     parse_syntax,
-    solution_report,
     solution_warnings,
 )
+from surveysem.sem.entry import config_options
 from surveysem.sem.estimates import COLUMNS as ESTIMATE_COLUMNS
-from surveysem.sem.fiml import fiml_estimates, fiml_fit_measures, fit_fiml
-from surveysem.sem.ordinal import fit_dwls, ordinal_estimates, ordinal_fit_measures
 
 METHOD_FACTOR = "METHOD"
 
@@ -237,9 +232,12 @@ def run_variant(
     codebook: Codebook,
     hypotheses: list[dict],
     alpha: float,
-    missing_data: str,
 ) -> dict:
     """Fit the hypothesized model under one variant of the config's robustness block.
+
+    The variant's ``estimator`` and ``missing`` (the study's estimation unless it sets its
+    own) and ``weights`` go to :func:`surveysem.sem.fit` together; a combination that cannot
+    be honoured is refused (:func:`~surveysem.preflight.variant_conflicts`).
 
     Returns {"estimates", "fit", "hypotheses", "decisions"}: the estimates table, the fit
     measures (lavaan names), the hypothesis tests in the main model's layout, and what the
@@ -251,17 +249,15 @@ def run_variant(
         raise ValueError("; ".join(conflicts))
     model = model + ("\n" + spec["add"] if "add" in spec else "")
     variables = observed_variables(model, codebook)
-    rows = variant_rows(clean, spec)
-    if spec["missing"] == "fiml":
-        data = rows[variables].dropna(how="all").reset_index(drop=True)
-    else:
-        data = analysis_rows(rows, variables, missing_data)
-    decisions = {"n": len(data), "method": spec["method"], "estimator": spec["estimator"]}
+    options = config_options(spec) | {"sampling_weights": spec.get("weights")}
+    data = analysis_rows(variant_rows(clean, spec), variables, options["missing"])
+    decisions = {"n": len(data), "method": spec["method"], "estimator": options["estimator"],
+                 "missing": options["missing"]}  # fmt: skip
     try:
         if spec["method"] == "leave_one_item_out":
 
             def refit(syntax, subset):
-                return parameter_estimates(fit_model(syntax, subset, estimator=spec["estimator"]))
+                return fit(syntax, subset, **options).estimates
 
             refits = leave_one_item_out(data, model, hypotheses, alpha, refit)
             refit_count = int(refits["dropped_item"].nunique())
@@ -273,25 +269,17 @@ def run_variant(
             }
         if spec["method"] == "composite":
             estimates, measures = composite_paths(data, model), {"ntotal": len(data)}
-        elif spec["missing"] == "fiml":
-            fit = fit_fiml(model, data, estimator=spec["estimator"])
-            estimates, measures = fiml_estimates(fit), fiml_fit_measures(fit)
-            solution = estimates_report(fit.converged, fit.message, estimates)
-        elif spec["estimator"] == "WLSMV":
-            fit = fit_dwls(model, data)
-            estimates, measures = ordinal_estimates(fit), ordinal_fit_measures(fit)
-            solution = estimates_report(fit.converged, fit.message, estimates)
         else:
             syntax = method_factor_model(model) if spec["method"] == "method_factor" else model
-            weights = {"sampling_weights": spec["weights"]} if "weights" in spec else {}
-            fit = fit_model(syntax, data, estimator=spec["estimator"], **weights)
-            estimates, measures = parameter_estimates(fit), fit_measures(fit)
-            solution = solution_report(fit)
-        if spec["method"] != "composite":  # every estimator's solution is judged alike
-            decisions |= {
-                "admissible": solution["admissible"],
-                "problems": solution["problems"],
-                "warnings": solution_warnings(solution, f"Robustness variant {spec['name']}"),
+            result = fit(syntax, data, **options)
+            estimates, measures = result.estimates, result.measures
+            decisions |= {  # every estimator's solution is judged alike
+                "n": result.n,
+                "admissible": result.solution["admissible"],
+                "problems": result.solution["problems"],
+                "warnings": solution_warnings(
+                    result.solution, f"Robustness variant {spec['name']}"
+                ),
             }
     except UnsupportedModelError as error:
         # e.g. FIML or WLSMV for a model with covariates: the other variants still run

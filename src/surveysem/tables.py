@@ -8,6 +8,7 @@ import pandas as pd
 
 from surveysem import formatting as fmt
 from surveysem.rendering import Table
+from surveysem.sem.indices import reported_fit
 
 
 def abbreviations(constructs: dict[str, str]) -> str:
@@ -197,21 +198,25 @@ def discriminant_table(fornell_larcker: pd.DataFrame, htmt: pd.DataFrame) -> Tab
     )
 
 
-def fit_table(fits: dict[str, dict], thresholds: dict) -> Table:
-    """Fit of the compared models, lavaan fitMeasures, with the cut-offs in the note."""
+def fit_table(fits: dict[str, dict], thresholds: dict, estimation: str) -> Table:
+    """Fit of the compared models (lavaan fitMeasures, the versions of
+    :func:`~surveysem.sem.indices.reported_fit`), with the estimation and cut-offs in the
+    note. ``estimation``: the estimation options in words (e.g.
+    :func:`surveysem.sem.entry.estimation_text`)."""
+    reported = {name: reported_fit(fit) for name, fit in fits.items()}
     rows = [
         [
             name,
             fmt.number(fit["chisq"], 2),
-            str(int(fit["df"])),
+            fmt.number(fit["df"], 0 if float(fit["df"]).is_integer() else 2),
             fmt.number(fit["cfi"], 3, bounded=True),
             fmt.number(fit["tli"], 3, bounded=True),
             fmt.number(fit["rmsea"], 3, bounded=True),
             fmt.number(fit["srmr"], 3, bounded=True),
-            fmt.number(fit["aic"], 1),
-            fmt.number(fit["bic"], 1),
+            fmt.number(fit.get("aic", float("nan")), 1),
+            fmt.number(fit.get("bic", float("nan")), 1),
         ]
-        for name, fit in fits.items()
+        for name, fit in reported.items()
     ]
     cut = {k: thresholds[k] for k in ("cfi", "tli", "rmsea", "srmr")}
     rule = "; ".join(
@@ -219,12 +224,21 @@ def fit_table(fits: dict[str, dict], thresholds: dict) -> Table:
         f"{fmt.number(v['value'], 2, bounded=True)}"
         for k, v in cut.items()
     )
+    versions = {fit["indices"] for fit in reported.values()}
+    indices = (
+        "scaled χ² and robust CFI, TLI and RMSEA"
+        if versions == {"robust"}
+        else "scaled χ², CFI, TLI and RMSEA (lavaan has no robust versions here)"
+        if versions == {"scaled"}
+        else "indices"
+    )  # fmt: skip
     return Table(
         name="fit",
         caption="Model fit",
         header=["Model", "χ²", "df", "CFI", "TLI", "RMSEA", "SRMR", "AIC", "BIC"],
         rows=rows,
-        note=f"Maximum likelihood; indices as defined by lavaan. Cut-offs: {rule}.",
+        note=f"{estimation[0].upper()}{estimation[1:]}; {indices} as defined by lavaan. "
+        f"Cut-offs: {rule}.",
         align=["left"] + ["right"] * 8,
     )
 

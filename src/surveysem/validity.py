@@ -17,28 +17,21 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .errors import InputError
-from .reliability import reliability_table
-from .sem import fit_measures, fit_model, implied_latent_correlations, parameter_estimates
-from .sem.fitting import SemFit
+from .sem import fit, implied_latent_correlations
+from .sem.difference import DIFFERENCE_KEYS, chisq_difference
 
 #: Podsakoff, MacKenzie, Lee & Podsakoff (2003): a single factor explaining more than half of
 #: the variance signals a common-method problem.
 HARMAN_THRESHOLD = 0.50
 FIT_COLUMNS = ["npar", "chisq", "df", "cfi", "tli", "rmsea", "srmr", "aic", "bic"]
-COMPARE_COLUMNS = ["model", *FIT_COLUMNS, "delta_chisq", "delta_df", "delta_pvalue"]
+COMPARE_COLUMNS = ["model", *FIT_COLUMNS, *DIFFERENCE_KEYS]
 VERDICT_COLUMNS = ["pair", "correlation", "sqrt_ave_min", "holds", "applicable", "note"]
 CHECK_COLUMNS = ["check", "statistic", "value", "threshold", "direction", "pass", "reference"]
 
 
-def _fit_data(fit: SemFit) -> pd.DataFrame:
-    """The complete rows the model was fitted to (semopy keeps them in ``model.mx_data``)."""
-    return pd.DataFrame(np.asarray(fit.model.mx_data, dtype=float), columns=fit.observed)
-
-
-def fornell_larcker(fit: SemFit) -> pd.DataFrame:
+def fornell_larcker(estimates: pd.DataFrame, reliability: pd.DataFrame) -> pd.DataFrame:
     """Fornell-Larcker matrix: sqrt(AVE) on the diagonal, latent correlations off it.
 
     For factors i != j of a fitted CFA::
@@ -46,16 +39,18 @@ def fornell_larcker(fit: SemFit) -> pd.DataFrame:
         table[i, i] = sqrt(AVE_i),  AVE_i = sum_I lambda^2 phi_i / sum_I s_ii
         table[i, j] = corr(F_i, F_j)   (model-implied, lavaan ``lavInspect(fit, "cor.lv")``)
 
-    AVE is taken from :func:`surveysem.reliability.reliability_table` (semTools ``AVE`` with
-    ``obs.var = TRUE``: observed item variances, N divisor, in the denominator; NaN for
-    factors with a cross-loading item or fewer than two items) and the correlations from
-    :func:`surveysem.sem.implied_latent_correlations`. Discriminant validity holds for a pair
-    when both square roots exceed the absolute correlation (:func:`fornell_larcker_verdicts`).
+    AVE is the ``ave`` column of :func:`surveysem.reliability.reliability_table` (semTools
+    ``AVE``; NaN for factors with a cross-loading item or fewer than two items) and the
+    correlations come from :func:`surveysem.sem.implied_latent_correlations` of the same
+    fit's estimates. Discriminant validity holds for a pair when both square roots exceed the
+    absolute correlation (:func:`fornell_larcker_verdicts`).
 
     Parameters
     ----------
-    fit : SemFit
-        Fitted measurement model (:func:`surveysem.sem.fit_model`), factors with ``=~``.
+    estimates : pandas.DataFrame
+        Estimates table of the fitted measurement model (factors with ``=~``).
+    reliability : pandas.DataFrame
+        Its reliability table (columns ``construct`` and ``ave``).
 
     Returns
     -------
@@ -69,16 +64,19 @@ def fornell_larcker(fit: SemFit) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from surveysem.sem import fit_model
+    >>> from surveysem.reliability import reliability_table
+    >>> from surveysem.sem import fit
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> fornell_larcker(fit_model(TWO_FACTOR_MODEL, two_factor_data())).round(3)
+    >>> data = two_factor_data()
+    >>> cfa = fit(TWO_FACTOR_MODEL, data)
+    >>> reliability = reliability_table(cfa.estimates, cfa.sample_cov, data)
+    >>> fornell_larcker(cfa.estimates, reliability).round(3)
            A      B
     A  0.761  0.551
     B  0.551  0.747
     """
-    cor = implied_latent_correlations(fit)
-    ave = reliability_table(fit, _fit_data(fit)).set_index("construct")["ave"]
-    table = cor.copy()
+    table = implied_latent_correlations(estimates)
+    ave = reliability["ave"].set_axis(reliability["construct"])
     for f in table.index:
         table.loc[f, f] = np.sqrt(ave[f]) if ave[f] >= 0 else np.nan
     return table
@@ -138,16 +136,20 @@ def fornell_larcker_verdicts(
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
 
 
-def harman_single_factor(data: pd.DataFrame, items: list[str], factor_name: str = "common") -> dict:
+def harman_single_factor(
+    data: pd.DataFrame, items: list[str], factor_name: str = "common", **estimation
+) -> dict:
     """Harman's single-factor test for common method variance, both variants.
 
-    Rows with any item missing are dropped (listwise); p = number of items.
+    Rows with any item missing are dropped (listwise) for the principal components; the
+    one-factor CFA is fitted with ``estimation`` (keywords of :func:`surveysem.sem.fit`, as
+    the measurement model; default ML, listwise). p = number of items.
 
     (a) ``"pca"``: share of the total variance taken by the first *unrotated principal
         component* of the item correlation matrix R, ``lambda_1(R) / p`` - the classic test
         as usually run in SPSS (Factor, extraction = principal components, no rotation,
         "% of Variance" of component 1).
-    (b) ``"cfa"``: a one-factor CFA (``common =~ all items``, ML, :func:`surveysem.sem.fit_model`)
+    (b) ``"cfa"``: a one-factor CFA (``common =~ all items``, :func:`surveysem.sem.fit`)
         and the mean squared standardized loading ``sum(lambda_std^2) / p``, i.e. the share of
         item variance the single factor explains (DMAR ``common_method_single_factor``); its
         fit measures show how badly one factor fits (compare with the measurement model via
@@ -171,8 +173,7 @@ def harman_single_factor(data: pd.DataFrame, items: list[str], factor_name: str 
         ``n``, ``n_items``, ``threshold`` (0.50), ``reference``, and two labelled sub-dicts:
         ``pca`` (``variant``, ``eigenvalue``, ``variance_share``, ``exceeds_threshold``) and
         ``cfa`` (``variant``, ``syntax``, ``converged``, ``mean_sq_std_loading``,
-        ``exceeds_threshold``, ``fit``: npar, chisq, df, pvalue, cfi, tli, rmsea, srmr, aic,
-        bic).
+        ``exceeds_threshold``, ``fit``: its lavaan fit measures).
 
     References
     ----------
@@ -200,17 +201,16 @@ def harman_single_factor(data: pd.DataFrame, items: list[str], factor_name: str 
         raise InputError(f"item columns {absent} are not in the data")
     x = data[items].dropna()
     p = len(items)
+    cfa = fit(f"{factor_name} =~ " + " + ".join(items), data[items], **estimation)
 
     eigenvalues = np.linalg.eigvalsh(x.corr().to_numpy())
     first = float(eigenvalues[-1])
     pca_share = first / p
 
-    syntax = f"{factor_name} =~ " + " + ".join(items)
-    fit = fit_model(syntax, x)
-    pe = parameter_estimates(fit)
+    pe = cfa.estimates
     std = pe.loc[(pe["op"] == "=~") & (pe["lhs"] == factor_name), "std.all"].to_numpy()
     cfa_share = float(np.mean(std**2))
-    fm = fit_measures(fit)
+    fm = cfa.measures
     return {
         "n": int(len(x)),
         "n_items": p,
@@ -224,45 +224,46 @@ def harman_single_factor(data: pd.DataFrame, items: list[str], factor_name: str 
             "exceeds_threshold": bool(pca_share > HARMAN_THRESHOLD),
         },
         "cfa": {
-            "variant": "one-factor ML CFA: mean squared standardized loading",
-            "syntax": syntax,
-            "converged": bool(fit.converged),
+            "variant": f"one-factor {cfa.estimation.estimator} CFA: mean squared standardized "
+            "loading",
+            "syntax": cfa.syntax,
+            "n": cfa.n,
+            "converged": cfa.converged,
             "mean_sq_std_loading": cfa_share,
             "exceeds_threshold": bool(cfa_share > HARMAN_THRESHOLD),
-            "fit": {k: fm[k] for k in ["npar", "chisq", "df", "pvalue", *FIT_COLUMNS[3:]]},
+            "fit": fm,
         },
     }
 
 
-def compare_fits(fits: dict[str, dict]) -> pd.DataFrame:
+def compare_fits(fits: dict[str, dict], estimator: str = "ML") -> pd.DataFrame:
     """Fit measures of several models, with chi-square difference tests against the first.
 
-    ``fits`` maps a model name to its fit measures (e.g. :func:`surveysem.sem.fit_measures`;
-    missing measures become NaN). The first model is the reference and must be the most
-    restricted one (largest df), e.g. the one-factor model of Harman's test. For every other
-    model m the likelihood-ratio (chi-square difference) test of the nested ML models is::
-
-        delta_chisq = chisq_first - chisq_m,   delta_df = df_first - df_m,
-        delta_pvalue = P(chi2(delta_df) > delta_chisq)
-
-    as lavaan ``anova()`` / ``lavTestLRT(method = "standard")`` for two ML fits. It is valid
-    only when the first model is nested in m and both are fitted to the same data by ML
-    (normal theory, no scaling). When the restriction puts a parameter on the boundary (e.g.
-    factor correlations fixed to 1 in the one-factor model) the reference chi-square
-    distribution is approximate and the test conservative (Stoel et al. 2006). The first row
-    has NaN delta columns.
+    ``fits`` maps a model name to its fit measures (lavaan names; missing measures become
+    NaN), all fitted to the same data with ``estimator``. The first model is the reference
+    and must be the most restricted one (largest df), e.g. the one-factor model of Harman's
+    test. Every other model m is tested against it with
+    :func:`surveysem.sem.difference.chisq_difference` (lavaan ``anova()``: the standard
+    likelihood-ratio test, the Satorra-Bentler 2001 scaled test for MLR, none for WLSMV).
+    The test is valid only when the first model is nested in m; when the restriction puts a
+    parameter on the boundary (e.g. factor correlations fixed to 1 in the one-factor model)
+    the reference chi-square distribution is approximate and the test conservative (Stoel et
+    al. 2006). The first row has NaN delta columns.
 
     Parameters
     ----------
     fits : dict
         Model name -> dict with at least ``chisq`` and ``df`` (and ideally ``npar, cfi, tli,
-        rmsea, srmr, aic, bic``).
+        rmsea, srmr, aic, bic``; ``chisq.scaling.factor`` for MLR).
+    estimator : str
+        The estimator of all the fits.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``model, npar, chisq, df, cfi, tli, rmsea, srmr, aic, bic, delta_chisq,
-        delta_df, delta_pvalue``, one row per model in the given order.
+        delta_df, delta_pvalue, delta_method, delta_note``, one row per model in the given
+        order.
 
     References
     ----------
@@ -281,29 +282,25 @@ def compare_fits(fits: dict[str, dict]) -> pd.DataFrame:
     """
     if not fits:
         raise ValueError("compare_fits needs at least one model")
-    rows = []
     for name, fm in fits.items():
         if "chisq" not in fm or "df" not in fm:
             raise ValueError(f"fit measures of model {name!r} need 'chisq' and 'df'")
-        rows.append({"model": name, **{c: float(fm.get(c, np.nan)) for c in FIT_COLUMNS}})
-    table = pd.DataFrame(rows)
-    table["df"] = table["df"].astype(int)
-    ref = table.iloc[0]
-    d_chisq = ref["chisq"] - table["chisq"]
-    d_df = ref["df"] - table["df"]
-    later = table.index > 0
-    if (d_df[later] <= 0).any():
-        bad = table.loc[later & (d_df <= 0), "model"].tolist()
+    (first, reference), *others = fits.items()
+    late = [name for name, fm in others if fm["df"] >= reference["df"]]
+    if late:
         raise ValueError(
-            f"models {bad} do not have fewer df than the first model {ref['model']!r}; "
+            f"models {late} do not have fewer df than the first model {first!r}; "
             "put the most restricted (largest-df) model first"
         )
-    table["delta_chisq"] = np.where(later, d_chisq, np.nan)
-    table["delta_df"] = np.where(later, d_df, np.nan)
-    table["delta_pvalue"] = np.where(
-        later, stats.chi2.sf(d_chisq, np.where(later, d_df, 1)), np.nan
-    )
-    return table[COMPARE_COLUMNS]
+    none = dict.fromkeys(DIFFERENCE_KEYS[:3], np.nan) | {"delta_method": "", "delta_note": ""}
+    rows = [
+        {"model": name, **{c: float(fm.get(c, np.nan)) for c in FIT_COLUMNS}}
+        | (none if name == first else chisq_difference(reference, fm, estimator))
+        for name, fm in fits.items()
+    ]
+    table = pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+    table["df"] = table["df"].astype(int)
+    return table
 
 
 def check_thresholds(values: dict, thresholds: dict) -> pd.DataFrame:

@@ -14,7 +14,7 @@ os.environ.setdefault("PYTHONPATH", os.path.join(workflow.basedir, "src"))
 
 import yaml
 
-from surveysem.config import validate_config
+from surveysem.config import config_notices, validate_config
 from surveysem.errors import InputError
 from surveysem.manuscript import configured_exhibits, study_sections, study_stages
 from surveysem.preflight import check_study
@@ -37,6 +37,8 @@ if not workflow.overwrite_configfiles:
 
 # Config, codebook, data and model are checked before the DAG is built: bad input stops the
 # run with one message and no traceback, before anything is written under results/.
+for notice in config_notices(config):
+    print(f"NOTE: {notice}.", file=sys.stderr)
 try:
     config.update(
         validate_config(

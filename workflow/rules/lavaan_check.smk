@@ -19,6 +19,7 @@ rule write_lavaan_check:
         "../../environment.yml"
     params:
         study=STUDY,
+        estimation=config["estimation"],
     script:
         "../scripts/write_lavaan_check.py"
 

@@ -64,6 +64,7 @@ rule build_manuscript:
         ],
         alpha=config["support"]["alpha"],
         support_test=config["support"]["test"],
+        estimation=config["estimation"],
         seed=config["seed"],
         data_file=config["data"],
         codebook_file=config["codebook"],

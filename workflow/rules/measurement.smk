@@ -12,6 +12,7 @@ rule fit_measurement:
             subcategory="CFA",
         ),
         fit=result("measurement/fit.json"),
+        sample_cov=result("measurement/sample_cov.csv"),
         solution=result("measurement/solution.json"),
         modindices=report(
             result("measurement/modindices.csv"),
@@ -28,6 +29,6 @@ rule fit_measurement:
         "../../environment.yml"
     params:
         model=config["model"],
-        missing_data=config["cleaning"]["missing_data"],
+        estimation=config["estimation"],
     script:
         "../scripts/fit_measurement.py"

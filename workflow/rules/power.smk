@@ -29,7 +29,6 @@ rule power_chunk:
         sample_sizes=POWER["sample_sizes"],
         replications=POWER["replications"],
         chunks=POWER["chunks"],
-        missing_data=config["cleaning"]["missing_data"],
     script:
         "../scripts/power_chunk.py"
 

@@ -4,6 +4,8 @@ rule assess_reliability:
         data=rules.clean_data.output.data,
         codebook=config["codebook"],
         syntax=rules.fit_measurement.output.syntax,
+        estimates=rules.fit_measurement.output.estimates,
+        sample_cov=rules.fit_measurement.output.sample_cov,
     output:
         reliability=report(
             result("measurement/reliability.csv"),
@@ -21,6 +23,5 @@ rule assess_reliability:
         "../../environment.yml"
     params:
         model=config["model"],
-        missing_data=config["cleaning"]["missing_data"],
     script:
         "../scripts/assess_reliability.py"

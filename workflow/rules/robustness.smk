@@ -35,7 +35,6 @@ rule robustness_variant:
         model=config["model"],
         hypotheses=config["hypotheses"],
         alpha=config["support"]["alpha"],
-        missing_data=config["cleaning"]["missing_data"],
     script:
         "../scripts/robustness_variant.py"
 
@@ -65,7 +64,6 @@ rule measurement_invariance:
         spec=lambda wildcards: GROUPINGS[wildcards.grouping],
         model=config["model"],
         alpha=config["support"]["alpha"],
-        missing_data=config["cleaning"]["missing_data"],
     script:
         "../scripts/measurement_invariance.py"
 

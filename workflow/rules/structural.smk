@@ -16,6 +16,7 @@ rule fit_structural:
             category="4 Structural model",
         ),
         fit=result("model/fit.json"),
+        sample_cov=result("model/sample_cov.csv"),
         solution=result("model/solution.json"),
         r2=result("model/r2.csv"),
         effects=result("model/effects.json"),
@@ -34,7 +35,7 @@ rule fit_structural:
         "../../environment.yml"
     params:
         model=config["model"],
-        missing_data=config["cleaning"]["missing_data"],
+        estimation=config["estimation"],
     script:
         "../scripts/fit_structural.py"
 
@@ -60,7 +61,7 @@ rule bootstrap_chunk:
         draws=config["bootstrap"]["draws"],
         chunks=config["bootstrap"]["chunks"],
         max_failed_share=config["bootstrap"]["max_failed_share"],
-        missing_data=config["cleaning"]["missing_data"],
+        estimation=config["estimation"],
     script:
         "../scripts/bootstrap_chunk.py"
 
@@ -81,7 +82,7 @@ rule jackknife:
     conda:
         "../../environment.yml"
     params:
-        missing_data=config["cleaning"]["missing_data"],
+        estimation=config["estimation"],
         groups=config["bootstrap"]["jackknife_groups"],
         seed=config["seed"],
     script:
@@ -126,6 +127,14 @@ rule compare_models:
     input:
         data=rules.clean_data.output.data,
         codebook=config["codebook"],
+        model_estimates=rules.fit_structural.output.estimates,
+        model_fit=rules.fit_structural.output.fit,
+        model_solution=rules.fit_structural.output.solution,
+        model_sample_cov=rules.fit_structural.output.sample_cov,
+        cfa_estimates=rules.fit_measurement.output.estimates,
+        cfa_fit=rules.fit_measurement.output.fit,
+        cfa_solution=rules.fit_measurement.output.solution,
+        cfa_sample_cov=rules.fit_measurement.output.sample_cov,
     output:
         comparison=report(
             result("model/comparison.csv"),
@@ -140,6 +149,6 @@ rule compare_models:
     params:
         model=config["model"],
         alternatives=config["alternatives"],
-        missing_data=config["cleaning"]["missing_data"],
+        estimation=config["estimation"],
     script:
         "../scripts/compare_models.py"

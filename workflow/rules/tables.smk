@@ -43,6 +43,7 @@ rule render_tables:
         constructs=config["constructs"],
         weighted=bool(config["sample"]["weight"]),
         thresholds=config["thresholds"],
+        estimation=config["estimation"],
         descriptions={
             v["name"]: v.get("description", v["name"]) for v in VARIANTS.values()
         },

@@ -4,7 +4,9 @@ rule assess_validity:
         data=rules.clean_data.output.data,
         codebook=config["codebook"],
         syntax=rules.fit_measurement.output.syntax,
+        estimates=rules.fit_measurement.output.estimates,
         fit=rules.fit_measurement.output.fit,
+        reliability=rules.assess_reliability.output.reliability,
     output:
         fornell_larcker=report(
             result("measurement/fornell_larcker.csv"),
@@ -28,7 +30,7 @@ rule assess_validity:
         "../../environment.yml"
     params:
         model=config["model"],
-        missing_data=config["cleaning"]["missing_data"],
+        estimation=config["estimation"],
     script:
         "../scripts/assess_validity.py"
 

@@ -1,7 +1,9 @@
 """Rule assess_reliability: item analysis and reliability per construct.
 
 Item descriptives and Mardia's test (surveysem.item_analysis), corrected item-total
-correlations with alpha-if-deleted, and alpha (Feldt CI), omega and AVE (surveysem.reliability).
+correlations with alpha-if-deleted, and alpha (Feldt CI), omega and AVE (surveysem.reliability)
+from the measurement model's estimates and unrestricted covariance matrix: the CFA is read,
+not refitted.
 """
 
 from pathlib import Path
@@ -14,7 +16,7 @@ from surveysem.io import write_csv, write_json
 from surveysem.item_analysis import item_descriptives, item_total, mardia
 from surveysem.preflight import observed_variables
 from surveysem.reliability import reliability_table
-from surveysem.sem import factor_indicators, fit_model
+from surveysem.sem import factor_indicators
 from surveysem.step import run_step
 
 
@@ -23,14 +25,16 @@ def main(inputs, outputs, params, log):
     codebook = load_codebook(inputs["codebook"])
     items = observed_variables(syntax, codebook)  # the CFA's: items only, no covariates
     clean = pd.read_csv(inputs["data"])
-    # Descriptives show every answer given; the models and Mardia use the analysis rows.
+    # Descriptives show every answer given; Mardia and the item-total correlations use the
+    # complete rows, the model-based statistics the rows the CFA was fitted to.
     write_csv(item_descriptives(clean, items), outputs["descriptives"])
     variables = observed_variables(params["model"], codebook)
-    data = analysis_rows(clean, variables, params["missing_data"])
+    data = analysis_rows(clean, variables)
     normality = mardia(data[items])
     write_json(normality, outputs["mardia"])
     write_csv(item_total(data, factor_indicators(syntax)), outputs["item_total"])
-    table = reliability_table(fit_model(syntax, data), data)
+    sample_cov = pd.read_csv(inputs["sample_cov"], index_col="variable")
+    table = reliability_table(pd.read_csv(inputs["estimates"]), sample_cov, data)
     write_csv(table, outputs["reliability"])
     for row in table.itertuples():
         log.info("%s: alpha %.3f, omega %.3f, AVE %.3f", row.construct, row.alpha, row.omega,

@@ -1,4 +1,9 @@
-"""Rule assess_validity: discriminant validity and common method variance (surveysem.validity)."""
+"""Rule assess_validity: discriminant validity and common method variance (surveysem.validity).
+
+Fornell-Larcker reads the measurement model's estimates and the reliability table (the CFA is
+not refitted); HTMT uses the item correlations; Harman's one-factor CFA is fitted with the
+study's estimation and compared with the measurement model.
+"""
 
 from pathlib import Path
 
@@ -8,8 +13,9 @@ from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
 from surveysem.io import read_json, write_csv, write_json
 from surveysem.preflight import observed_variables
-from surveysem.reliability import htmt_table, reliability_table
-from surveysem.sem import factor_indicators, fit_model
+from surveysem.reliability import htmt_table
+from surveysem.sem import factor_indicators
+from surveysem.sem.entry import config_options
 from surveysem.step import run_step
 from surveysem.validity import (
     compare_fits,
@@ -24,19 +30,19 @@ def main(inputs, outputs, params, log):
     codebook = load_codebook(inputs["codebook"])
     items = observed_variables(syntax, codebook)  # the CFA's: items only, no covariates
     variables = observed_variables(params["model"], codebook)
-    data = analysis_rows(pd.read_csv(inputs["data"]), variables, params["missing_data"])
-    fit = fit_model(syntax, data)
-    table = fornell_larcker(fit)
-    notes = reliability_table(fit, data).set_index("construct")["note"]
-    verdicts = fornell_larcker_verdicts(table, notes)
+    options = config_options(params["estimation"])
+    data = analysis_rows(pd.read_csv(inputs["data"]), variables, options["missing"])
+    reliability = pd.read_csv(inputs["reliability"]).fillna({"note": ""})
+    table = fornell_larcker(pd.read_csv(inputs["estimates"]), reliability)
+    verdicts = fornell_larcker_verdicts(table, reliability.set_index("construct")["note"])
     write_csv(table.rename_axis("construct").reset_index(), outputs["fornell_larcker"])
     write_csv(verdicts, outputs["fornell_larcker_verdicts"])
     pairs = htmt_table(data, factor_indicators(syntax))
     write_csv(pairs, outputs["htmt"])
-    harman = harman_single_factor(data, items)
+    harman = harman_single_factor(data, items, **options)
     write_json(harman, outputs["harman"])
     fits = {"one factor": harman["cfa"]["fit"], "measurement model": read_json(inputs["fit"])}
-    comparison = compare_fits(fits)
+    comparison = compare_fits(fits, options["estimator"])
     write_csv(comparison, outputs["method_comparison"])
     applicable = verdicts[verdicts["applicable"]]
     log.info(

@@ -9,17 +9,24 @@ from surveysem.codebook import load_codebook
 from surveysem.io import write_csv, write_json
 from surveysem.preflight import observed_variables
 from surveysem.sem.bootstrap import bootstrap_draws
+from surveysem.sem.entry import config_options
 from surveysem.step import chunk_range, run_step
 
 
 def main(inputs, outputs, params, log):
     syntax = Path(inputs["syntax"]).read_text(encoding="utf-8")
     variables = observed_variables(syntax, load_codebook(inputs["codebook"]))
-    data = analysis_rows(pd.read_csv(inputs["data"]), variables, params["missing_data"])
+    options = config_options(params["estimation"])
+    data = analysis_rows(pd.read_csv(inputs["data"]), variables, options["missing"])
     chunk = int(snakemake.wildcards.chunk)
     draws = chunk_range(chunk, params["chunks"], params["draws"])
     table = bootstrap_draws(
-        syntax, data, draws, params["seed"], max_failed_share=params["max_failed_share"]
+        syntax,
+        data,
+        draws,
+        params["seed"],
+        estimation=options,
+        max_failed_share=params["max_failed_share"],
     )
     status = table.attrs["status"]
     write_csv(table, outputs["draws"])

@@ -9,15 +9,19 @@ from surveysem.codebook import load_codebook
 from surveysem.io import write_csv
 from surveysem.preflight import observed_variables
 from surveysem.sem.bootstrap import jackknife_estimates
+from surveysem.sem.entry import config_options
 from surveysem.step import run_step
 
 
 def main(inputs, outputs, params, log):
     syntax = Path(inputs["syntax"]).read_text(encoding="utf-8")
     variables = observed_variables(syntax, load_codebook(inputs["codebook"]))
-    data = analysis_rows(pd.read_csv(inputs["data"]), variables, params["missing_data"])
+    options = config_options(params["estimation"])
+    data = analysis_rows(pd.read_csv(inputs["data"]), variables, options["missing"])
     groups = params["groups"]
-    table = jackknife_estimates(syntax, data, groups=groups, seed=params["seed"])
+    table = jackknife_estimates(
+        syntax, data, groups=groups, seed=params["seed"], estimation=options
+    )
     write_csv(table, outputs["jackknife"])
     refits = int(table["group"].nunique())
     kind = "leave-one-out" if refits == len(data) else f"delete-d ({refits} random groups)"

@@ -19,7 +19,7 @@ def main(inputs, outputs, params, log):
     clean = pd.read_csv(inputs["data"])
     membership = {value: label for label, values in spec["groups"].items() for value in values}
     clean[GROUP] = clean[spec["column"]].map(membership)
-    data = analysis_rows(clean.dropna(subset=[GROUP]), variables, params["missing_data"])
+    data = analysis_rows(clean.dropna(subset=[GROUP]), variables)
     sizes = data[GROUP].value_counts().to_dict()
     log.info("grouping %s on %s: %s", spec["name"], spec["column"], sizes)
     sequence = invariance_sequence(model, data, GROUP, alpha=params["alpha"])

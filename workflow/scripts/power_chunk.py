@@ -16,7 +16,7 @@ from surveysem.step import chunk_range, run_step
 def main(inputs, outputs, params, log):
     syntax = Path(inputs["syntax"]).read_text(encoding="utf-8")
     variables = observed_variables(syntax, load_codebook(inputs["codebook"]))
-    data = analysis_rows(pd.read_csv(inputs["data"]), variables, params["missing_data"])
+    data = analysis_rows(pd.read_csv(inputs["data"]), variables)
     chunk = int(snakemake.wildcards.chunk)
     replications = chunk_range(chunk, params["chunks"], params["replications"])
     refitter = Refitter(syntax, data)

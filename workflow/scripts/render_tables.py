@@ -10,6 +10,7 @@ from surveysem import tables
 from surveysem.codebook import load_codebook
 from surveysem.io import read_json
 from surveysem.rendering import render_table
+from surveysem.sem.entry import estimation_text
 from surveysem.step import run_step
 
 
@@ -64,6 +65,7 @@ def builders(inputs, params) -> dict:
                 **alternatives(inputs["comparison"], params["alternatives"]),
             },
             params["thresholds"],
+            estimation_text(params["estimation"]),
         ),
         "indirect": lambda: tables.indirect_table(
             pd.read_csv(inputs["indirect"]), 1 - params["alpha"]

@@ -17,7 +17,6 @@ def main(inputs, outputs, params, log):
         load_codebook(inputs["codebook"]),
         params["hypotheses"],
         params["alpha"],
-        params["missing_data"],
     )
     log.info("variant %s: %s; %d rows", spec["name"], spec.get("description", ""),
              result["decisions"]["n"])  # fmt: skip

@@ -9,13 +9,13 @@ def main(inputs, outputs, params, log):
     report = check_study(params["study"])
     read_as = report["format"] + (f", {report['encoding']}" if report["encoding"] else "")
     log.info(
-        "%s: %d rows, %d columns, %s, sha256 verified; %d complete cases after cleaning for "
+        "%s: %d rows, %d columns, %s, sha256 verified; %d rows for the models after cleaning, "
         "%d free parameters",
         report["file"], report["rows"], report["columns"], read_as,
-        report["complete_cases"], report["free_parameters"],
+        report["analysis_rows"], report["free_parameters"],
     )  # fmt: skip
     write_json(report, outputs["report"])
-    keys = ("rows", "format", "encoding", "complete_cases", "free_parameters")
+    keys = ("rows", "format", "encoding", "analysis_rows", "free_parameters")
     return {key: report[key] for key in keys}
 
 

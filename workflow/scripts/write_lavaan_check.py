@@ -12,7 +12,11 @@ def main(inputs, outputs, params, log):
     model = Path(inputs["syntax"]).read_text(encoding="utf-8")  # the exact syntax fitted
     variables = observed_variables(model, load_codebook(inputs["codebook"]))
     script = lavaan_check_script(
-        study=params["study"], model=model, variables=variables, script_path=outputs["script"]
+        study=params["study"],
+        model=model,
+        variables=variables,
+        script_path=outputs["script"],
+        estimation=params["estimation"],
     )
     Path(outputs["script"]).write_text(script, encoding="utf-8", newline="\n")
     log.info("wrote %s; run it with Rscript to compare with R lavaan", outputs["script"])

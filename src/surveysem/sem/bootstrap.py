@@ -68,8 +68,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from surveysem.errors import InputError
+
+from .entry import fit
 from .errors import ConvergenceError
-from .refit import Refitter
+from .refit import Refit, Refitter
 
 KEY = ["lhs", "op", "rhs"]
 DRAW_COLUMNS = ["draw", "converged", "improper", "lhs", "op", "rhs", "label", "est", "std.all"]
@@ -98,12 +101,6 @@ def resample_indices(n: int, draw: int, seed: int) -> np.ndarray:
     return rng.integers(0, n, size=n)
 
 
-def _row_samples(engine: Refitter, samples: Iterable[tuple[int, np.ndarray]]):
-    """(id, covariance matrix, n) of each row sample (rows may repeat)."""
-    for i, rows in samples:
-        yield i, np.cov(engine.values[rows], rowvar=False, bias=True), len(rows)
-
-
 def too_many_failed(failed: int, attempted: int, max_failed_share: float | None) -> bool:
     """Whether more than ``max_failed_share`` of the attempted refits failed (None: no limit).
 
@@ -114,20 +111,19 @@ def too_many_failed(failed: int, attempted: int, max_failed_share: float | None)
 
 
 def _refit_all(
-    engine: Refitter,
-    covariances: Iterable[tuple[int, np.ndarray, int]],
+    keys: pd.DataFrame,
+    refits: Iterable[tuple[int, Refit]],
     id_name: str,
     stop_after: int | None = None,
     max_failed_share: float | None = None,
 ) -> pd.DataFrame:
-    """Refit to each (id, S, n): the long table of bootstrap_draws, one row per id and key.
+    """The long table of bootstrap_draws from (id, refit) pairs, made one at a time.
 
     From ``stop_after`` attempted refits on, the loop stops as soon as more than
     ``max_failed_share`` of them failed (:func:`too_many_failed`).
     """
     ids, conv, imp, est, std = [], [], [], [], []
-    for i, s, n in covariances:
-        out = engine.refit(s, n)
+    for i, out in refits:
         ids.append(i)
         conv.append(out.converged)
         imp.append(out.improper)
@@ -136,7 +132,67 @@ def _refit_all(
         if stop_after is not None and len(ids) >= stop_after:
             if too_many_failed(len(ids) - sum(conv), len(ids), max_failed_share):
                 break
-    return _long_table(engine.keys, id_name, ids, conv, imp, est, std)
+    return _long_table(keys, id_name, ids, conv, imp, est, std)
+
+
+class FitRefitter:
+    """Refits a model with :func:`surveysem.sem.fit` on rows of the data: the refits of
+    estimation options without a fast covariance-matrix refit (GLS, ULS, FIML, WLSMV).
+
+    Each refit is a full fit from the default start values (not a warm start), so it costs
+    what the main fit costs. A refit that raises a data error (e.g. a resample in which an
+    ordinal item has one category) or does not converge is failed; a converged one is
+    improper when :func:`~surveysem.sem.estimates_report` finds a problem.
+
+    Attributes
+    ----------
+    keys, values : as :class:`~surveysem.sem.refit.Refitter` (``values`` may hold NaN under
+        FIML).
+    """
+
+    def __init__(self, syntax: str, data: pd.DataFrame, estimation: dict):
+        base = fit(syntax, data, **estimation)
+        if not base.converged:
+            raise ConvergenceError(
+                "the model did not converge on the full sample, so it cannot be refitted to "
+                f"resamples: {base.solution['message']}"
+            )
+        self.syntax, self.estimation = syntax, estimation
+        self.data = data.reset_index(drop=True)
+        self.values = self.data.to_numpy()
+        self.keys = base.estimates[["lhs", "op", "rhs", "label"]].reset_index(drop=True)
+
+    def refit_rows(self, rows: np.ndarray) -> Refit:
+        failed = Refit(
+            False, False, np.full(len(self.keys), np.nan), None, np.full(len(self.keys), np.nan)
+        )
+        try:
+            out = fit(self.syntax, self.data.iloc[rows], **self.estimation)
+        except InputError:
+            return failed
+        if not out.converged or len(out.estimates) != len(self.keys):
+            return failed
+        est = out.estimates
+        return Refit(True, not out.solution["admissible"], est["est"].to_numpy(), None,
+                     est["std.all"].to_numpy())  # fmt: skip
+
+
+def refit_engine(
+    syntax: str, data: pd.DataFrame, estimation: dict | None = None, nonnegative_variances=False
+) -> Refitter | FitRefitter:
+    """The refit machinery for a model and its estimation options (:func:`surveysem.sem.fit`
+    keywords): the fast :class:`~surveysem.sem.refit.Refitter` for ML and MLR with listwise
+    deletion (MLR's estimates are ML's, and the bootstrap resamples estimates, not SEs), else
+    :class:`FitRefitter`. Raises ConvergenceError when the full-sample fit did not converge."""
+    options = dict(estimation or {})
+    fast = (
+        options.get("estimator", "ML") in ("ML", "MLR")
+        and options.get("missing", "listwise") == "listwise"
+        and not options.get("ordered")
+    )
+    if fast:
+        return Refitter(syntax, data, nonnegative_variances=nonnegative_variances)
+    return FitRefitter(syntax, data, options)
 
 
 def _long_table(keys: pd.DataFrame, id_name: str, ids, conv, imp, est, std) -> pd.DataFrame:
@@ -195,7 +251,9 @@ def refit_resamples(
         if arr.ndim != 1 or arr.size == 0 or arr.min() < 0 or arr.max() >= n:
             raise ValueError(f"every sample must list row positions in 0..{n - 1}")
         arrays.append(arr)
-    return _refit_all(engine, _row_samples(engine, enumerate(arrays)), "draw")
+    return _refit_all(
+        engine.keys, ((b, engine.refit_rows(a)) for b, a in enumerate(arrays)), "draw"
+    )
 
 
 def bootstrap_draws(
@@ -204,6 +262,7 @@ def bootstrap_draws(
     draws: range | Sequence[int],
     seed: int,
     *,
+    estimation: dict | None = None,
     nonnegative_variances: bool = False,
     max_failed_share: float | None = None,
     min_attempts: int = MIN_ATTEMPTS,
@@ -212,7 +271,8 @@ def bootstrap_draws(
 
     For each draw index ``i`` the n complete rows are resampled with replacement using
     ``np.random.default_rng(np.random.SeedSequence([seed, i]))`` (:func:`resample_indices`)
-    and the model is refitted by ML, starting from the full-sample estimates. Splitting
+    and the model is refitted with ``estimation`` (:func:`refit_engine`: by ML from the
+    full-sample estimates for ML and MLR, by :func:`surveysem.sem.fit` otherwise). Splitting
     ``draws`` into chunks (jobs) gives the same rows as one call; concatenate the chunks in
     draw order. Conventions for failed and improper draws: module docstring.
 
@@ -222,21 +282,24 @@ def bootstrap_draws(
     gives no usable interval, and every failed draw costs the most refit iterations. A model
     that did not converge on the full sample is not bootstrapped at all (no rows).
 
-    Cost: one ML refit per draw (a few ms for small models; see the module docstring). No
-    processes are spawned: parallelize by splitting ``draws``.
+    Cost: one ML refit per draw (a few ms for small models; see the module docstring), or one
+    full fit per draw for the other estimation options. No processes are spawned:
+    parallelize by splitting ``draws``.
 
     Parameters
     ----------
     syntax : str
         lavaan model syntax (``:=`` rows are bootstrapped too).
     data : pandas.DataFrame
-        Complete data (as for :func:`~surveysem.sem.fit_model`).
+        The rows the model is fitted to (complete rows unless ``estimation`` is FIML).
     draws : range or sequence of int
         Draw indices (distinct, non-negative), e.g. ``range(0, 1000)``.
     seed : int
         Non-negative base seed.
+    estimation : dict or None, keyword-only
+        Keywords of :func:`surveysem.sem.fit` (estimator, missing, ordered); None is ML.
     nonnegative_variances : bool, keyword-only
-        Bound variances at 0 in every refit (default False, as lavaan).
+        Bound variances at 0 in every refit (default False, as lavaan; ML refits only).
     max_failed_share : float or None, keyword-only
         Stop once more than this share of the attempted draws failed (None: never stop).
     min_attempts : int, keyword-only
@@ -273,15 +336,15 @@ def bootstrap_draws(
     """
     ids = _draw_ids(draws)
     try:
-        engine = Refitter(syntax, data, nonnegative_variances=nonnegative_variances)
+        engine = refit_engine(syntax, data, estimation, nonnegative_variances)
     except ConvergenceError as error:
         table = pd.DataFrame(columns=DRAW_COLUMNS)
         table.attrs["status"] = bootstrap_status(table, len(ids), str(error))
         return table
     n = len(engine.values)
-    samples = ((i, resample_indices(n, i, seed)) for i in ids)
+    refits = ((i, engine.refit_rows(resample_indices(n, i, seed))) for i in ids)
     stop_after = min(min_attempts, len(ids))
-    table = _refit_all(engine, _row_samples(engine, samples), "draw", stop_after, max_failed_share)
+    table = _refit_all(engine.keys, refits, "draw", stop_after, max_failed_share)
     status = bootstrap_status(table, len(ids))
     if too_many_failed(status["failed"], status["attempted"], max_failed_share):
         stopped = f"; the draws stopped after {status['attempted']} of {len(ids)}"
@@ -367,6 +430,7 @@ def jackknife_estimates(
     *,
     groups: int | None = None,
     seed: int = 0,
+    estimation: dict | None = None,
     nonnegative_variances: bool = False,
 ) -> pd.DataFrame:
     """Jackknife estimates of every parameter (est and std.all), for the BCa acceleration.
@@ -377,8 +441,9 @@ def jackknife_estimates(
     refits whatever n. The acceleration (module docstring) is computed from either kind of
     jackknife values in the same way.
 
-    The covariance matrix without the left-out rows G is a downdate of the full one, not a
-    new pass over the data: with Z the rows centred at the full-sample mean, A = Z'Z and
+    Refits use ``estimation`` as :func:`bootstrap_draws` does. For the ML refits the
+    covariance matrix without the left-out rows G is a downdate of the full one, not a new
+    pass over the data: with Z the rows centred at the full-sample mean, A = Z'Z and
     n' = n - |G|, ``S_(-G) = (A - Z_G'Z_G) / n' - zbar zbar'`` with ``zbar = -sum_G z / n'``.
 
     Returns
@@ -403,21 +468,25 @@ def jackknife_estimates(
     8
     """
     try:
-        engine = Refitter(syntax, data, nonnegative_variances=nonnegative_variances)
+        engine = refit_engine(syntax, data, estimation, nonnegative_variances)
     except ConvergenceError:
         return pd.DataFrame(columns=["group", *DRAW_COLUMNS[1:]])
     n = len(engine.values)
     labels = jackknife_groups(n, groups, seed)
+    left_out = range(int(labels.max()) + 1)
+    if isinstance(engine, FitRefitter):
+        refits = ((g, engine.refit_rows(np.flatnonzero(labels != g))) for g in left_out)
+        return _refit_all(engine.keys, refits, "group")
     z = engine.values - engine.values.mean(axis=0)
     cross = z.T @ z
 
-    def left_out(g: int) -> tuple[int, np.ndarray, int]:
+    def downdate(g: int) -> tuple[int, Refit]:
         zg = z[labels == g]
         kept = n - len(zg)
         zbar = -zg.sum(axis=0) / kept
-        return g, (cross - zg.T @ zg) / kept - np.outer(zbar, zbar), kept
+        return g, engine.refit((cross - zg.T @ zg) / kept - np.outer(zbar, zbar), kept)
 
-    return _refit_all(engine, map(left_out, range(int(labels.max()) + 1)), "group")
+    return _refit_all(engine.keys, map(downdate, left_out), "group")
 
 
 def status_warnings(status: dict) -> list[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .estimates import parameter_estimates
+from .estimates import parameter_estimates, table_moments
 from .fitting import SemFit
 from .partable import ParTable
 
@@ -86,37 +86,6 @@ def estimate_problems(estimates: pd.DataFrame, bounded: bool = False) -> list[st
                 f"outside [-1, 1]{where}"
             )
     return out
-
-
-def table_moments(estimates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Model-implied and residual covariance matrices of all variables from a single-group
-    estimates table (RAM form: ``v = A v + u``, ``Cov(u) = S``, ``Cov(v) = (I-A)^-1 S
-    (I-A)^-T``), and the latent variables. ``=~`` rows fill A[indicator, factor], ``~`` rows
-    A[outcome, predictor] and ``~~`` rows S; other rows (means, thresholds, scales,
-    definitions) do not enter.
-
-    >>> import pandas as pd
-    >>> table = pd.DataFrame({"lhs": ["F", "F", "F", "x1", "x2"], "op": ["=~", "=~", "~~",
-    ...     "~~", "~~"], "rhs": ["x1", "x2", "F", "x1", "x2"], "est": [1.0, 0.5, 2.0, 1.0, 1.0]})
-    >>> total, _, lvs = table_moments(table)
-    >>> total.loc["x2", ["x1", "x2", "F"]].tolist(), lvs
-    ([1.0, 1.5, 1.0], ['F'])
-    """
-    rows = estimates[estimates["op"].isin(["=~", "~", "~~"])]
-    names = list(dict.fromkeys([*rows["lhs"], *rows["rhs"]]))
-    pos = {v: i for i, v in enumerate(names)}
-    a, s = np.zeros((len(names), len(names))), np.zeros((len(names), len(names)))
-    for lhs, op, rhs, est in zip(rows["lhs"], rows["op"], rows["rhs"], rows["est"], strict=True):
-        if op == "=~":
-            a[pos[rhs], pos[lhs]] = est
-        elif op == "~":
-            a[pos[lhs], pos[rhs]] = est
-        else:
-            s[pos[lhs], pos[rhs]] = s[pos[rhs], pos[lhs]] = est
-    c = np.linalg.inv(np.eye(len(names)) - a)
-    total = pd.DataFrame(c @ s @ c.T, index=names, columns=names)
-    lvs = list(dict.fromkeys(rows.loc[rows["op"] == "=~", "lhs"]))
-    return total, pd.DataFrame(s, index=names, columns=names), lvs
 
 
 def _matrix_problems(estimates: pd.DataFrame, where: str = "") -> list[str]:

@@ -19,14 +19,16 @@ ML, MLR, GLS, ULS           ``estimator =``                         :mod:`.fitti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 
 import numpy as np
 import pandas as pd
 
 from .diagnostics import estimates_report, solution_report
 from .errors import UnsupportedModelError
-from .estimates import parameter_estimates
+from .estimates import parameter_estimates, table_moments
 from .fiml import fiml_estimates, fiml_fit_measures, fit_fiml
 from .fit_measures import fit_measures
 from .fitting import ESTIMATORS as COMPLETE_DATA_ESTIMATORS
@@ -165,7 +167,9 @@ class ModelFit:
     n_excluded : rows of ``data`` not used (listwise: incomplete; FIML: missing on every
         model variable; as lavaan's "used / total").
     estimates : ``parameterEstimates(fit, standardized = TRUE)``.
-    measures : ``fitMeasures(fit)`` (lavaan names).
+    measures : ``fitMeasures(fit)`` (lavaan names), computed on first use from
+        ``fit_measures`` (a function of the backend, or the dict read back from a results
+        file).
     solution : convergence and admissibility (``converged, message, admissible, problems,
         cautions``), judged alike for every estimator.
     sample_cov : the unrestricted (H1) covariance matrix of the observed variables the model
@@ -180,19 +184,90 @@ class ModelFit:
     n: int
     n_excluded: int
     estimates: pd.DataFrame = field(repr=False)
-    measures: dict = field(repr=False)
+    fit_measures: Callable[[], dict] | dict = field(repr=False)
     solution: dict = field(repr=False)
     sample_cov: pd.DataFrame | None = field(repr=False)
     backend: object = field(repr=False)
+
+    @cached_property
+    def measures(self) -> dict:
+        """``fitMeasures(fit)`` (lavaan names), computed when first read: refits that need
+        only the estimates (bootstrap draws) do not pay for the baseline and H1 models."""
+        return self.fit_measures() if callable(self.fit_measures) else self.fit_measures
+
+    @classmethod
+    def from_results(
+        cls,
+        syntax: str,
+        estimation: Estimation,
+        estimates: pd.DataFrame,
+        measures: dict,
+        solution: dict,
+        sample_cov: pd.DataFrame | None,
+        n: int,
+    ) -> ModelFit:
+        """A fit read back from the files a stage wrote (estimates.csv, fit.json,
+        solution.json, sample_cov.csv) and the number of cases it used, so later stages
+        compare fits instead of refitting. It has no ``backend``; ``n_excluded`` is 0."""
+        return cls(syntax, estimation, n, 0, estimates, measures, solution, sample_cov, None)
 
     @property
     def converged(self) -> bool:
         return bool(self.solution["converged"])
 
+    def implied_cov(self) -> pd.DataFrame:
+        """Model-implied covariance matrix of the observed variables (order of
+        ``sample_cov``), from the estimates (:func:`~surveysem.sem.estimates.table_moments`)."""
+        total, _, _ = table_moments(self.estimates)
+        names = list(self.sample_cov.index)
+        return total.loc[names, names]
+
 
 def _observed(syntax: str, data: pd.DataFrame, extra: list[str]) -> list[str]:
     names = {n for s in parse_syntax(syntax).statements for n in (s.lhs, s.rhs)}
     return [str(c) for c in data.columns if str(c) in names] + extra
+
+
+#: How tables and the manuscript name each estimator and missing-data treatment.
+ESTIMATOR_TEXT = {
+    "ML": "maximum likelihood",
+    "MLR": "maximum likelihood with robust (Huber-White) standard errors and the Yuan-Bentler "
+    "scaled test (MLR)",
+    "GLS": "generalized least squares",
+    "ULS": "unweighted least squares",
+    "WLSMV": "diagonally weighted least squares on polychoric correlations, the items treated "
+    "as ordinal, with robust standard errors and the mean- and variance-adjusted test (WLSMV)",
+}
+MISSING_TEXT = {
+    "listwise": "listwise deletion",
+    "fiml": "full-information maximum likelihood for incomplete responses (which assumes the "
+    "data are missing at random)",
+}
+
+
+def estimation_text(estimation: dict) -> str:
+    """The estimation options of a study config in words.
+
+    >>> estimation_text({"estimator": "ML", "missing": "listwise"})
+    'maximum likelihood with listwise deletion'
+    """
+    estimator, missing = estimation.get("estimator", "ML"), estimation.get("missing", "listwise")
+    return f"{ESTIMATOR_TEXT[estimator]} with {MISSING_TEXT[missing]}"
+
+
+def config_options(estimation: dict) -> dict:
+    """:func:`fit` keywords of a study config's ``estimation`` block (estimator WLSMV means
+    the items are ordered).
+
+    >>> config_options({"estimator": "WLSMV", "missing": "listwise"})["ordered"]
+    True
+    """
+    estimator = estimation.get("estimator", "ML")
+    return {
+        "estimator": estimator,
+        "missing": estimation.get("missing", "listwise"),
+        "ordered": estimator == "WLSMV",
+    }
 
 
 def fit(
@@ -281,32 +356,33 @@ def fit(
     sample_cov = None
     if how.group is not None:
         backend = fit_multigroup(model, used, how.group, how.group_equal)
-        estimates, measures = multigroup_estimates(backend), multigroup_fit_measures(backend)
+        estimates, measures = multigroup_estimates(backend), multigroup_fit_measures
         solution = estimates_report(backend.converged, backend.message, estimates)
     elif how.ordered:
         backend = fit_dwls(model, used)
-        estimates, measures = ordinal_estimates(backend), ordinal_fit_measures(backend)
+        estimates, measures = ordinal_estimates(backend), ordinal_fit_measures
         solution = estimates_report(backend.converged, backend.message, estimates)
         sample_cov = _frame(backend.moments.cor, backend.moments.names)
     elif how.missing == "fiml":
         backend = fit_fiml(model, used, estimator=how.estimator)
-        estimates, measures = fiml_estimates(backend), fiml_fit_measures(backend)
+        estimates, measures = fiml_estimates(backend), fiml_fit_measures
         solution = estimates_report(backend.converged, backend.message, estimates)
         sample_cov = _frame(backend.h1_cov, backend.observed)
     else:
         backend = fit_model(
             model, used, estimator=how.estimator, sampling_weights=how.sampling_weights
         )
-        estimates, measures = parameter_estimates(backend), fit_measures(backend)
+        estimates, measures = parameter_estimates(backend), fit_measures
         solution = solution_report(backend)
-        sample_cov = _frame(backend.sample_cov, backend.observed)
+        order = list(backend.partable.ov_names)  # lavaan's order, not semopy's
+        sample_cov = _frame(backend.sample_cov, backend.observed).loc[order, order]
     return ModelFit(
         syntax=model,
         estimation=how,
         n=len(used),
         n_excluded=len(data) - len(used),
         estimates=estimates,
-        measures=measures,
+        fit_measures=partial(measures, backend),
         solution=solution,
         sample_cov=sample_cov,
         backend=backend,

@@ -273,17 +273,51 @@ def add_wald_columns(frame: pd.DataFrame, level: float) -> None:
     frame["ci.upper"] = frame["est"] + crit * frame["se"]
 
 
-def r_squared(fit: SemFit) -> pd.DataFrame:
-    """Proportion of explained variance of every endogenous variable (lavaan ``inspect(fit,
-    "r2")``): ``R^2 = 1 - residual variance / model-implied total variance``.
+def table_moments(estimates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Model-implied and residual covariance matrices of all variables from a single-group
+    estimates table (RAM form: ``v = A v + u``, ``Cov(u) = S``, ``Cov(v) = (I-A)^-1 S
+    (I-A)^-T``), and the latent variables. ``=~`` rows fill A[indicator, factor], ``~`` rows
+    A[outcome, predictor] and ``~~`` rows S; other rows (means, thresholds, scales,
+    definitions) do not enter.
 
-    Rows: all observed variables (in lavaan's order), then factors that are not exogenous.
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"lhs": ["F", "F", "F", "x1", "x2"], "op": ["=~", "=~", "~~",
+    ...     "~~", "~~"], "rhs": ["x1", "x2", "F", "x1", "x2"], "est": [1.0, 0.5, 2.0, 1.0, 1.0]})
+    >>> total, _, lvs = table_moments(table)
+    >>> total.loc["x2", ["x1", "x2", "F"]].tolist(), lvs
+    ([1.0, 1.5, 1.0], ['F'])
+    """
+    rows = estimates[estimates["op"].isin(["=~", "~", "~~"])]
+    names = list(dict.fromkeys([*rows["lhs"], *rows["rhs"]]))
+    pos = {v: i for i, v in enumerate(names)}
+    a, s = np.zeros((len(names), len(names))), np.zeros((len(names), len(names)))
+    for lhs, op, rhs, est in zip(rows["lhs"], rows["op"], rows["rhs"], rows["est"], strict=True):
+        if op == "=~":
+            a[pos[rhs], pos[lhs]] = est
+        elif op == "~":
+            a[pos[lhs], pos[rhs]] = est
+        else:
+            s[pos[lhs], pos[rhs]] = s[pos[rhs], pos[lhs]] = est
+    c = np.linalg.inv(np.eye(len(names)) - a)
+    total = pd.DataFrame(c @ s @ c.T, index=names, columns=names)
+    lvs = list(dict.fromkeys(rows.loc[rows["op"] == "=~", "lhs"]))
+    return total, pd.DataFrame(s, index=names, columns=names), lvs
+
+
+def r_squared(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Proportion of explained variance of every endogenous variable (lavaan ``inspect(fit,
+    "r2")``): ``R^2 = 1 - residual variance / model-implied total variance``, i.e. one minus
+    the ``std.all`` of its residual variance, for any estimator.
+
+    Rows: the indicators and outcomes in the order of their residual-variance rows (lavaan's
+    order: observed variables, then factors that are regressed on others); observed
+    covariates and exogenous factors have no R^2.
 
     Examples
     --------
-    >>> from surveysem.sem import fit_model, r_squared
+    >>> from surveysem.sem import fit, r_squared
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> r_squared(fit_model(TWO_FACTOR_MODEL, two_factor_data())).round(3)
+    >>> r_squared(fit(TWO_FACTOR_MODEL, two_factor_data()).estimates).round(3)
       lhs     r2
     0  a1  0.682
     1  a2  0.560
@@ -292,33 +326,34 @@ def r_squared(fit: SemFit) -> pd.DataFrame:
     4  b2  0.654
     5  b3  0.373
     """
-    pt = fit.partable
-    std_all = _standardize(fit, _row_values(fit), "all")
-    resid = {
-        r.lhs: v for r, v in zip(pt.rows, std_all, strict=True) if r.op == "~~" and r.lhs == r.rhs
-    }
-    names = pt.endogenous
-    return pd.DataFrame({"lhs": names, "r2": [1.0 - resid[v] for v in names]})
+    explained = set(estimates.loc[estimates["op"] == "=~", "rhs"])
+    explained |= set(estimates.loc[estimates["op"] == "~", "lhs"])
+    variances = estimates[(estimates["op"] == "~~") & (estimates["lhs"] == estimates["rhs"])]
+    variances = variances[variances["lhs"].isin(explained)]
+    return pd.DataFrame(
+        {"lhs": variances["lhs"].tolist(), "r2": (1.0 - variances["std.all"]).tolist()}
+    )
 
 
-def implied_latent_correlations(fit: SemFit) -> pd.DataFrame:
+def implied_latent_correlations(estimates: pd.DataFrame) -> pd.DataFrame:
     """Model-implied correlation matrix of the factors, from Var(eta) = C Psi C'.
 
     These are lavaan's ``lavInspect(fit, "cor.lv")``, used for the Fornell-Larcker criterion
-    (sqrt(AVE_i) > |corr(F_i, F_j)|; Fornell & Larcker 1981, JMR 18(1)).
-    Factors with a negative implied variance get NaN correlations.
+    (sqrt(AVE_i) > |corr(F_i, F_j)|; Fornell & Larcker 1981, JMR 18(1)), computed from the
+    estimates table of a single-group fit (any estimator, :func:`table_moments`). Factors
+    with a negative implied variance get NaN correlations.
 
     Examples
     --------
-    >>> from surveysem.sem import fit_model, implied_latent_correlations
+    >>> from surveysem.sem import fit, implied_latent_correlations
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> implied_latent_correlations(fit_model(TWO_FACTOR_MODEL, two_factor_data())).round(3)
+    >>> implied_latent_correlations(fit(TWO_FACTOR_MODEL, two_factor_data()).estimates).round(3)
            A      B
     A  1.000  0.551
     B  0.551  1.000
     """
-    lvs = fit.partable.lv_names
-    cov = matrices.inner_cov(fit.model).loc[lvs, lvs].to_numpy()
+    total, _, lvs = table_moments(estimates)
+    cov = total.loc[lvs, lvs].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(np.where(np.diag(cov) > 0, np.diag(cov), np.nan))
         cor = cov / np.outer(sd, sd)

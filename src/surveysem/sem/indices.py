@@ -247,3 +247,48 @@ def gfi_measures(gfi, df, n_moments) -> dict[str, float]:
         "agfi": 1 - n_moments / df * (1 - gfi) if df > 0 else 1.0,
         "pgfi": df / n_moments * gfi,
     }
+
+
+#: The fit a report shows (:func:`reported_fit`).
+REPORTED = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper")
+
+
+def reported_fit(measures: dict) -> dict:
+    """The fit values a report shows, chosen from lavaan's ``fitMeasures`` of any estimator.
+
+    With the standard test (ML, GLS, ULS, FIML with ML) these are the measures themselves.
+    With a scaled test (MLR, sampling weights, WLSMV) the chi-square is the scaled one
+    (``chisq.scaled``, ``df.scaled``, ``pvalue.scaled``) and CFI, TLI and RMSEA with its
+    interval are the robust versions (``*.robust``: Brosseau-Liard, Savalei & Li 2012;
+    Brosseau-Liard & Savalei 2014; Savalei 2021 for categorical data), or the scaled ones
+    where lavaan's robust versions are not computed (FIML with MLR). SRMR, AIC, BIC and
+    ``ntotal`` are copied when present. ``indices`` says which version was chosen:
+    "standard", "robust" or "scaled"; a dict that already says (a row of
+    :func:`surveysem.comparison.compare_models`) is returned as it is.
+
+    >>> reported_fit({"chisq": 10.0, "df": 5, "pvalue": 0.08, "cfi": 0.97, "tli": 0.95,
+    ...               "rmsea": 0.04, "rmsea.ci.lower": 0.0, "rmsea.ci.upper": 0.09})["indices"]
+    'standard'
+    >>> robust = {"chisq": 10.0, "chisq.scaled": 8.0, "df.scaled": 5, "pvalue.scaled": 0.16,
+    ...           "cfi": 0.97, "cfi.robust": 0.98, "tli.robust": 0.96, "rmsea.robust": 0.03,
+    ...           "rmsea.ci.lower.robust": 0.0, "rmsea.ci.upper.robust": 0.08, "df": 5}
+    >>> {k: reported_fit(robust)[k] for k in ("chisq", "cfi", "indices")}
+    {'chisq': 8.0, 'cfi': 0.98, 'indices': 'robust'}
+    """
+    if "indices" in measures:
+        return dict(measures)
+    if "chisq.scaled" not in measures:
+        return {
+            k: measures[k] for k in (*REPORTED, "srmr", "aic", "bic", "ntotal") if k in measures
+        } | {"indices": "standard"}
+    robust = "cfi.robust" in measures and np.isfinite(measures["cfi.robust"])
+    suffix = ".robust" if robust else ".scaled"
+    out = {
+        "chisq": measures["chisq.scaled"],
+        "df": measures["df.scaled"],
+        "pvalue": measures["pvalue.scaled"],
+    }
+    for key in REPORTED[3:]:
+        out[key] = measures.get(key + suffix, np.nan)
+    out |= {k: measures[k] for k in ("srmr", "aic", "bic", "ntotal") if k in measures}
+    return out | {"indices": suffix[1:]}

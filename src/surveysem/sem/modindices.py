@@ -33,6 +33,9 @@ from .fitting import SemFit
 from .partable import ParTable
 
 COLUMNS = ["lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all"]
+#: Estimators whose modification indices are the ML score tests computed here (lavaan's
+#: modindices for MLR are the same standard ones); complete data only.
+ESTIMATORS = ("ML", "MLR")
 
 # lavaan 0.6-14: diag(V) below .Machine$double.eps^(1/3) means "not identified if freed".
 _V_TOL = np.finfo(float).eps ** (1 / 3)

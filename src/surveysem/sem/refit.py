@@ -441,6 +441,10 @@ class Refitter:
             se = np.concatenate([se, np.full(n_defs, np.nan)])
         return Refit(True, improper, est, se, std)
 
+    def refit_rows(self, rows: np.ndarray) -> Refit:
+        """:meth:`refit` to the rows ``rows`` of :attr:`values` (repeats allowed)."""
+        return self.refit(np.cov(self.values[rows], rowvar=False, bias=True), len(rows))
+
     def _improper(self, x: np.ndarray, s: np.ndarray, n: int, vcov: np.ndarray) -> bool:
         """:func:`solution_problems` of the refit (the model matrices are set to x, then reset)."""
         model = self.fit.model

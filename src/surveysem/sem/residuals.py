@@ -22,16 +22,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import matrices
-from .fitting import SemFit
+from .entry import ModelFit
 
 
-def residual_correlations(fit: SemFit) -> pd.DataFrame:
+def residual_correlations(fit: ModelFit) -> pd.DataFrame:
     """Residual correlation matrix ``(S - Sigma_hat) / sqrt(diag(S) diag(S)')`` (cor.bentler).
 
-    Rows and columns follow lavaan's order of the observed variables
-    (``fit.partable.ov_names``). ``sqrt(mean(r[np.tril_indices(p)] ** 2))`` is
-    ``fit_measures(fit)["srmr"]``.
+    ``S`` is the fit's unrestricted (H1) covariance matrix (:attr:`ModelFit.sample_cov`: the
+    sample covariances, their EM estimates under FIML, the polychoric correlations of ordered
+    items) and ``Sigma_hat`` the model-implied one. Rows and columns follow ``S``. For a
+    complete-data ML fit, ``sqrt(mean(r[np.tril_indices(p)] ** 2))`` is its ``srmr``.
 
     References
     ----------
@@ -39,9 +39,9 @@ def residual_correlations(fit: SemFit) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from surveysem.sem import fit_model
+    >>> from surveysem.sem import fit
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> res = residual_correlations(fit_model(TWO_FACTOR_MODEL, two_factor_data()))
+    >>> res = residual_correlations(fit(TWO_FACTOR_MODEL, two_factor_data()))
     >>> res.loc["a1"].round(3)
     a1    0.000
     a2   -0.004
@@ -51,13 +51,13 @@ def residual_correlations(fit: SemFit) -> pd.DataFrame:
     b3   -0.067
     Name: a1, dtype: float64
     """
-    s = fit.sample_cov
-    sigma = matrices.implied_cov(fit.model)
+    if fit.sample_cov is None:
+        raise ValueError("residual correlations are computed for single-group fits")
+    s = fit.sample_cov.to_numpy()
+    sigma = fit.implied_cov().to_numpy()
     sd = np.sqrt(np.diag(s))
-    resid = (s - sigma) / np.outer(sd, sd)
-    frame = pd.DataFrame(resid, index=fit.observed, columns=fit.observed)
-    order = list(fit.partable.ov_names)
-    return frame.loc[order, order]
+    names = fit.sample_cov.index
+    return pd.DataFrame((s - sigma) / np.outer(sd, sd), index=names, columns=names)
 
 
 def largest_residuals(
@@ -82,9 +82,9 @@ def largest_residuals(
 
     Examples
     --------
-    >>> from surveysem.sem import fit_model
+    >>> from surveysem.sem import fit
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> res = residual_correlations(fit_model(TWO_FACTOR_MODEL, two_factor_data()))
+    >>> res = residual_correlations(fit(TWO_FACTOR_MODEL, two_factor_data()))
     >>> largest_residuals(res, k=3).round(3)
       var1 var2  residual
     0   a1   b3    -0.067
