@@ -3,8 +3,10 @@
 import pytest
 import yaml
 
-from surveysem.config import validate_config
+from surveysem.codebook import load_codebook
+from surveysem.config import config_notices, validate_config
 from surveysem.errors import InputError
+from surveysem.preflight import estimation_conflicts, variant_conflicts
 
 
 @pytest.fixture
@@ -63,3 +65,73 @@ def test_defaults_fill_objects_inside_arrays(bundled, schema):
     config = validate_config(bundled, schema)
     gls = next(v for v in config["robustness"]["variants"] if v["name"] == "gls")
     assert gls["method"] == "latent" and gls["exclude_outliers"] is False
+
+
+# --- the study's estimation -------------------------------------------------------------------
+
+
+def test_estimation_defaults_to_ml_with_listwise_deletion(bundled, schema):
+    del bundled["estimation"]
+    config = validate_config(bundled, schema)
+    assert config["estimation"] == {"estimator": "ML", "missing": "listwise"}
+
+
+def test_old_missing_data_key_moves_to_estimation_with_a_notice(bundled, schema):
+    del bundled["estimation"]
+    bundled["cleaning"]["missing_data"] = "listwise"
+    (notice,) = config_notices(bundled)
+    assert notice.startswith("cleaning.missing_data is now estimation.missing")
+    config = validate_config(bundled, schema)
+    assert config["estimation"]["missing"] == "listwise"
+    assert "missing_data" not in config["cleaning"]
+    bundled["estimation"] = {"missing": "fiml"}  # old and new key disagree: say which to keep
+    with pytest.raises(InputError, match="keep only the new key"):
+        validate_config(bundled, schema)
+
+
+def test_variants_inherit_the_study_estimation_unless_they_set_their_own(bundled, schema):
+    bundled["estimation"] = {"estimator": "MLR", "missing": "fiml"}
+    variants = {v["name"]: v for v in validate_config(bundled, schema)["robustness"]["variants"]}
+    assert (variants["no_outliers"]["estimator"], variants["no_outliers"]["missing"]) == (
+        "MLR",
+        "fiml",
+    )
+    assert variants["gls"]["estimator"] == "GLS" and variants["gls"]["missing"] == "fiml"
+    assert "estimator" not in variants["composite"]  # OLS on mean scores takes none
+    # and a variant whose inherited options do not combine is refused by name
+    assert variant_conflicts(variants["gls"])[0].startswith(
+        "variant 'gls': estimator GLS with missing fiml"
+    )
+
+
+@pytest.mark.parametrize(
+    ("estimation", "model_addition", "invariance", "named"),
+    [
+        ({"estimator": "GLS", "missing": "fiml"}, "", False, "lavaan refuses this too"),
+        ({"estimator": "WLSMV", "missing": "listwise"}, "CS ~ employees", False,
+         "observed covariates (employees)"),
+        ({"estimator": "ML", "missing": "fiml"}, "CS ~ employees", False, "full-information ML"),
+        ({"estimator": "MLR", "missing": "listwise"}, "", True, "robustness.invariance"),
+    ],
+)  # fmt: skip
+def test_estimation_the_study_cannot_run_with_is_refused_at_the_start(
+    bundled, schema, root, estimation, model_addition, invariance, named
+):
+    bundled["estimation"] = estimation
+    bundled["model"] += model_addition
+    if not invariance:
+        bundled["robustness"]["invariance"] = []
+    config = validate_config(bundled, schema)
+    codebook = load_codebook(root / config["codebook"])
+    (problem,) = estimation_conflicts(config, codebook)
+    assert (
+        problem.startswith(f"estimation (estimator {estimation['estimator']}") and named in problem
+    )
+
+
+def test_ml_and_mlr_with_listwise_or_fiml_run_as_written(bundled, schema, root):
+    codebook = load_codebook(root / bundled["codebook"])
+    bundled["robustness"]["invariance"] = []
+    for estimator, missing in (("ML", "fiml"), ("MLR", "fiml"), ("MLR", "listwise")):
+        bundled["estimation"] = {"estimator": estimator, "missing": missing}
+        assert estimation_conflicts(validate_config(bundled, schema), codebook) == []

@@ -153,8 +153,8 @@ def researcher_edits(workdir: Path, study: str, data: Path, **config) -> Path:
         manuscript={"authors": ["A. Researcher"], "unit": {"singular": "employee",
                                                            "plural": "employees"}},
         bootstrap={"draws": 100, "chunks": 1},
-        **config,
     )  # fmt: skip
+    draft.update(config)
     config_path.write_text(yaml.safe_dump(draft, sort_keys=False))
     return config_path
 

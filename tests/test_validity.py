@@ -105,7 +105,9 @@ def test_harman_cfa_variant_matches_reference(hs_harman):
     assert not cfa["exceeds_threshold"] and cfa["converged"]
     assert cfa["syntax"] == "common =~ " + " + ".join(HS_ITEMS)
     fit = cfa["fit"]
-    assert {"npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic"} <= set(fit)
+    assert {"npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic"} <= set(
+        fit
+    )
     # one factor, 9 items: 9 loadings (1 fixed) + 9 residual variances + 1 factor variance
     assert (fit["npar"], fit["df"]) == (18, 9 * 10 / 2 - 18)
     assert hs_harman["threshold"] == 0.5 and hs_harman["n"] == 301

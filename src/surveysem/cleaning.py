@@ -402,7 +402,11 @@ def _outlier_step(data: pd.DataFrame, items: list[str], options: dict, id_column
 
 # ------------------------------------------------------------------------------ the whole
 def clean_survey(
-    raw: pd.DataFrame, codebook: Codebook, options: dict, columns: dict | None = None
+    raw: pd.DataFrame,
+    codebook: Codebook,
+    options: dict,
+    columns: dict | None = None,
+    missing: str = "listwise",
 ) -> tuple[pd.DataFrame, dict]:
     """Apply the cleaning rules of `options` (the config's `cleaning` block) to `raw`.
 
@@ -421,6 +425,9 @@ def clean_survey(
         optional (None). Without an id the data row number is the id (column ``row``);
         without a unit duplicate submissions are not checked; without a submission time
         ties between a unit's submissions go to the lowest id.
+    missing : {"listwise", "fiml"}
+        The study's estimation.missing: with listwise deletion the rows with a missing item
+        are a loss of the models, warned about like the cleaning rules' losses.
 
     Returns
     -------
@@ -480,7 +487,8 @@ def clean_survey(
         "rows_out": len(clean),
         "complete_cases": int(clean[items].notna().all(axis=1).sum()),
     }
-    audit["warnings"] = losses(audit, answered=(raw[items].ne("")).sum().to_dict())
+    answered = (raw[items].ne("")).sum().to_dict()
+    audit["warnings"] = losses(audit, answered, listwise=missing == "listwise")
     if options["strict"] and audit["warnings"]:
         listing = "\n  - ".join(audit["warnings"])
         raise InputError(
@@ -517,13 +525,13 @@ def _roles(raw: pd.DataFrame, codebook: Codebook, columns: dict) -> dict:
     return roles
 
 
-def losses(audit: dict, answered: dict) -> list[str]:
+def losses(audit: dict, answered: dict, listwise: bool = True) -> list[str]:
     """Sentences naming each cleaning rule that lost more than the warning shares.
 
     An item loses answers to ``out_of_range`` (`answered` holds each item's non-blank cells
     before cleaning, missing codes included, so a code is not counted as an answer only
     when it is declared); rows are lost to the exclusion rules and, for the models, to
-    listwise deletion of the rows with a missing item.
+    listwise deletion of the rows with a missing item (``listwise``; under FIML they stay).
 
     >>> audit = {"options": {"warn_item_share": 0.05, "warn_row_share": 0.1},
     ...          "recoded_to_missing": {"out_of_range": {"q1": 6, "q2": 1},
@@ -550,7 +558,7 @@ def losses(audit: dict, answered: dict) -> list[str]:
                 f"({record['n'] / audit['rows_in']:.1%}) were excluded"
             )
     dropped = audit["rows_out"] - audit["complete_cases"]
-    if audit["rows_out"] and dropped / audit["rows_out"] > options["warn_row_share"]:
+    if listwise and audit["rows_out"] and dropped / audit["rows_out"] > options["warn_row_share"]:
         found.append(
             f"listwise deletion: {dropped} of {audit['rows_out']} rows "
             f"({dropped / audit['rows_out']:.1%}) miss an item and are left out of the models"

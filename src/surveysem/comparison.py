@@ -54,12 +54,15 @@ def _key(lhs: str, op: str, rhs: str) -> tuple[str, str, str]:
 def _states(fit: ModelFit) -> dict[tuple[str, str, str], tuple[str, object]]:
     """(lhs, op, rhs) -> ("fixed", value) or ("free", its label, or the row when unlabelled:
     rows that share a label are one parameter, as in lavaan)."""
-    pe = fit.estimates
-    pe = pe[pe["op"].isin(_PARAMETER_OPS)]
+    pe = fit.estimates  # read back from a CSV file, empty text (a mean's rhs) is NaN
+    pe = pe[pe["op"].isin(_PARAMETER_OPS)].fillna({"rhs": "", "label": ""})
+    # residual variances of ordered items are derived (1 - R^2 under delta), not parameters
+    ordered = set(pe.loc[pe["op"] == "|", "lhs"])
+    pe = pe[~((pe["op"] == "~~") & (pe["lhs"] == pe["rhs"]) & pe["lhs"].isin(ordered))]
     fixed = (pe["se"] == 0) & pe["z"].isna()
     out = {}
     for i, (lhs, op, rhs, label, est, is_fixed) in enumerate(
-        zip(pe["lhs"], pe["op"], pe["rhs"], pe["label"].fillna(""), pe["est"], fixed, strict=True)
+        zip(pe["lhs"], pe["op"], pe["rhs"], pe["label"], pe["est"], fixed, strict=True)
     ):
         out[_key(lhs, op, rhs)] = ("fixed", est) if is_fixed else ("free", label or f"#{i}")
     return out

@@ -151,8 +151,8 @@ def variant_conflicts(spec: dict) -> list[str]:
 def estimation_conflicts(config: dict, codebook: Codebook) -> list[str]:
     """The study's estimation options that its config cannot run with, each a sentence:
     a combination :func:`surveysem.sem.estimation_problems` refuses, ordered items (WLSMV)
-    with observed covariates, and invariance groupings (multi-group models are fitted by ML
-    with listwise deletion only).
+    or FIML with observed covariates, and invariance groupings (multi-group models are
+    fitted by ML with listwise deletion only).
     """
     estimation = config["estimation"]
     estimator, missing = estimation["estimator"], estimation["missing"]
@@ -161,14 +161,15 @@ def estimation_conflicts(config: dict, codebook: Codebook) -> list[str]:
         f"{where}: {problem}"
         for problem in estimation_problems(estimator, missing, ordered=estimator == "WLSMV")
     ]
-    if estimator == "WLSMV":
+    if estimator == "WLSMV" or missing == "fiml":
         items = set(measurement_syntax(config["model"]).split())
         covariates = [v for v in observed_variables(config["model"], codebook) if v not in items]
         if covariates:
+            fitted = "ordinal (WLSMV)" if estimator == "WLSMV" else "full-information ML"
             problems.append(
                 f"{where}: the model has observed covariates ({', '.join(covariates)}), which "
-                "surveysem's ordinal (WLSMV) fit does not take; use estimator MLR, or make "
-                "them indicators of factors"
+                f"surveysem's {fitted} fit does not take (lavaan's fixed.x block); use missing "
+                "listwise with estimator ML or MLR, or make them indicators of factors"
             )
     groupings = [g["name"] for g in config["robustness"]["invariance"]]
     if groupings and (estimator != "ML" or missing != "listwise"):
@@ -221,9 +222,9 @@ def check_study(config: dict) -> dict:
         listing = "\n  - ".join(problems)
         raise InputError(f"the config cannot run as written:\n  - {listing}")
     raw = read_raw(open_raw(config["data"], codebook, config.get("encoding")), codebook)
-    clean, _ = clean_survey(raw, codebook, config["cleaning"], config["columns"])
-    variables = observed_variables(config["model"], codebook)
     missing = config["estimation"]["missing"]
+    clean, _ = clean_survey(raw, codebook, config["cleaning"], config["columns"], missing)
+    variables = observed_variables(config["model"], codebook)
     usable = len(analysis_rows(clean, variables, missing))
     n_free = free_parameters(config["model"], variables)
     if usable <= n_free:

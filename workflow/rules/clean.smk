@@ -19,6 +19,7 @@ rule clean_data:
     params:
         options=config["cleaning"],
         columns=config["columns"],
+        missing=config["estimation"]["missing"],
         encoding=config.get("encoding"),
     script:
         "../scripts/clean_data.py"

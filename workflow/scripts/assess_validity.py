@@ -32,7 +32,7 @@ def main(inputs, outputs, params, log):
     variables = observed_variables(params["model"], codebook)
     options = config_options(params["estimation"])
     data = analysis_rows(pd.read_csv(inputs["data"]), variables, options["missing"])
-    reliability = pd.read_csv(inputs["reliability"]).fillna({"note": ""})
+    reliability = pd.read_csv(inputs["reliability"], dtype={"note": "string"}).fillna({"note": ""})
     table = fornell_larcker(pd.read_csv(inputs["estimates"]), reliability)
     verdicts = fornell_larcker_verdicts(table, reliability.set_index("construct")["note"])
     write_csv(table.rename_axis("construct").reset_index(), outputs["fornell_larcker"])

@@ -11,7 +11,9 @@ from surveysem.validation import open_raw, read_raw
 def main(inputs, outputs, params, log):
     codebook = load_codebook(inputs["codebook"])
     raw = read_raw(open_raw(inputs["data"], codebook, params["encoding"]), codebook)
-    clean, audit = clean_survey(raw, codebook, params["options"], params["columns"])
+    clean, audit = clean_survey(
+        raw, codebook, params["options"], params["columns"], params["missing"]
+    )
     for rule, excluded in audit["exclusions"].items():
         if excluded["applied"]:
             log.info("%s: %d excluded (%s)", rule, excluded["n"], excluded["reason"])

@@ -235,8 +235,8 @@ ESTIMATOR_TEXT = {
     "scaled test (MLR)",
     "GLS": "generalized least squares",
     "ULS": "unweighted least squares",
-    "WLSMV": "diagonally weighted least squares on polychoric correlations, the items treated "
-    "as ordinal, with robust standard errors and the mean- and variance-adjusted test (WLSMV)",
+    "WLSMV": "diagonally weighted least squares on polychoric correlations (WLSMV: the items "
+    "treated as ordinal, robust standard errors, a mean- and variance-adjusted test)",
 }
 MISSING_TEXT = {
     "listwise": "listwise deletion",
@@ -249,10 +249,10 @@ def estimation_text(estimation: dict) -> str:
     """The estimation options of a study config in words.
 
     >>> estimation_text({"estimator": "ML", "missing": "listwise"})
-    'maximum likelihood with listwise deletion'
+    'maximum likelihood, with listwise deletion'
     """
     estimator, missing = estimation.get("estimator", "ML"), estimation.get("missing", "listwise")
-    return f"{ESTIMATOR_TEXT[estimator]} with {MISSING_TEXT[missing]}"
+    return f"{ESTIMATOR_TEXT[estimator]}, with {MISSING_TEXT[missing]}"
 
 
 def config_options(estimation: dict) -> dict:
