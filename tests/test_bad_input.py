@@ -231,7 +231,7 @@ def test_variant_options_that_cannot_be_combined(project):
         )
 
     output = run_case(project, "combined", raw=bundled(project).encode(), config=fiml_uls)
-    assert "variant 'fiml_uls': estimator ULS with missing fiml is not implemented" in output
+    assert "variant 'fiml_uls': estimator ULS with missing fiml: lavaan refuses this too" in output
 
 
 def test_changed_raw_file(project):

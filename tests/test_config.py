@@ -111,7 +111,7 @@ def test_variants_inherit_the_study_estimation_unless_they_set_their_own(bundled
         ({"estimator": "WLSMV", "missing": "listwise"}, "CS ~ employees", False,
          "observed covariates (employees)"),
         ({"estimator": "ML", "missing": "fiml"}, "CS ~ employees", False, "full-information ML"),
-        ({"estimator": "MLR", "missing": "listwise"}, "", True, "robustness.invariance"),
+        ({"estimator": "MLR", "missing": "fiml"}, "", True, "robustness.invariance"),
     ],
 )  # fmt: skip
 def test_estimation_the_study_cannot_run_with_is_refused_at_the_start(

@@ -5,7 +5,8 @@ Golden files (tests/golden/lavaan/hs_mi_*; made by make_golden.R):
 (configural), "loadings" (metric) and c("loadings", "intercepts") (scalar). The published
 lavaan tutorial printouts give chisq 115.851/48, 124.044/54 and 164.103/60.
 Tolerances as in test_sem_parity.py: 1e-3 for estimates, SEs and standardized values; 5e-4
-for fit indices; 1e-3 relative for chi-square.
+for fit indices; 1e-3 relative for chi-square. Score tests for releasing the scalar model's
+constraints: hs_mi_scalar_score_tests/total.csv (lavTestScore, make_golden_combos.R).
 """
 
 import time
@@ -23,6 +24,7 @@ from lavaan_golden import (
     golden_estimates,
     golden_fit,
     missing_measures,
+    read_golden,
 )
 from scipy import stats
 
@@ -41,6 +43,7 @@ from surveysem.sem.multigroup import (
     multigroup_estimates,
     multigroup_fit_measures,
 )
+from surveysem.sem.score_tests import score_tests
 from surveysem.sem.syntax import factor_indicators
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -330,3 +333,47 @@ def test_bad_input(hs_data):
         invariance_sequence(HS_MODEL, hs_data, "school", criterion="aic")
     with pytest.raises(ModelSpecError, match="no structural path"):
         compare_structural_paths(HS_MODEL, hs_data, "school", "metric")
+
+
+# ---------------------------------------------------------------------------------------
+# score tests for releasing equality constraints (lavaan lavTestScore)
+# ---------------------------------------------------------------------------------------
+
+
+def test_score_tests_match_lavaan(hs_fits):
+    """hs_mi_scalar_score_tests/total.csv: lavaan 0.6.14 lavTestScore() of the scalar model
+    (make_golden_combos.R)."""
+    uni, total = score_tests(hs_fits["scalar"])
+    gold = read_golden("hs_mi_scalar_score_tests.csv")
+    columns = ["lhs", "op", "rhs", "df", "lhs_param", "rhs_param"]
+    assert uni[columns].astype(str).values.tolist() == gold[columns].astype(str).values.tolist()
+    np.testing.assert_allclose(uni["X2"], gold["X2"], atol=1e-3)
+    np.testing.assert_allclose(uni["p.value"], gold["p.value"], atol=1e-4)
+    gold_total = read_golden("hs_mi_scalar_score_total.csv").iloc[0]
+    assert total["df"] == gold_total["df"]
+    assert total["X2"] == pytest.approx(gold_total["X2"], abs=1e-3)
+
+
+def test_a_model_without_constraints_has_no_score_test(hs_fits):
+    with pytest.raises(ValueError, match="no equality constraints"):
+        score_tests(hs_fits["configural"])
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_sequence_difference_test_matches_lavaan_per_estimator(hs_data, estimator):
+    """anova_estimators.csv (make_golden_difference.R): lavTestLRT(configural, metric) with
+    estimator ML (standard) and MLR (Satorra-Bentler 2001)."""
+    gold = read_golden("anova_estimators.csv")
+    gold = gold[(gold.case == "hs_groups") & (gold.estimator == estimator)].iloc[0]
+    seq = invariance_sequence(
+        HS_MODEL, hs_data, "school", ("configural", "metric"), estimator=estimator
+    ).set_index("level")
+    metric = seq.loc["metric"]
+    assert metric["delta_chisq"] == pytest.approx(gold["chisq_diff"], rel=2e-5)
+    assert metric["delta_df"] == gold["df_diff"]
+    assert metric["delta_pvalue"] == pytest.approx(gold["pvalue"], abs=1e-4)
+    # under MLR the table reports the scaled statistic and robust CFI of each level
+    scaled = golden_fit("hs_mi_metric_mlr")
+    if estimator == "MLR":
+        assert metric["chisq"] == pytest.approx(scaled["chisq.scaled"], rel=1e-5)
+        assert metric["cfi"] == pytest.approx(scaled["cfi.robust"], abs=5e-4)

@@ -99,13 +99,20 @@ def test_ordered_items_match_lavaan_wlsmv():
     assert (result.sample_cov.to_numpy().diagonal() == 1).all()
 
 
-def test_groups_match_lavaan_metric_invariance(hs_data):
-    result = fit(HS_MODEL, hs_data, group="school", group_equal=["loadings"])
+@pytest.mark.parametrize(
+    ("estimator", "case"), [("ML", "hs_mi_metric"), ("MLR", "hs_mi_metric_mlr")]
+)
+def test_groups_match_lavaan_metric_invariance(hs_data, estimator, case):
+    """Multi-group metric invariance by ML and by MLR (sandwich SEs per case of every group,
+    Yuan-Bentler test with traces added over groups, robust RMSEA times sqrt(G))."""
+    result = fit(HS_MODEL, hs_data, estimator=estimator, group="school", group_equal=["loadings"])
     key = ["lhs", "op", "rhs", "block", "group", "label"]
-    assert_estimates_match(
-        result.estimates, golden_estimates("hs_mi_metric"), key=key, columns=MG_COLUMNS
-    )
-    assert result.measures["chisq"] == pytest.approx(golden_fit("hs_mi_metric")["chisq"], 1e-6)
+    assert_estimates_match(result.estimates, golden_estimates(case), key=key, columns=MG_COLUMNS)
+    measures, gold = result.measures, golden_fit(case)
+    common = common_measures(measures, gold)
+    if estimator == "MLR":
+        assert set(ROBUST_FIT) <= set(common)
+    assert_measures_close(measures, gold, common)
     assert result.solution["admissible"] and result.sample_cov is None
 
 
@@ -121,10 +128,13 @@ OPTIONS = {
 # The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator, weights
 # with GLS/ULS) and those surveysem does not implement yet (weights with FIML or ordered
 # items, WLSMV on continuous items, ordered items with other estimators or FIML, any
-# multi-group model other than ML listwise unweighted continuous).
+# multi-group model other than ML or MLR, listwise, unweighted, continuous).
 def _supported(estimator, missing, sampling_weights, ordered, group):
     if group is not None:
-        return estimator == "ML" and missing == "listwise" and not sampling_weights and not ordered
+        return (
+            estimator in ("ML", "MLR") and missing == "listwise" and not sampling_weights
+            and not ordered
+        )  # fmt: skip
     if ordered or estimator == "WLSMV":
         return ordered and estimator == "WLSMV" and missing == "listwise" and not sampling_weights
     if missing == "fiml":

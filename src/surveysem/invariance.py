@@ -33,7 +33,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from surveysem.sem.difference import chisq_difference
 from surveysem.sem.errors import ModelSpecError
+from surveysem.sem.indices import reported_fit
 from surveysem.sem.multigroup import (
     MultiGroupFit,
     fit_multigroup,
@@ -93,6 +95,7 @@ def invariance_sequence(
     alpha: float = 0.05,
     criterion: str = "cfi",
     measurement_only: bool = True,
+    estimator: str = "ML",
 ) -> pd.DataFrame:
     """Fit nested measurement-invariance models and compare each with the previous one.
 
@@ -100,9 +103,11 @@ def invariance_sequence(
     metric (loadings), scalar (loadings and intercepts; latent means free in groups 2, ...)
     and strict (also residual variances). Level *j* is compared with level *j - 1* by
 
-    * the chi-square difference test (lavaan ``lavTestLRT`` for ML):
+    * the chi-square difference test of the ``estimator`` (ML or MLR; lavaan
+      ``lavTestLRT``, :func:`surveysem.sem.difference.chisq_difference`): for ML
       ``delta_chisq = chisq_j - chisq_(j-1)`` on ``delta_df = df_j - df_(j-1)`` degrees of
-      freedom, ``delta_pvalue = P(chi2(delta_df) > delta_chisq)``;
+      freedom, ``delta_pvalue = P(chi2(delta_df) > delta_chisq)``; for MLR the
+      Satorra-Bentler (2001) scaled difference;
     * the change in CFI, ``delta_cfi = cfi_j - cfi_(j-1)``: invariance is retained when
       ``delta_cfi >= delta_cfi_cutoff`` (-0.01, Cheung & Rensvold 2002), an index that,
       unlike the chi-square difference, does not grow with the sample size;
@@ -137,13 +142,17 @@ def invariance_sequence(
         Which test decides the verdict (see above).
     measurement_only : bool
         Reduce a structural model to its measurement model first.
+    estimator : {"ML", "MLR"}
+        MLR: sandwich SEs, the scaled difference test, and the fit columns (and so
+        ``delta_cfi``) in their robust versions (:func:`~surveysem.sem.indices.reported_fit`).
 
     Returns
     -------
     pandas.DataFrame
         One row per level: ``level, npar, chisq, df, pvalue, cfi, tli, rmsea, srmr, aic,
-        bic`` (lavaan ``fitMeasures``), ``delta_chisq, delta_df, delta_pvalue, delta_cfi,
-        delta_rmsea`` (NaN for the first level), ``converged``, ``verdict`` ("reference",
+        bic`` (lavaan ``fitMeasures``; scaled and robust under MLR), ``delta_chisq,
+        delta_df, delta_pvalue, delta_cfi, delta_rmsea`` (NaN for the first level),
+        ``converged``, ``verdict`` ("reference",
         "retained", "rejected" or "not converged") and ``holds``.
 
     References
@@ -179,8 +188,9 @@ def invariance_sequence(
     prev = None
     holds = True
     for level, equal in zip(levels, equal_sets, strict=True):
-        fit = fit_multigroup(syntax, data, group, equal)
-        fm = multigroup_fit_measures(fit)
+        fit = fit_multigroup(syntax, data, group, equal, estimator=estimator)
+        measures = multigroup_fit_measures(fit)
+        fm = reported_fit(measures) | {"npar": measures["npar"]}
         rec = {key: fm[key] for key in SEQUENCE_COLUMNS[1:11]}
         rec["level"] = level
         rec["converged"] = fit.converged
@@ -194,9 +204,8 @@ def invariance_sequence(
             )
             verdict = "reference" if fit.converged else "not converged"
         else:
-            d_chisq = fm["chisq"] - prev["chisq"]
-            d_df = fm["df"] - prev["df"]
-            d_p = float(stats.chi2.sf(d_chisq, d_df)) if d_df > 0 else np.nan
+            test = chisq_difference(measures, prev["measures"], estimator)
+            d_chisq, d_df, d_p = test["delta_chisq"], test["delta_df"], test["delta_pvalue"]
             d_cfi = fm["cfi"] - prev["cfi"]
             rec.update(
                 delta_chisq=d_chisq,
@@ -216,7 +225,7 @@ def invariance_sequence(
         rec["verdict"] = verdict
         rec["holds"] = holds
         records.append(rec)
-        prev = {**fm, "converged": fit.converged}
+        prev = {**fm, "converged": fit.converged, "measures": measures}
     out = pd.DataFrame(records)[SEQUENCE_COLUMNS]
     reached = out.loc[out["holds"], "level"]
     out.attrs["highest_level"] = reached.iloc[-1] if len(reached) else None
@@ -250,6 +259,7 @@ def compare_structural_paths(
     level: str = "scalar",
     *,
     alpha: float = 0.05,
+    estimator: str = "ML",
 ) -> pd.DataFrame:
     """Test every structural path for equality across groups (multi-group moderation).
 
@@ -262,7 +272,8 @@ def compare_structural_paths(
 
         ``delta_chisq = chisq(path equal) - chisq(unconstrained)``, ``delta_df = G - 1``
 
-    decides (``differs = pvalue < alpha``). This LR test is the primary test because it is
+    decides (``differs = pvalue < alpha``; under ``estimator="MLR"`` the Satorra-Bentler
+    2001 scaled difference and sandwich SEs). This LR test is the primary test because it is
     invariant to the parametrization; the Wald statistic of the same hypothesis from the
     unconstrained fit (``wald = (C b)' (C V C')^-1 (C b)`` with contrasts ``b_1 - b_g``) is
     reported as ``wald``/``wald_pvalue`` for comparison (asymptotically equivalent).
@@ -282,6 +293,8 @@ def compare_structural_paths(
         ``"scalar"`` or ``"strict"``.
     alpha : float
         Significance level of the LR test.
+    estimator : {"ML", "MLR"}
+        The estimator of every fit.
 
     Returns
     -------
@@ -315,7 +328,7 @@ def compare_structural_paths(
         raise ModelSpecError(
             "the model has no structural path ('~'). Add the regressions to compare."
         )
-    base = fit_multigroup(syntax, data, group, equal)
+    base = fit_multigroup(syntax, data, group, equal, estimator=estimator)
     base_fm = multigroup_fit_measures(base)
     paths = [r for r in base.rows if r.group == 1 and r.op == "~"]
     records = []
@@ -337,11 +350,11 @@ def compare_structural_paths(
                 differs=False,
             )
         else:
-            constrained = fit_multigroup(syntax, data, group, equal, equal_params=(r.key,))
-            fm = multigroup_fit_measures(constrained)
-            d_chisq = fm["chisq"] - base_fm["chisq"]
-            d_df = fm["df"] - base_fm["df"]
-            p = float(stats.chi2.sf(max(d_chisq, 0.0), d_df))
+            constrained = fit_multigroup(
+                syntax, data, group, equal, equal_params=(r.key,), estimator=estimator
+            )
+            test = chisq_difference(multigroup_fit_measures(constrained), base_fm, estimator)
+            d_chisq, d_df, p = test["delta_chisq"], test["delta_df"], test["delta_pvalue"]
             wald, wdf = _wald_equal(base, rows)
             rec.update(
                 delta_chisq=d_chisq,

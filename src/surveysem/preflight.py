@@ -152,7 +152,7 @@ def estimation_conflicts(config: dict, codebook: Codebook) -> list[str]:
     """The study's estimation options that its config cannot run with, each a sentence:
     a combination :func:`surveysem.sem.estimation_problems` refuses, ordered items (WLSMV)
     or FIML with observed covariates, and invariance groupings (multi-group models are
-    fitted by ML with listwise deletion only).
+    fitted by ML or MLR with listwise deletion only).
     """
     estimation = config["estimation"]
     estimator, missing = estimation["estimator"], estimation["missing"]
@@ -172,11 +172,12 @@ def estimation_conflicts(config: dict, codebook: Codebook) -> list[str]:
                 "listwise with estimator ML or MLR, or make them indicators of factors"
             )
     groupings = [g["name"] for g in config["robustness"]["invariance"]]
-    if groupings and (estimator != "ML" or missing != "listwise"):
+    if groupings and (estimator not in ("ML", "MLR") or missing != "listwise"):
         problems.append(
             f"{where}: robustness.invariance ({', '.join(groupings)}) fits multi-group models, "
-            "which surveysem implements for estimator ML with missing listwise only (lavaan "
-            "accepts more); remove robustness.invariance or estimate the study by ML"
+            "which surveysem implements for estimator ML or MLR with missing listwise only "
+            "(lavaan accepts more); remove robustness.invariance or estimate the study by ML "
+            "or MLR with listwise deletion"
         )
     return problems
 

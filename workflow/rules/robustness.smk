@@ -64,6 +64,7 @@ rule measurement_invariance:
         spec=lambda wildcards: GROUPINGS[wildcards.grouping],
         model=config["model"],
         alpha=config["support"]["alpha"],
+        estimation=config["estimation"],
     script:
         "../scripts/measurement_invariance.py"
 

@@ -22,7 +22,8 @@ def main(inputs, outputs, params, log):
     data = analysis_rows(clean.dropna(subset=[GROUP]), variables)
     sizes = data[GROUP].value_counts().to_dict()
     log.info("grouping %s on %s: %s", spec["name"], spec["column"], sizes)
-    sequence = invariance_sequence(model, data, GROUP, alpha=params["alpha"])
+    estimator = params["estimation"]["estimator"]  # ML or MLR (preflight), listwise
+    sequence = invariance_sequence(model, data, GROUP, alpha=params["alpha"], estimator=estimator)
     write_csv(sequence, outputs["sequence"])
     level = sequence.attrs["highest_level"]
     log.info("highest invariance level retained: %s", level)
@@ -34,14 +35,16 @@ def main(inputs, outputs, params, log):
         )
     else:
         try:
-            paths = compare_structural_paths(model, data, GROUP, level=level, alpha=params["alpha"])
+            paths = compare_structural_paths(
+                model, data, GROUP, level=level, alpha=params["alpha"], estimator=estimator
+            )
         except UnsupportedModelError as error:
             warnings.append(
                 f"Grouping {spec['name']}: the structural paths are not compared across groups "
                 f"({error})."
             )
     write_csv(paths, outputs["paths"])
-    return {"groups": sizes, "highest_level": level, "warnings": warnings}
+    return {"groups": sizes, "estimator": estimator, "highest_level": level, "warnings": warnings}
 
 
 run_step(snakemake, main)

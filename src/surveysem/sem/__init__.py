@@ -1,16 +1,21 @@
-"""Structural equation models in lavaan syntax, estimated with semopy, reported as lavaan.
+"""Structural equation models in lavaan syntax, estimated and reported as lavaan 0.6.14.
 
 Public API::
 
-    from surveysem.sem import fit_model, parameter_estimates, fit_measures, r_squared
-    from surveysem.sem import solution_problems, implied_latent_correlations, ModelSpecError
-    from surveysem.sem import measurement_syntax   # CFA part of a structural model
+    from surveysem.sem import fit                     # the one entry: lavaan's sem() options
+    result = fit(model, data, estimator="MLR", missing="fiml")
+    result.estimates, result.measures, result.solution, result.sample_cov
 
-``fit_model`` parses lavaan syntax (:mod:`.syntax`), adds lavaan's ``sem()`` defaults
-(:mod:`.partable`), fits by ML with semopy and polishes to lavaan's optimum
-(:mod:`.fitting`). The reporting functions recompute everything that semopy 2.3.11 gets wrong
-or lacks (standardized residual covariances, fit indices, ``:=`` parameters) with lavaan's
-formulas. Parity with lavaan 0.6.14 is tested in ``tests/test_sem_parity.py``.
+    from surveysem.sem import r_squared, implied_latent_correlations   # from estimates tables
+    from surveysem.sem import measurement_syntax, factor_indicators    # syntax helpers
+
+:func:`fit` (:mod:`.entry`) checks the combination of options (:func:`estimation_problems`)
+and hands the model to the module that estimates it: complete-data ML, MLR, GLS and ULS
+(:mod:`.fitting`, :mod:`.robust`, :mod:`.least_squares`, :mod:`.weights`), FIML
+(:mod:`.fiml`), ordered items by WLSMV (:mod:`.ordinal`), several groups (:mod:`.multigroup`).
+Each returns lavaan's parameter table and fit measures (one set of index rules,
+:mod:`.indices`); admissibility is judged alike for all (:mod:`.diagnostics`). Parity with
+lavaan 0.6.14 is tested in ``tests/test_sem_parity.py`` and ``tests/test_option_combinations.py``.
 """
 
 from .diagnostics import (

@@ -13,7 +13,7 @@ ML, MLR, GLS, ULS           ``estimator =``                         :mod:`.fitti
 ``sampling_weights``        ``sampling.weights`` (ML becomes MLR)   :mod:`.weights`
 ``missing="fiml"``          ``missing = "ml"`` (ML, MLR)            :mod:`.fiml`
 ``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV            :mod:`.ordinal`
-``group``, ``group_equal``  ``group =``, ``group.equal =`` (ML)     :mod:`.multigroup`
+``group``, ``group_equal``  ``group =``, ``group.equal =`` (ML, MLR) :mod:`.multigroup`
 ==========================  ======================================  ========================
 """
 
@@ -122,16 +122,18 @@ def estimation_problems(
         problems.append(f"sampling weights with {what}: " + not_yet + "drop one of the two")
     if group_equal and group is None:
         problems.append("group_equal without group: name the grouping column in group")
-    if group is not None and (estimator != "ML" or fiml or sampling_weights or ordered):
+    if group is not None and (
+        estimator not in ("ML", "MLR") or fiml or sampling_weights or ordered
+    ):
         other = [
-            f"estimator {estimator}" * (estimator != "ML"),
+            f"estimator {estimator}" * (estimator not in ("ML", "MLR")),
             "missing fiml" * fiml,
             "sampling weights" * (sampling_weights is not None),
             "ordered items" * bool(ordered),
         ]
         problems.append(
             f"group with {' and '.join(o for o in other if o)}: " + not_yet + "multi-group "
-            "models are fitted by ML with listwise deletion"
+            "models are fitted by ML or MLR with listwise deletion"
         )
     return problems
 
@@ -355,7 +357,7 @@ def fit(
     used = used.reset_index(drop=True)
     sample_cov = None
     if how.group is not None:
-        backend = fit_multigroup(model, used, how.group, how.group_equal)
+        backend = fit_multigroup(model, used, how.group, how.group_equal, estimator=how.estimator)
         estimates, measures = multigroup_estimates(backend), multigroup_fit_measures
         solution = estimates_report(backend.converged, backend.message, estimates)
     elif how.ordered:

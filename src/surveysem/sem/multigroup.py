@@ -59,6 +59,7 @@ from .indices import (
     rmsea_measures,
 )
 from .partable import ParTable, build_partable, require_no_covariates
+from .robust import YuanBentlerTest, scaled_measures, yuan_bentler_test
 from .syntax import parse_syntax
 
 #: lavaan ``group.equal`` keywords supported here.
@@ -136,6 +137,8 @@ class MultiGroupFit:
     vcov : their covariance matrix (NaN when the information matrix is singular).
     converged : vanishing gradient at the solution (``max |dF/dtheta| < 1e-4``).
     message : optimizer details.
+    estimator : "ML" or "MLR" (sandwich SEs and the Yuan-Bentler scaled test, :func:`_robust`).
+    robust_test : for MLR, the :class:`~surveysem.sem.robust.YuanBentlerTest`; else None.
     """
 
     syntax: str
@@ -155,6 +158,8 @@ class MultiGroupFit:
     message: str
     partial: tuple[str, ...] = ()
     equal_params: tuple[str, ...] = ()
+    estimator: str = "ML"
+    robust_test: YuanBentlerTest | None = field(default=None, repr=False)
 
     @property
     def ntotal(self) -> int:
@@ -586,7 +591,7 @@ def _group_data(data: pd.DataFrame, group: str, names: list[str]):
     labels = [v.item() if isinstance(v, np.generic) else v for v in pd.unique(gcol)]
     if len(labels) < 2:
         raise InputError(f"group column '{group}' has {len(labels)} group(s); need at least 2")
-    covs, means, nobs = [], [], []
+    covs, means, nobs, values = [], [], [], []
     p = len(names)
     for lab in labels:
         vals = sub[(gcol == lab).to_numpy()].to_numpy(dtype=float)
@@ -606,7 +611,8 @@ def _group_data(data: pd.DataFrame, group: str, names: list[str]):
         covs.append(cov)
         means.append(vals.mean(axis=0))
         nobs.append(n)
-    return labels, covs, means, nobs
+        values.append(vals)
+    return labels, covs, means, nobs, values
 
 
 def _check_equal(equal) -> tuple[str, ...]:
@@ -626,6 +632,57 @@ def _check_equal(equal) -> tuple[str, ...]:
 # --------------------------------------------------------------------------------------
 
 
+def _observed_information(engine: _Engine, x: np.ndarray) -> np.ndarray:
+    """Observed information of logL = -N/2 F: N/2 times the Hessian of F, by central
+    differences of the analytic gradient (as lavaan's ``lav_model_hessian``)."""
+    k, n = len(x), engine.nobs.sum()
+    hessian = np.empty((k, k))
+    for j in range(k):
+        step = 1e-5 * max(1.0, abs(x[j]))
+        up, down = x.copy(), x.copy()
+        up[j] += step
+        down[j] -= step
+        hessian[:, j] = (
+            engine.gradient_information(up)[0] - engine.gradient_information(down)[0]
+        ) / (2 * step)
+    return n / 2 * (hessian + hessian.T) / 2
+
+
+def _robust(engine: _Engine, x: np.ndarray, values: list[np.ndarray]):
+    """lavaan MLR for several groups: ``vcov = I^-1 B I^-1`` (I the observed information, B
+    the outer product of every case's score) and the Yuan-Bentler test. With mean
+    structures, the saturated model of a group (means and covariances) has the trace
+    ``p + (mean_i m_i^2 - p)/2``, ``m_i = d_i' S^-1 d_i``, and the baseline (free means and
+    variances) ``sum_j [1 + (mean_i z_ij^4 - 1)/2]``; the traces add over groups."""
+    k, p, n_groups = len(x), engine.p, len(values)
+    scores = []
+    tr_h1 = tr_b = 0.0
+    for g, (mats, spec) in enumerate(zip(engine.moments(x), engine.groups, strict=True)):
+        d_sig, d_mu = engine.derivatives(mats, spec)
+        sinv = np.linalg.inv(mats["sigma"])
+        u = (values[g] - mats["mu"]) @ sinv
+        quad = np.einsum("kpq,np,nq->nk", d_sig, u, u) - np.einsum("kpq,pq->k", d_sig, sinv)
+        scores.append(0.5 * quad + u @ d_mu.T)
+        centered = values[g] - engine.means[g]
+        mahal = np.einsum("ni,ij,nj->n", centered, np.linalg.inv(engine.covs[g]), centered)
+        tr_h1 += p + 0.5 * (np.mean(mahal**2) - p)
+        z4 = np.mean(centered**4, axis=0) / np.diag(engine.covs[g]) ** 2
+        tr_b += float(np.sum(1 + (z4 - 1) / 2))
+    scores = np.vstack(scores)
+    meat = scores.T @ scores
+    info = _observed_information(engine, x)
+    vcov, tr_h0 = np.full((k, k), np.nan), np.nan
+    eig = np.linalg.eigvalsh(info)
+    if eig.min() > 1e-10 * abs(eig).max():
+        bread = np.linalg.inv(info)
+        vcov = bread @ meat @ bread
+        vcov, tr_h0 = (vcov + vcov.T) / 2, float(np.sum(meat * bread.T))
+    ndat = n_groups * (p * (p + 1) // 2 + p)
+    copies = sum(1 for spec in engine.groups for part in spec.values() for f in part["free"] if f)
+    test = yuan_bentler_test(tr_h1, tr_h0, tr_b, ndat, k, ndat - 2 * p * n_groups, copies)
+    return vcov, test
+
+
 def fit_multigroup(
     syntax: str,
     data: pd.DataFrame,
@@ -634,9 +691,11 @@ def fit_multigroup(
     *,
     partial: tuple[str, ...] = (),
     equal_params: tuple[str, ...] = (),
+    estimator: str = "ML",
 ) -> MultiGroupFit:
     """Fit a lavaan-syntax CFA/SEM to several groups at once by ML, as lavaan
-    ``sem(syntax, data, group = group, group.equal = equal)``.
+    ``sem(syntax, data, group = group, group.equal = equal)``; ``estimator="MLR"`` adds
+    sandwich standard errors and the Yuan-Bentler scaled test (:func:`_robust`).
 
     Every group has its own mean structure (free intercepts of the observed variables) and
     the same model form (configural model). Equality constraints across groups follow
@@ -710,7 +769,7 @@ def fit_multigroup(
         raise TypeError("data must be a pandas DataFrame")
     pt = build_partable(parsed, [str(c) for c in data.columns])
     require_no_covariates(pt, "multi-group")
-    labels, covs, means, nobs = _group_data(data, group, pt.ov_names)
+    labels, covs, means, nobs, values = _group_data(data, group, pt.ov_names)
     rows, n_free = build_multigroup_rows(pt, len(labels), equal, partial, equal_params)
     engine = _Engine(rows, pt.ov_names, pt.lv_names, n_free, covs, means, nobs)
     x0 = _start_values(rows, pt, covs, means, n_free)
@@ -724,6 +783,11 @@ def fit_multigroup(
     if n_free and eig.min() > 1e-10 * eig.max():
         vcov = np.linalg.inv(info) * 2.0 / ntotal
         vcov = (vcov + vcov.T) / 2
+    robust_test = None
+    if estimator == "MLR":
+        vcov, robust_test = _robust(engine, x, values)
+    elif estimator != "ML":
+        raise ValueError(f"estimator must be ML or MLR for multi-group models, not {estimator!r}")
     return MultiGroupFit(
         syntax=syntax,
         group=group,
@@ -742,6 +806,8 @@ def fit_multigroup(
         message=message,
         partial=partial,
         equal_params=equal_params,
+        estimator=estimator,
+        robust_test=robust_test,
     )
 
 
@@ -958,4 +1024,6 @@ def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
         "mfi": float(np.exp(-0.5 * (chisq - df) / n)),
         "ecvi": chisq / n + 2 * k / n,
     }
+    if fit.robust_test is not None:
+        out |= scaled_measures(out, fit.robust_test, n, n_groups)
     return {key: float(val) for key, val in out.items()}

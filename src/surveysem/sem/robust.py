@@ -92,7 +92,8 @@ class YuanBentlerTest:
     scaling_factor : c = (trace_h1 - trace_h0) / df (NaN when df = 0 or c < 0, as lavaan).
     trace_ugamma : trace_h1 - trace_h0 (= c df).
     trace_h1, trace_h0 : traces of the saturated and the fitted model (module docstring).
-    h1_ndat, npar : p* and k, the divisors of ``scaling.factor.h1`` / ``scaling.factor.h0``.
+    h1_ndat, npar : p* and k, the divisors of ``scaling.factor.h1`` / ``scaling.factor.h0``
+        (lavaan counts k before equality constraints: each constrained copy is a parameter).
     baseline_scaling_factor : c_b of the independence model.
     """
 
@@ -236,17 +237,25 @@ def _scaling(trace_ugamma: float, df: int) -> float:
 
 
 def yuan_bentler_test(
-    tr_h1: float, tr_h0: float, tr_baseline: float, ndat: int, npar: int, df_baseline: int
+    tr_h1: float,
+    tr_h0: float,
+    tr_baseline: float,
+    ndat: int,
+    npar: int,
+    df_baseline: int,
+    h0_npar: int | None = None,
 ) -> YuanBentlerTest:
     """The test from the traces of the saturated, fitted and baseline models (module
-    docstring), whatever likelihood they come from (complete data or FIML)."""
+    docstring), whatever likelihood they come from (complete data or FIML); df = ndat -
+    npar. ``h0_npar``: the divisor of ``scaling.factor.h0`` when it is not ``npar`` (the
+    free parameters before equality constraints of a multi-group model, as lavaan)."""
     return YuanBentlerTest(
         scaling_factor=_scaling(tr_h1 - tr_h0, ndat - npar),
         trace_ugamma=tr_h1 - tr_h0,
         trace_h1=tr_h1,
         trace_h0=tr_h0,
         h1_ndat=ndat,
-        npar=npar,
+        npar=npar if h0_npar is None else h0_npar,
         baseline_scaling_factor=_scaling(tr_h1 - tr_baseline, df_baseline),
     )
 
@@ -305,7 +314,9 @@ def sandwich_and_test(
     return (vcov + vcov.T) / 2, test
 
 
-def scaled_measures(ml: dict[str, float], yb: YuanBentlerTest, n: float) -> dict[str, float]:
+def scaled_measures(
+    ml: dict[str, float], yb: YuanBentlerTest, n: float, n_groups: int = 1
+) -> dict[str, float]:
     """lavaan's Yuan-Bentler scaled and robust fit measures, from the normal-theory measures
     ``ml`` of the same fit (complete-data ML or FIML) and its test ``yb``.
 
@@ -334,16 +345,16 @@ def scaled_measures(ml: dict[str, float], yb: YuanBentlerTest, n: float) -> dict
         **robust_incremental_indices(x2, df, x2b, dfb, c, cb),
         "scaling.factor.h1": yb.scaling_factor_h1,
         "scaling.factor.h0": yb.scaling_factor_h0,
-        "rmsea.scaled": rmsea(x2, df2, n),
-        "rmsea.pvalue.scaled": rmsea_close(x2, df2, n, h0=0.05),
-        "rmsea.notclose.pvalue.scaled": rmsea_close(x2, df2, n, h0=0.08, close=False),
-        "rmsea.robust": rmsea(x2, df, n, c),
-        "rmsea.pvalue.robust": rmsea_close(x2s, df, n, c, h0=0.05),
-        "rmsea.notclose.pvalue.robust": rmsea_close(x2s, df, n, c, h0=0.08, close=False),
+        "rmsea.scaled": rmsea(x2, df2, n) * np.sqrt(n_groups),
+        "rmsea.pvalue.scaled": rmsea_close(x2, df2, n, n_groups, h0=0.05),
+        "rmsea.notclose.pvalue.scaled": rmsea_close(x2, df2, n, n_groups, h0=0.08, close=False),
+        "rmsea.robust": rmsea(x2, df, n, c) * np.sqrt(n_groups),
+        "rmsea.pvalue.robust": rmsea_close(x2s, df, n, c * n_groups, h0=0.05),
+        "rmsea.notclose.pvalue.robust": rmsea_close(x2s, df, n, c * n_groups, h0=0.08, close=False),
     }
     out.update(incremental_indices(x2s, df, x2bs, dfb, suffix=".scaled"))
-    lo, hi = rmsea_ci(x2, df2, n)
+    lo, hi = rmsea_ci(x2, df2, n, n_groups)
     out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = lo, hi
-    lo, hi = rmsea_ci(x2s, df, n, c)
+    lo, hi = rmsea_ci(x2s, df, n, c * n_groups)
     out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo, hi
     return {key: float(value) for key, value in out.items()}

@@ -44,5 +44,10 @@ for (est in c("ML", "MLR")) {
   cases[[length(cases) + 1]] <- row("hs", est, "fiml",
     cfa(three, HSm, estimator = est, missing = "ml"), cfa(one, HSm, estimator = est, missing = "ml"))
 }
+for (est in c("ML", "MLR")) {  # measurement invariance: configural against metric
+  cases[[length(cases) + 1]] <- row("hs_groups", est, "listwise",
+    cfa(three, HS, estimator = est, group = "school"),
+    cfa(three, HS, estimator = est, group = "school", group.equal = "loadings"))
+}
 out <- do.call(rbind, cases)
 write.csv(out, "anova_estimators.csv", row.names = FALSE)
