@@ -184,26 +184,6 @@ class MultiGroupFit:
             )
         return out
 
-    @property
-    def problems(self) -> list[str]:
-        """Non-convergence, singular information and negative variances, per group."""
-        out = []
-        if not self.converged:
-            out.append(f"model did not converge: {self.message}")
-        if self.n_free and np.isnan(self.vcov).all():
-            out.append(
-                "standard errors unavailable: the information matrix is singular "
-                "(the model may not be identified)"
-            )
-        for r in self.rows:
-            val = self.x[r.free - 1] if r.free else r.value
-            if r.op == "~~" and r.lhs == r.rhs and r.free and val < 0:
-                out.append(
-                    f"negative variance (Heywood case): {r.lhs} ~~ {r.rhs} = {val:.4g} in "
-                    f"group {self.groups[r.group - 1]!r}"
-                )
-        return out
-
 
 # --------------------------------------------------------------------------------------
 # parameter table
