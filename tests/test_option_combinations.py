@@ -68,12 +68,17 @@ def test_defined_effects_get_robust_standard_errors(pd_mlr):
 
 
 @pytest.mark.parametrize(
-    ("model", "data", "case"),
-    [(HS_MODEL, "hs_missing_data.csv", "hs_cfa_mlr_fiml"),
-     (PD_MODEL, "pd_missing_data.csv", "pd_sem_mlr_fiml")],
+    ("model", "data", "case", "weights"),
+    [(HS_MODEL, "hs_missing_data.csv", "hs_cfa_mlr_fiml", None),
+     (PD_MODEL, "pd_missing_data.csv", "pd_sem_mlr_fiml", None),
+     (HS_MODEL, "hs_weighted_missing_data.csv", "hs_cfa_weights_fiml", "w")],
 )  # fmt: skip
-def test_robust_fiml_matches_lavaan(model, data, case):
-    result = fit(model, read_golden(data), estimator="MLR", missing="fiml")
+def test_robust_fiml_matches_lavaan(model, data, case, weights):
+    """Robust FIML; with sampling weights every case's log-likelihood and score is weighted
+    (lavaan sampling.weights = "w", missing = "ml": the estimator becomes MLR)."""
+    result = fit(
+        model, read_golden(data), estimator="MLR", missing="fiml", sampling_weights=weights
+    )
     assert result.converged
     assert result.estimation.missing == "fiml"
     assert_estimates_match(result.estimates, golden_estimates(case), columns=PE_COLUMNS)
@@ -126,8 +131,7 @@ OPTIONS = {
 
 
 # The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator, weights
-# with GLS/ULS) and those surveysem does not implement yet (weights with FIML or ordered
-# items, WLSMV on continuous items, ordered items with other estimators or FIML, any
+# with GLS/ULS) and those surveysem does not implement yet (weights with ordered items, WLSMV on continuous items, ordered items with other estimators or FIML, any
 # multi-group model other than ML or MLR, listwise, unweighted, continuous).
 def _supported(estimator, missing, sampling_weights, ordered, group):
     if group is not None:
@@ -138,7 +142,7 @@ def _supported(estimator, missing, sampling_weights, ordered, group):
     if ordered or estimator == "WLSMV":
         return ordered and estimator == "WLSMV" and missing == "listwise" and not sampling_weights
     if missing == "fiml":
-        return estimator in ("ML", "MLR") and not sampling_weights
+        return estimator in ("ML", "MLR")
     return not (sampling_weights and estimator in ("GLS", "ULS"))
 
 

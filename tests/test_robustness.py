@@ -91,7 +91,6 @@ def test_leave_one_out_summary_keeps_the_weakest_refit_and_the_range():
     ("spec", "named"),
     [
         ({"missing": "fiml", "estimator": "GLS"}, "estimator GLS with missing fiml"),
-        ({"missing": "fiml", "weights": "w"}, "sampling weights with missing fiml"),
         ({"estimator": "WLSMV", "weights": "w"}, "sampling weights with ordered items"),
         ({"method": "composite", "estimator": "MLR"}, "method composite is OLS"),
         ({"weights": "w", "estimator": "ULS"}, "sampling weights with estimator ULS"),

@@ -11,7 +11,7 @@ options                     lavaan 0.6.14                           module
 ==========================  ======================================  ========================
 ML, MLR, GLS, ULS           ``estimator =``                         :mod:`.fitting`
 ``sampling_weights``        ``sampling.weights`` (ML becomes MLR)   :mod:`.weights`
-``missing="fiml"``          ``missing = "ml"`` (ML, MLR)            :mod:`.fiml`
+``missing="fiml"``          ``missing = "ml"`` (ML, MLR; weights)   :mod:`.fiml`
 ``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV            :mod:`.ordinal`
 ``group``, ``group_equal``  ``group =``, ``group.equal =`` (ML, MLR) :mod:`.multigroup`
 ==========================  ======================================  ========================
@@ -117,9 +117,8 @@ def estimation_problems(
             f"sampling weights with estimator {estimator}: lavaan refuses this too (weights need "
             "a likelihood: pseudo-ML with robust SEs); use estimator ML or MLR"
         )
-    if sampling_weights is not None and (fiml or ordered):
-        what = "missing fiml" if fiml else "ordered items"
-        problems.append(f"sampling weights with {what}: " + not_yet + "drop one of the two")
+    if sampling_weights is not None and ordered:
+        problems.append("sampling weights with ordered items: " + not_yet + "drop one of the two")
     if group_equal and group is None:
         problems.append("group_equal without group: name the grouping column in group")
     if group is not None and (
@@ -366,7 +365,9 @@ def fit(
         solution = estimates_report(backend.converged, backend.message, estimates)
         sample_cov = _frame(backend.moments.cor, backend.moments.names)
     elif how.missing == "fiml":
-        backend = fit_fiml(model, used, estimator=how.estimator)
+        backend = fit_fiml(
+            model, used, estimator=how.estimator, sampling_weights=how.sampling_weights
+        )
         estimates, measures = fiml_estimates(backend), fiml_fit_measures
         solution = estimates_report(backend.converged, backend.message, estimates)
         sample_cov = _frame(backend.h1_cov, backend.observed)

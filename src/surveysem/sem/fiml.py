@@ -75,6 +75,7 @@ from .indices import (
 from .partable import ParRow, ParTable, build_partable, require_no_covariates
 from .robust import MLR_NAMES, YuanBentlerTest, scaled_measures, yuan_bentler_test
 from .syntax import parse_syntax
+from .weights import normalized_weights
 
 #: Estimators FIML is implemented for (lavaan missing = "ml" with estimator ML or MLR).
 ESTIMATORS = ("ML", "MLR")
@@ -96,28 +97,32 @@ class _Patterns:
 
     obs: np.ndarray  # (G, p) bool: observed variables of each pattern
     mask2: np.ndarray  # (G, p, p) bool: observed x observed
-    n: np.ndarray  # (G,) cases
+    n: np.ndarray  # (G,) cases (their summed weights)
     ybar: np.ndarray  # (G, p) means of the observed part, 0 elsewhere
     s: np.ndarray  # (G, p, p) N-divisor covariances of the observed part, 0 elsewhere
     p_obs: np.ndarray  # (G,) number of observed variables
     case_pattern: np.ndarray  # (N,) pattern of each case
 
     @classmethod
-    def from_values(cls, values: np.ndarray) -> _Patterns:
+    def from_values(cls, values: np.ndarray, weights: np.ndarray | None = None) -> _Patterns:
+        """Per pattern: the (weighted) number of cases, mean and N-divisor covariance matrix
+        of its observed part; sampling weights (normalized to sum to N) weight every case's
+        log-likelihood, as lavaan ``sampling.weights`` with ``missing = "ml"``."""
         obs_all = ~np.isnan(values)
         pats, inverse = np.unique(obs_all, axis=0, return_inverse=True)
         inverse = inverse.ravel()
         g, p = pats.shape
-        n = np.bincount(inverse, minlength=g).astype(float)
+        w = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
+        n = np.bincount(inverse, weights=w, minlength=g)
         ybar = np.zeros((g, p))
         s = np.zeros((g, p, p))
         filled = np.where(obs_all, values, 0.0)
         for k in range(g):
-            rows = filled[inverse == k]
-            mean = rows.mean(axis=0) * pats[k]
+            rows, wk = filled[inverse == k], w[inverse == k]
+            mean = (wk @ rows) / n[k] * pats[k]
             dev = (rows - mean) * pats[k]
             ybar[k] = mean
-            s[k] = dev.T @ dev / n[k]
+            s[k] = (dev * wk[:, None]).T @ dev / n[k]
         mask2 = pats[:, :, None] & pats[:, None, :]
         return cls(pats, mask2, n, ybar, s, pats.sum(axis=1).astype(float), inverse)
 
@@ -256,16 +261,19 @@ def _saturated_directions(p: int) -> tuple[np.ndarray, np.ndarray]:
     return d_sig, d_mu
 
 
-def _robust(values, pat: _Patterns, obj, x, info, h1_mean, h1_cov, baseline_z):
+def _robust(values, pat: _Patterns, obj, x, info, h1_mean, h1_cov, baseline_z, weights):
     """lavaan MLR with ``missing = "ml"``: the sandwich covariance ``H^-1 B H^-1`` (H the
     observed information of the model, B the outer product of the case-wise scores at the
-    estimates) and the Yuan-Bentler test, whose saturated-model trace ``tr(A1^-1 B1)`` takes
-    the observed information and case-wise scores of (mu, vech Sigma) at the EM moments, and
-    whose baseline trace is ``sum_j [1 + (mean z_j^4 - 1) / 2]`` over each variable's
-    observed cases (free mean and variance, z standardized by them)."""
+    estimates, each times its sampling weight w_i) and the Yuan-Bentler test, whose
+    saturated-model trace ``tr(A1^-1 B1)`` takes the observed information and case-wise
+    scores of (mu, vech Sigma) at the EM moments, and whose baseline trace (free mean and
+    variance of each variable j, z standardized by them over its observed cases) is
+    ``sum_j [sum_i w_i^2 z_ij^2 + sum_i w_i^2 (z_ij^2 - 1)^2 / 2] / sum_i w_i``, i.e.
+    ``sum_j [1 + (mean z_j^4 - 1) / 2]`` without weights."""
     p, k = pat.obs.shape[1], len(x)
+    w = np.ones(len(values)) if weights is None else weights
     mu, sigma = obj.ram.moments(x)
-    scores = _casewise_scores(values, pat, mu, sigma, *obj.ram.jacobian(x))
+    scores = _casewise_scores(values, pat, mu, sigma, *obj.ram.jacobian(x)) * w[:, None]
     meat = scores.T @ scores
     bread = np.linalg.inv(info)
     d_sig1, d_mu1 = _saturated_directions(p)
@@ -273,9 +281,13 @@ def _robust(values, pat: _Patterns, obj, x, info, h1_mean, h1_cov, baseline_z):
     d1 = (pat.ybar - h1_mean) * pat.obs
     m1 = pat.s + d1[:, :, None] * d1[:, None, :]
     a1 = -_moment_hessian(pat, winv1, d1, m1, d_sig1.reshape(len(d_sig1), p * p), d_mu1)
-    scores1 = _casewise_scores(values, pat, h1_mean, h1_cov, d_sig1, d_mu1)
+    scores1 = _casewise_scores(values, pat, h1_mean, h1_cov, d_sig1, d_mu1) * w[:, None]
     tr_h1 = float(np.sum((scores1.T @ scores1) * np.linalg.inv(a1).T))
-    tr_b = float(np.sum(1 + (np.nanmean(baseline_z**4, axis=0) - 1) / 2))
+    z2, w2 = baseline_z**2, (w**2)[:, None]
+    counted = np.nansum(np.where(np.isnan(z2), 0.0, w[:, None]), axis=0)
+    tr_b = float(
+        np.sum((np.nansum(w2 * z2, axis=0) + np.nansum(w2 * (z2 - 1) ** 2, axis=0) / 2) / counted)
+    )
     ndat = p * (p + 1) // 2 + p
     test = yuan_bentler_test(tr_h1, float(np.sum(meat * bread.T)), tr_b, ndat, k, ndat - 2 * p)
     vcov = bread @ meat @ bread
@@ -689,6 +701,8 @@ class FimlFit:
     message : convergence details.
     estimator : "ML" or "MLR".
     robust_test : for MLR, the Yuan-Bentler scaled test (:mod:`surveysem.sem.robust`).
+    sampling_weights : the design-weight column, or None (every case's log-likelihood and
+        score is weighted, the weights normalized to sum to n; lavaan ``sampling.weights``).
     """
 
     syntax: str
@@ -708,6 +722,7 @@ class FimlFit:
     message: str
     estimator: str = "ML"
     robust_test: YuanBentlerTest | None = field(default=None, repr=False)
+    sampling_weights: str | None = None
 
     @property
     def _ram(self) -> _Ram:
@@ -812,7 +827,9 @@ def _start_values(pt: ParTable, mean: np.ndarray, cov: np.ndarray) -> np.ndarray
     return x
 
 
-def fit_fiml(syntax: str, data: pd.DataFrame, estimator: str = "ML") -> FimlFit:
+def fit_fiml(
+    syntax: str, data: pd.DataFrame, estimator: str = "ML", sampling_weights: str | None = None
+) -> FimlFit:
     """Fit a lavaan-syntax SEM/CFA to incomplete data by FIML, as lavaan ``missing = "ml"``.
 
     Cases with missing values contribute the likelihood of their observed part (see the module
@@ -839,6 +856,10 @@ def fit_fiml(syntax: str, data: pd.DataFrame, estimator: str = "ML") -> FimlFit:
     estimator : {"ML", "MLR"}
         MLR (lavaan ``estimator = "MLR", missing = "ml"``): the same estimates with sandwich
         standard errors and the Yuan-Bentler scaled test (see :func:`_robust`).
+    sampling_weights : str or None
+        A design-weight column (lavaan ``sampling.weights``): the weights, normalized to sum
+        to the number of cases used, multiply every case's log-likelihood and score; the
+        estimator becomes MLR, as in lavaan.
 
     Returns
     -------
@@ -880,8 +901,13 @@ def fit_fiml(syntax: str, data: pd.DataFrame, estimator: str = "ML") -> FimlFit:
     require_no_covariates(base, "FIML")
     pt = _with_mean_structure(base)
     values, n_empty = _incomplete_numeric(data, pt.ov_names)
-    pat = _Patterns.from_values(values)
-    n = int(pat.n_total)
+    wts = None
+    if sampling_weights is not None:  # normalized over the cases used; ML becomes MLR
+        used = data.loc[~data[pt.ov_names].isna().all(axis=1)]
+        wts = normalized_weights(used, sampling_weights, pt.ov_names)
+        estimator = "MLR"
+    pat = _Patterns.from_values(values, wts)
+    n = len(values)
 
     try:
         h1_mean, h1_cov, h1_note, h1_ok = _h1_moments(pat)
@@ -919,7 +945,7 @@ def fit_fiml(syntax: str, data: pd.DataFrame, estimator: str = "ML") -> FimlFit:
     robust_test = None
     if info_ok and estimator == "MLR":
         z = (values - avail_mean) / np.sqrt(avail_var)
-        vcov, robust_test = _robust(values, pat, obj, x, info, h1_mean, h1_cov, z)
+        vcov, robust_test = _robust(values, pat, obj, x, info, h1_mean, h1_cov, z, wts)
     elif info_ok:
         vcov = np.linalg.inv(info)
         vcov = (vcov + vcov.T) / 2
@@ -947,6 +973,7 @@ def fit_fiml(syntax: str, data: pd.DataFrame, estimator: str = "ML") -> FimlFit:
         message=message,
         estimator=estimator,
         robust_test=robust_test,
+        sampling_weights=sampling_weights,
     )
 
 
