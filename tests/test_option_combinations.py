@@ -131,8 +131,9 @@ OPTIONS = {
 
 
 # The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator, weights
-# with GLS/ULS) and those surveysem does not implement yet (weights with ordered items, WLSMV on continuous items, ordered items with other estimators or FIML, any
-# multi-group model other than ML or MLR, listwise, unweighted, continuous).
+# with GLS/ULS) and those surveysem does not implement yet (weights with ordered items,
+# WLSMV on continuous items, ordered items with other estimators or FIML, any multi-group
+# model other than ML or MLR, listwise, unweighted, continuous).
 def _supported(estimator, missing, sampling_weights, ordered, group):
     if group is not None:
         return (
