@@ -181,14 +181,16 @@ def refit_engine(
     syntax: str, data: pd.DataFrame, estimation: dict | None = None, nonnegative_variances=False
 ) -> Refitter | FitRefitter:
     """The refit machinery for a model and its estimation options (:func:`surveysem.sem.fit`
-    keywords): the fast :class:`~surveysem.sem.refit.Refitter` for ML and MLR with listwise
-    deletion (MLR's estimates are ML's, and the bootstrap resamples estimates, not SEs), else
+    keywords): the fast :class:`~surveysem.sem.refit.Refitter` for unweighted ML and MLR with
+    listwise deletion (MLR's estimates are ML's, and the bootstrap resamples estimates, not
+    SEs), else
     :class:`FitRefitter`. Raises ConvergenceError when the full-sample fit did not converge."""
     options = dict(estimation or {})
     fast = (
         options.get("estimator", "ML") in ("ML", "MLR")
         and options.get("missing", "listwise") == "listwise"
         and not options.get("ordered")
+        and not options.get("sampling_weights")
     )
     if fast:
         return Refitter(syntax, data, nonnegative_variances=nonnegative_variances)
