@@ -43,11 +43,11 @@ from surveysem.sem.fiml import (
     _loglik_moments,
     _Objective,
     _Patterns,
-    _Ram,
     fiml_estimates,
     fiml_fit_measures,
     fit_fiml,
 )
+from surveysem.sem.ram import Ram
 
 # fitMeasures names fiml_fit_measures must return (all are compared with the golden file).
 REQUIRED_FIT = [
@@ -166,7 +166,7 @@ def test_analytic_observed_information_matches_numeric_hessian(pd_missing):
     fit = fit_fiml(PD_MODEL, pd_missing)
     pt = fit.partable
     values, _ = _incomplete_numeric(pd_missing, pt.ov_names)
-    obj = _Objective(_Ram(pt), _Patterns.from_values(values))
+    obj = _Objective(Ram.from_partable(pt), _Patterns.from_values(values))
     theta = fit.x * 1.03  # away from the optimum, where the second-order terms matter
     st = obj.state(theta)
     analytic, numeric = obj.hessian(theta, st), obj.numeric_hessian(theta)

@@ -73,6 +73,7 @@ from .indices import (
     rmsea_measures,
 )
 from .partable import ParRow, ParTable, build_partable, require_no_covariates
+from .ram import Ram
 from .robust import MLR_NAMES, YuanBentlerTest, scaled_measures, yuan_bentler_test
 from .syntax import parse_syntax
 from .weights import normalized_weights
@@ -355,94 +356,6 @@ def _h1_moments(pat: _Patterns):
     return mu, sigma, f"EM {em_it + more} iterations", done
 
 
-# --------------------------------------------------------------------------------------------
-# The structured model in RAM form
-# --------------------------------------------------------------------------------------------
-class _Ram:
-    """RAM matrices A (directed), S (undirected) and m (intercepts) from a parameter table."""
-
-    def __init__(self, pt: ParTable):
-        names = list(pt.ov_names) + list(pt.lv_names)
-        idx = {v: i for i, v in enumerate(names)}
-        self.p, self.nv, self.k = len(pt.ov_names), len(names), pt.n_free
-        a, s, m = [], [], []
-        for r in pt.rows:
-            free, val = r.free - 1, (0.0 if r.free else float(r.value))
-            if r.op == "=~":
-                a.append((idx[r.rhs], idx[r.lhs], free, val))
-            elif r.op == "~":
-                a.append((idx[r.lhs], idx[r.rhs], free, val))
-            elif r.op == "~~":
-                s.append((idx[r.lhs], idx[r.rhs], free, val))
-            elif r.op == "~1":
-                m.append((idx[r.lhs], 0, free, val))
-
-        def arr(entries):
-            e = np.array(entries, dtype=float).reshape(-1, 4)
-            return e[:, 0].astype(int), e[:, 1].astype(int), e[:, 2].astype(int), e[:, 3]
-
-        self.a, self.s, self.m = arr(a), arr(s), arr(m)
-
-    @staticmethod
-    def _values(entries, theta):
-        _, _, free, val = entries
-        return np.where(free >= 0, theta[np.maximum(free, 0)], val)
-
-    def matrices(self, theta: np.ndarray):
-        nv = self.nv
-        a_mx = np.zeros((nv, nv))
-        ai, aj, _, _ = self.a
-        a_mx[ai, aj] = self._values(self.a, theta)
-        s_mx = np.zeros((nv, nv))
-        si, sj, _, _ = self.s
-        sv = self._values(self.s, theta)
-        s_mx[si, sj] = sv
-        s_mx[sj, si] = sv
-        m_vec = np.zeros(nv)
-        m_vec[self.m[0]] = self._values(self.m, theta)
-        return a_mx, s_mx, m_vec
-
-    def implied(self, theta: np.ndarray):
-        """B, total covariance and mean of all variables (observed first)."""
-        a_mx, s_mx, m_vec = self.matrices(theta)
-        b = np.linalg.inv(np.eye(self.nv) - a_mx)
-        return b, b @ s_mx @ b.T, b @ m_vec
-
-    def moments(self, theta: np.ndarray):
-        """Model-implied mean vector and covariance matrix of the observed variables."""
-        _, cov, mean = self.implied(theta)
-        p = self.p
-        return mean[:p], cov[:p, :p]
-
-    def jacobian(self, theta: np.ndarray):
-        """dSigma/dtheta (k, p, p) and dmu/dtheta (k, p), equality constraints summed."""
-        b, cov, mean = self.implied(theta)
-        p, k = self.p, self.k
-        fb = b[:p]  # (p, nv)
-        q = cov[:, :p]  # (nv, p) = B S B' F'
-        d_sig = np.zeros((k, p, p))
-        d_mu = np.zeros((k, p))
-        ai, aj, af, _ = self.a
-        sel = af >= 0
-        if sel.any():
-            i, j, f = ai[sel], aj[sel], af[sel]
-            left = fb[:, i].T[:, :, None] * q[j][:, None, :]
-            np.add.at(d_sig, f, left + left.transpose(0, 2, 1))
-            np.add.at(d_mu, f, fb[:, i].T * mean[j][:, None])
-        si, sj, sf, _ = self.s
-        sel = sf >= 0
-        if sel.any():
-            i, j, f = si[sel], sj[sel], sf[sel]
-            term = fb[:, i].T[:, :, None] * fb[:, j].T[:, None, :]
-            term = term + np.where((i != j)[:, None, None], term.transpose(0, 2, 1), 0.0)
-            np.add.at(d_sig, f, term)
-        mi, _, mf, _ = self.m
-        sel = mf >= 0
-        if sel.any():
-            np.add.at(d_mu, mf[sel], fb[:, mi[sel]].T)
-        return d_sig, d_mu
-
-
 @dataclass
 class _State:
     """Casewise log-likelihood at one theta and what its derivatives need."""
@@ -459,7 +372,7 @@ class _State:
 class _Objective:
     """Casewise log-likelihood of the structured model, its gradient and Hessians."""
 
-    def __init__(self, ram: _Ram, pat: _Patterns):
+    def __init__(self, ram: Ram, pat: _Patterns):
         self.ram, self.pat = ram, pat
 
     def loglik(self, theta: np.ndarray) -> float:
@@ -725,8 +638,8 @@ class FimlFit:
     sampling_weights: str | None = None
 
     @property
-    def _ram(self) -> _Ram:
-        return _Ram(self.partable)
+    def _ram(self) -> Ram:
+        return Ram.from_partable(self.partable)
 
     def implied_mean(self) -> pd.Series:
         """Model-implied means of the observed variables."""
@@ -930,7 +843,7 @@ def fit_fiml(
     avail_var = (np.einsum("g,gii->i", pat.n, pat.s) + pat.n @ dev**2) / cnt
     base_logl = float(-0.5 * np.sum(cnt * (LOG2PI + np.log(avail_var) + 1.0)))
 
-    obj = _Objective(_Ram(pt), pat)
+    obj = _Objective(Ram.from_partable(pt), pat)
     x0 = _start_values(pt, h1_mean, h1_cov)
     x, st, max_grad, it = _maximize(obj, x0)
     how = "Fisher scoring/Newton"

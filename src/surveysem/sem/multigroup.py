@@ -59,6 +59,7 @@ from .indices import (
     rmsea_measures,
 )
 from .partable import ParTable, build_partable, require_no_covariates
+from .ram import Ram
 from .robust import YuanBentlerTest, scaled_measures, yuan_bentler_test
 from .syntax import parse_syntax
 
@@ -309,64 +310,30 @@ def build_multigroup_rows(
 
 
 class _Engine:
-    """Vectorized RAM computations for all groups of a fixed parameter table."""
+    """The stacked ML discrepancy of all groups, each group's model in RAM form
+    (:class:`~surveysem.sem.ram.Ram`), with its gradient and expected information."""
 
     def __init__(self, rows, ov_names, lv_names, n_free, covs, means, nobs):
         self.ov, self.lv = list(ov_names), list(lv_names)
-        names = self.ov + self.lv
-        self.pos = {v: i for i, v in enumerate(names)}
-        self.nv, self.p = len(names), len(self.ov)
+        self.p = len(self.ov)
         self.k = n_free
         self.covs, self.means = covs, means
         self.nobs = np.asarray(nobs, dtype=float)
         self.w = self.nobs / self.nobs.sum()
         self.logdet_s = [np.linalg.slogdet(s)[1] for s in covs]
-        self.groups = []
-        for g in range(1, len(covs) + 1):
-            grows = [r for r in rows if r.group == g]
-            spec = {}
-            for kind, ops in (("A", ("=~", "~")), ("S", ("~~",)), ("m", ("~1",))):
-                sel = [r for r in grows if r.op in ops]
-                if kind == "A":
-                    # '=~': rhs <- lhs ; '~': lhs <- rhs. A[to, from]
-                    to = [self.pos[r.rhs] if r.op == "=~" else self.pos[r.lhs] for r in sel]
-                    fr = [self.pos[r.lhs] if r.op == "=~" else self.pos[r.rhs] for r in sel]
-                elif kind == "S":
-                    to = [self.pos[r.lhs] for r in sel]
-                    fr = [self.pos[r.rhs] for r in sel]
-                else:
-                    to = [self.pos[r.lhs] for r in sel]
-                    fr = [0] * len(sel)
-                spec[kind] = {
-                    "i": np.array(to, dtype=int),
-                    "j": np.array(fr, dtype=int),
-                    "free": np.array([r.free for r in sel], dtype=int),
-                    "value": np.array([r.value for r in sel], dtype=float),
-                }
-            self.groups.append(spec)
-
-    # -- matrices ----------------------------------------------------------------------
-    def _values(self, part, x):
-        return np.where(part["free"] > 0, x[np.maximum(part["free"] - 1, 0)], part["value"])
+        self.rams = [
+            Ram([r for r in rows if r.group == g], self.ov, self.lv, n_free)
+            for g in range(1, len(covs) + 1)
+        ]
 
     def moments(self, x: np.ndarray) -> list[dict]:
+        """Per group: the covariance matrix of all variables (``total``) and the implied
+        ``sigma`` and ``mu`` of the observed ones."""
         out = []
-        eye = np.eye(self.nv)
-        for spec in self.groups:
-            a = np.zeros((self.nv, self.nv))
-            s = np.zeros((self.nv, self.nv))
-            m = np.zeros(self.nv)
-            pa, ps, pm = spec["A"], spec["S"], spec["m"]
-            a[pa["i"], pa["j"]] = self._values(pa, x)
-            vs = self._values(ps, x)
-            s[ps["i"], ps["j"]] = vs
-            s[ps["j"], ps["i"]] = vs
-            m[pm["i"]] = self._values(pm, x)
-            b = np.linalg.inv(eye - a)
-            gmat = b[: self.p]
-            sigma = gmat @ s @ gmat.T
-            sigma = (sigma + sigma.T) / 2
-            out.append({"A": a, "S": s, "m": m, "B": b, "G": gmat, "sigma": sigma, "mu": gmat @ m})
+        for ram in self.rams:
+            _, total, mean = ram.implied(x)
+            sigma = total[: self.p, : self.p]
+            out.append({"total": total, "sigma": (sigma + sigma.T) / 2, "mu": mean[: self.p]})
         return out
 
     # -- objective ---------------------------------------------------------------------
@@ -386,43 +353,12 @@ class _Engine:
             total += self.w[g] * f_g
         return float(total)
 
-    def derivatives(self, mats: dict, spec: dict) -> tuple[np.ndarray, np.ndarray]:
-        """dSigma (k, p, p) and dmu (k, p) of one group, summed over rows sharing a parameter."""
-        p, k = self.p, self.k
-        gmat, b = mats["G"], mats["B"]
-        d_sig = np.zeros((k, p, p))
-        d_mu = np.zeros((k, p))
-        pa = spec["A"]
-        sel = pa["free"] > 0
-        if sel.any():
-            i, j, f = pa["i"][sel], pa["j"][sel], pa["free"][sel] - 1
-            kmat = b @ mats["S"] @ gmat.T  # (nv, p)
-            bm = b @ mats["m"]
-            gi = gmat[:, i].T  # (r, p)
-            kj = kmat[j]  # (r, p)
-            term = gi[:, :, None] * kj[:, None, :]
-            np.add.at(d_sig, f, term + term.transpose(0, 2, 1))
-            np.add.at(d_mu, f, gi * bm[j][:, None])
-        ps = spec["S"]
-        sel = ps["free"] > 0
-        if sel.any():
-            i, j, f = ps["i"][sel], ps["j"][sel], ps["free"][sel] - 1
-            gi, gj = gmat[:, i].T, gmat[:, j].T
-            term = gi[:, :, None] * gj[:, None, :]
-            off = (i != j)[:, None, None]
-            np.add.at(d_sig, f, term + np.where(off, term.transpose(0, 2, 1), 0.0))
-        pm = spec["m"]
-        sel = pm["free"] > 0
-        if sel.any():
-            np.add.at(d_mu, pm["free"][sel] - 1, gmat[:, pm["i"][sel]].T)
-        return d_sig, d_mu
-
     def gradient_information(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Gradient of F and its expected Hessian H (lavaan expected information = N/2 H)."""
         grad = np.zeros(self.k)
         info = np.zeros((self.k, self.k))
-        for g, (mats, spec) in enumerate(zip(self.moments(x), self.groups, strict=True)):
-            d_sig, d_mu = self.derivatives(mats, spec)
+        for g, (mats, ram) in enumerate(zip(self.moments(x), self.rams, strict=True)):
+            d_sig, d_mu = ram.jacobian(x)
             active = np.flatnonzero(np.any(d_sig != 0, axis=(1, 2)) | np.any(d_mu != 0, axis=1))
             d_sig, d_mu = d_sig[active], d_mu[active]
             n_act = len(active)
@@ -637,8 +573,8 @@ def _robust(engine: _Engine, x: np.ndarray, values: list[np.ndarray]):
     k, p, n_groups = len(x), engine.p, len(values)
     scores = []
     tr_h1 = tr_b = 0.0
-    for g, (mats, spec) in enumerate(zip(engine.moments(x), engine.groups, strict=True)):
-        d_sig, d_mu = engine.derivatives(mats, spec)
+    for g, (mats, ram) in enumerate(zip(engine.moments(x), engine.rams, strict=True)):
+        d_sig, d_mu = ram.jacobian(x)
         sinv = np.linalg.inv(mats["sigma"])
         u = (values[g] - mats["mu"]) @ sinv
         quad = np.einsum("kpq,np,nq->nk", d_sig, u, u) - np.einsum("kpq,pq->k", d_sig, sinv)
@@ -658,7 +594,7 @@ def _robust(engine: _Engine, x: np.ndarray, values: list[np.ndarray]):
         vcov = bread @ meat @ bread
         vcov, tr_h0 = (vcov + vcov.T) / 2, float(np.sum(meat * bread.T))
     ndat = n_groups * (p * (p + 1) // 2 + p)
-    copies = sum(1 for spec in engine.groups for part in spec.values() for f in part["free"] if f)
+    copies = sum(int(np.sum(part[2] >= 0)) for ram in engine.rams for part in (ram.a, ram.s, ram.m))
     test = yuan_bentler_test(tr_h1, tr_h0, tr_b, ndat, k, ndat - 2 * p * n_groups, copies)
     return vcov, test
 
@@ -801,8 +737,7 @@ def _standardized(fit: MultiGroupFit, est: np.ndarray) -> tuple[np.ndarray, np.n
     std_all = np.full(len(fit.rows), np.nan)
     names = fit.ov_names + fit.lv_names
     for g, mats in enumerate(_engine(fit).moments(fit.x), start=1):
-        b = mats["B"]
-        var = np.diag(b @ mats["S"] @ b.T)
+        var = np.diag(mats["total"])
         with np.errstate(invalid="ignore"):
             sd_all = np.where(var > np.finfo(float).eps, np.sqrt(var), np.nan)
         sd = dict(zip(names, sd_all, strict=True))
