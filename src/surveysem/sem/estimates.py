@@ -16,6 +16,7 @@ Defined parameters get delta-method standard errors, ``se = sqrt(J V J')``, with
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Protocol
 
 import numpy as np
@@ -26,6 +27,7 @@ from . import matrices
 from .expressions import evaluate, parse_expression
 from .fitting import SemFit
 from .partable import ParTable
+from .ram import Ram
 
 
 class Estimated(Protocol):
@@ -288,20 +290,18 @@ def table_moments(estimates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, 
     ([1.0, 1.5, 1.0], ['F'])
     """
     rows = estimates[estimates["op"].isin(["=~", "~", "~~"])]
-    names = list(dict.fromkeys([*rows["lhs"], *rows["rhs"]]))
-    pos = {v: i for i, v in enumerate(names)}
-    a, s = np.zeros((len(names), len(names))), np.zeros((len(names), len(names)))
-    for lhs, op, rhs, est in zip(rows["lhs"], rows["op"], rows["rhs"], rows["est"], strict=True):
-        if op == "=~":
-            a[pos[rhs], pos[lhs]] = est
-        elif op == "~":
-            a[pos[lhs], pos[rhs]] = est
-        else:
-            s[pos[lhs], pos[rhs]] = s[pos[rhs], pos[lhs]] = est
-    c = np.linalg.inv(np.eye(len(names)) - a)
-    total = pd.DataFrame(c @ s @ c.T, index=names, columns=names)
     lvs = list(dict.fromkeys(rows.loc[rows["op"] == "=~", "lhs"]))
-    return total, pd.DataFrame(s, index=names, columns=names), lvs
+    observed = [v for v in dict.fromkeys([*rows["lhs"], *rows["rhs"]]) if v not in set(lvs)]
+    fixed = [  # every row at its estimate: a model without free parameters
+        SimpleNamespace(lhs=lhs, op=op, rhs=rhs, free=0, value=est)
+        for lhs, op, rhs, est in zip(rows["lhs"], rows["op"], rows["rhs"], rows["est"], strict=True)
+    ]
+    ram = Ram(fixed, observed, lvs, 0)
+    _, s, _ = ram.matrices(np.empty(0))
+    _, total, _ = ram.implied(np.empty(0))
+    names = observed + lvs
+    frame = pd.DataFrame(total, index=names, columns=names)
+    return frame, pd.DataFrame(s, index=names, columns=names), lvs
 
 
 def r_squared(estimates: pd.DataFrame) -> pd.DataFrame:

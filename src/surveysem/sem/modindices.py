@@ -25,14 +25,28 @@ lavaan's (``tests/test_shapes.py``).
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from .fitting import SemFit
 from .partable import ParTable
+from .ram import Ram
 
 COLUMNS = ["lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all"]
+
+
+class _Row(NamedTuple):
+    """A candidate parameter as a parameter-table row (what :class:`Ram` reads)."""
+
+    lhs: str
+    op: str
+    rhs: str
+    free: int
+    value: float
+
+
 #: Estimators whose modification indices are the ML score tests computed here (lavaan's
 #: modindices for MLR are the same standard ones); complete data only.
 ESTIMATORS = ("ML", "MLR")
@@ -81,56 +95,15 @@ def _candidates(pt: ParTable) -> list[tuple[str, str, str, float]]:
     return out
 
 
-class _Ram:
-    """RAM form of the model: Sigma_all = C S C', C = (I - A)^-1, Sigma = rows/cols of ``ov``."""
-
-    def __init__(self, variables: list[str], observed: list[str]):
-        self.index = {v: i for i, v in enumerate(variables)}
-        self.m = len(variables)
-        self.ov = np.array([self.index[v] for v in observed])
-        self.a = np.zeros((self.m, self.m))
-        self.s = np.zeros((self.m, self.m))
-
-    def cell(self, lhs: str, op: str, rhs: str) -> tuple[str, int, int]:
-        i, j = self.index[lhs], self.index[rhs]
-        if op == "=~":
-            return "a", j, i  # rhs regressed on lhs
-        if op == "~":
-            return "a", i, j
-        return "s", i, j
-
-    def set(self, lhs: str, op: str, rhs: str, value: float) -> None:
-        mat, i, j = self.cell(lhs, op, rhs)
-        if mat == "a":
-            self.a[i, j] = value
-        else:
-            self.s[i, j] = self.s[j, i] = value
-
-    def solve(self) -> None:
-        self.c = np.linalg.inv(np.identity(self.m) - self.a)
-        self.total = self.c @ self.s @ self.c.T
-        self.sigma = self.total[np.ix_(self.ov, self.ov)]
-
-    def derivative(self, lhs: str, op: str, rhs: str) -> np.ndarray:
-        """dSigma / d(parameter) at the current values (analytic)."""
-        mat, i, j = self.cell(lhs, op, rhs)
-        c = self.c[self.ov]
-        if mat == "a":  # d(C S C') = C dA Sigma_all + (.)'
-            d = np.outer(c[:, i], self.total[j, self.ov])
-            return d + d.T
-        if i == j:
-            return np.outer(c[:, i], c[:, i])
-        d = np.outer(c[:, i], c[:, j])
-        return d + d.T
-
-
-def _standardize(rows, values, epc, ram: _Ram, lv_names: list[str], level: str) -> np.ndarray:
-    """lavaan's sign(epc) * lav_standardize_{lv,all}(abs(EPC)), cov.std = TRUE."""
+def _standardize(rows, values, epc, variances: dict, lv_names: list[str], level: str) -> np.ndarray:
+    """lavaan's sign(epc) * lav_standardize_{lv,all}(abs(EPC)), cov.std = TRUE, with
+    ``variances`` the model-implied variance of every variable."""
     lvs = set(lv_names)
-    total = np.diag(ram.total)
-    eta = {v: np.sqrt(total[ram.index[v]]) if total[ram.index[v]] >= 0 else np.nan for v in lvs}
+    index = {v: k for k, v in enumerate(variances)}
+    total = np.array(list(variances.values()))
+    eta = {v: np.sqrt(total[index[v]]) if total[index[v]] >= 0 else np.nan for v in lvs}
     ov_var = {}
-    for v, k in ram.index.items():
+    for v, k in index.items():
         if v not in lvs:
             var = total[k]
             ov_var[v] = np.nan if abs(var) < np.finfo(float).eps else var
@@ -240,25 +213,20 @@ def modification_indices(
             "the model did not converge; modification indices are unreliable", stacklevel=2
         )
     pt = fit.partable
-    ram = _Ram(list(pt.lv_names) + list(fit.observed), list(fit.observed))
-    for r in pt.rows:
-        ram.set(r.lhs, r.op, r.rhs, fit.x[r.free - 1] if r.free else r.value)
     cands = _candidates(pt)
-    for lhs, op, rhs, val in cands:
-        ram.set(lhs, op, rhs, val)
-    ram.solve()
-
-    # Derivatives of Sigma: free parameters (rows sharing a label add up), then candidates.
+    # The model with every candidate as one more free parameter, at its current value: the
+    # Jacobian of Sigma gives the free parameters (rows sharing a label add up), then the
+    # candidates.
     k = pt.n_free
-    p = len(fit.observed)
-    deriv = np.zeros((k + len(cands), p, p))
-    for r in pt.rows:
-        if r.free:
-            deriv[r.free - 1] += ram.derivative(r.lhs, r.op, r.rhs)
-    for c, (lhs, op, rhs, _) in enumerate(cands):
-        deriv[k + c] = ram.derivative(lhs, op, rhs)
+    extra = [_Row(lhs, op, rhs, k + c + 1, val) for c, (lhs, op, rhs, val) in enumerate(cands)]
+    ram = Ram([*pt.rows, *extra], fit.observed, pt.lv_names, k + len(cands))
+    theta = np.concatenate([fit.x, [val for *_, val in cands]])
+    deriv, _ = ram.jacobian(theta)
+    _, total, _ = ram.implied(theta)
+    sigma = total[: len(fit.observed), : len(fit.observed)]
+    variances = dict(zip([*fit.observed, *pt.lv_names], np.diag(total), strict=True))
 
-    sinv = np.linalg.inv(ram.sigma)
+    sinv = np.linalg.inv(sigma)
     s = fit.sample_cov
     resid = sinv - sinv @ s @ sinv
     score = 0.5 * np.einsum("kij,ij->k", deriv, resid)  # 1/2 dF/dtheta = -(1/N) dlogL/dtheta
@@ -292,8 +260,8 @@ def modification_indices(
     std_vals = np.concatenate([var_vals, values])
     std_epc = np.concatenate([np.ones(len(var_rows)), epc])
     n_var = len(var_rows)
-    sepc_lv = _standardize(std_rows, std_vals, std_epc, ram, pt.lv_names, "lv")[n_var:]
-    sepc_all = _standardize(std_rows, std_vals, std_epc, ram, pt.lv_names, "all")[n_var:]
+    sepc_lv = _standardize(std_rows, std_vals, std_epc, variances, pt.lv_names, "lv")[n_var:]
+    sepc_all = _standardize(std_rows, std_vals, std_epc, variances, pt.lv_names, "all")[n_var:]
 
     out = pd.DataFrame(
         {

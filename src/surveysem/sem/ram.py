@@ -67,7 +67,9 @@ class Ram:
     @staticmethod
     def _values(entries, theta):
         _, _, free, val = entries
-        return np.where(free >= 0, theta[np.maximum(free, 0)], val)
+        out, free_rows = val.copy(), free >= 0
+        out[free_rows] = theta[free[free_rows]]
+        return out
 
     def matrices(self, theta: np.ndarray):
         """A, S and m at ``theta``."""
