@@ -19,6 +19,7 @@ ML, MLR, GLS, ULS           ``estimator =``                         :mod:`.fitti
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -66,19 +67,69 @@ class Estimation:
             "ordered": self.ordered,
         }
 
+    def problems(self) -> list[str]:
+        """Why these options cannot be fitted together, one sentence each; [] if they can.
 
-def estimation_problems(
-    estimator: str = "ML",
-    missing: str = "listwise",
-    group: str | None = None,
-    group_equal=(),
-    sampling_weights: str | None = None,
-    ordered: bool = False,
-) -> list[str]:
-    """Why a combination of lavaan options cannot be fitted, one sentence each; [] if it can.
+        Each sentence names the options and says whether lavaan refuses them too (and why)
+        or accepts them while surveysem does not implement them; no option is ever dropped.
+        """
+        estimator, missing, group = self.estimator, self.missing, self.group
+        sampling_weights, ordered = self.sampling_weights, self.ordered
+        problems = []
+        if estimator not in ESTIMATORS:
+            problems.append(f"estimator {estimator!r} is not one of {', '.join(ESTIMATORS)}")
+        if missing not in _LAVAAN_MISSING:
+            problems.append(f"missing {missing!r} is not one of {', '.join(MISSING)}")
+        if problems:
+            return problems
+        fiml = _LAVAAN_MISSING[missing] == "fiml"
+        not_yet = "lavaan accepts this, surveysem does not implement it yet; "
+        if fiml and estimator not in ("ML", "MLR"):
+            problems.append(
+                f"estimator {estimator} with missing fiml: lavaan refuses this too (FIML maximizes "
+                "the case-wise likelihood, which a least-squares estimator does not have); use "
+                "estimator ML or MLR, or missing listwise"
+            )
+        if ordered and estimator != "WLSMV":
+            problems.append(
+                f"ordered items with estimator {estimator}: surveysem does not implement this "
+                "(it fits ordered items by WLSMV, lavaan's default for ordered data); set "
+                "estimator WLSMV"
+            )
+        if estimator == "WLSMV" and not ordered:
+            problems.append(
+                "estimator WLSMV without ordered items: " + not_yet + "set ordered (the items are "
+                "then treated as ordinal) or use estimator MLR for continuous items"
+            )
+        if sampling_weights is not None and estimator in ("GLS", "ULS"):
+            problems.append(
+                f"sampling weights with estimator {estimator}: lavaan refuses this too (weights "
+                "need a likelihood: pseudo-ML with robust SEs); use estimator ML or MLR"
+            )
+        if sampling_weights is not None and ordered:
+            problems.append(
+                "sampling weights with ordered items: " + not_yet + "drop one of the two"
+            )
+        if self.group_equal and group is None:
+            problems.append("group_equal without group: name the grouping column in group")
+        if group is not None and (
+            estimator not in ("ML", "MLR") or fiml or sampling_weights or ordered
+        ):
+            other = [
+                f"estimator {estimator}" * (estimator not in ("ML", "MLR")),
+                "missing fiml" * fiml,
+                "sampling weights" * (sampling_weights is not None),
+                "ordered items" * bool(ordered),
+            ]
+            problems.append(
+                f"group with {' and '.join(o for o in other if o)}: " + not_yet + "multi-group "
+                "models are fitted by ML or MLR with listwise deletion"
+            )
+        return problems
 
-    Each sentence names the options and says whether lavaan refuses them too (and why) or
-    accepts them while surveysem does not implement them; no option is ever dropped.
+
+def estimation_problems(*options, **keywords) -> list[str]:
+    """:meth:`Estimation.problems` of lavaan's options (arguments as :class:`Estimation`).
 
     Examples
     --------
@@ -87,73 +138,27 @@ def estimation_problems(
     >>> estimation_problems("GLS", "fiml")[0][:62]
     'estimator GLS with missing fiml: lavaan refuses this too (FIML'
     """
-    problems = []
-    if estimator not in ESTIMATORS:
-        problems.append(f"estimator {estimator!r} is not one of {', '.join(ESTIMATORS)}")
-    if missing not in _LAVAAN_MISSING:
-        problems.append(f"missing {missing!r} is not one of {', '.join(MISSING)}")
-    if problems:
-        return problems
-    fiml = _LAVAAN_MISSING[missing] == "fiml"
-    not_yet = "lavaan accepts this, surveysem does not implement it yet; "
-    if fiml and estimator not in ("ML", "MLR"):
-        problems.append(
-            f"estimator {estimator} with missing fiml: lavaan refuses this too (FIML maximizes "
-            "the case-wise likelihood, which a least-squares estimator does not have); use "
-            "estimator ML or MLR, or missing listwise"
-        )
-    if ordered and estimator != "WLSMV":
-        problems.append(
-            f"ordered items with estimator {estimator}: surveysem does not implement this (it "
-            "fits ordered items by WLSMV, lavaan's default for ordered data); set estimator WLSMV"
-        )
-    if estimator == "WLSMV" and not ordered:
-        problems.append(
-            "estimator WLSMV without ordered items: " + not_yet + "set ordered (the items are "
-            "then treated as ordinal) or use estimator MLR for continuous items"
-        )
-    if sampling_weights is not None and estimator in ("GLS", "ULS"):
-        problems.append(
-            f"sampling weights with estimator {estimator}: lavaan refuses this too (weights need "
-            "a likelihood: pseudo-ML with robust SEs); use estimator ML or MLR"
-        )
-    if sampling_weights is not None and ordered:
-        problems.append("sampling weights with ordered items: " + not_yet + "drop one of the two")
-    if group_equal and group is None:
-        problems.append("group_equal without group: name the grouping column in group")
-    if group is not None and (
-        estimator not in ("ML", "MLR") or fiml or sampling_weights or ordered
-    ):
-        other = [
-            f"estimator {estimator}" * (estimator not in ("ML", "MLR")),
-            "missing fiml" * fiml,
-            "sampling weights" * (sampling_weights is not None),
-            "ordered items" * bool(ordered),
-        ]
-        problems.append(
-            f"group with {' and '.join(o for o in other if o)}: " + not_yet + "multi-group "
-            "models are fitted by ML or MLR with listwise deletion"
-        )
-    return problems
+    return Estimation(*options, **keywords).problems()
 
 
-def estimation(
-    estimator: str = "ML",
-    missing: str = "listwise",
-    group: str | None = None,
-    group_equal=(),
-    sampling_weights: str | None = None,
-    ordered: bool = False,
-) -> Estimation:
-    """Checked :class:`Estimation` (lavaan names, case-insensitive estimator); raises
-    :class:`UnsupportedModelError` with every sentence of :func:`estimation_problems`."""
-    name = estimator.upper() if isinstance(estimator, str) else estimator
-    equal = (group_equal,) if isinstance(group_equal, str) else tuple(group_equal or ())
-    if problems := estimation_problems(name, missing, group, equal, sampling_weights, ordered):
+def estimation(*options, **keywords) -> Estimation:
+    """Checked :class:`Estimation` (arguments as :class:`Estimation`; the estimator is
+    case-insensitive, ``missing="ml"`` is fiml); raises :class:`UnsupportedModelError` with
+    every sentence of :meth:`Estimation.problems`. With sampling weights ML becomes MLR, as
+    in lavaan."""
+    how = Estimation(*options, **keywords)
+    equal = how.group_equal
+    how = dataclasses.replace(
+        how,
+        estimator=how.estimator.upper() if isinstance(how.estimator, str) else how.estimator,
+        group_equal=(equal,) if isinstance(equal, str) else tuple(equal or ()),
+    )
+    if problems := how.problems():
         raise UnsupportedModelError("; ".join(problems))
-    if sampling_weights is not None and name == "ML":
-        name = "MLR"  # lavaan: ML with sampling.weights is MLR
-    return Estimation(name, _LAVAAN_MISSING[missing], group, equal, sampling_weights, ordered)
+    estimator = "MLR" if how.sampling_weights is not None and how.estimator == "ML" else None
+    return dataclasses.replace(
+        how, estimator=estimator or how.estimator, missing=_LAVAAN_MISSING[how.missing]
+    )
 
 
 @dataclass
