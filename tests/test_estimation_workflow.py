@@ -126,6 +126,7 @@ def test_robust_fiml_study_says_so_in_its_method_text_and_tables(fiml_run, root)
     assert "their missing answers handled by full-information maximum likelihood" in words
     assert "listwise deletion" not in words
     assert "scaled $chi^2$" in words  # the CFA and the structural model report the scaled test
+    assert "@zhang2023" in words  # and the FIML-corrected robust indices
     fit_table = (results / "tables/fit.typ").read_text()
     assert "Maximum likelihood with robust" in fit_table and "scaled χ²" in fit_table
     fit = read(results, "model/fit.json")

@@ -69,6 +69,12 @@ REQUIRED_FIT = [
     "bic",
     "bic2",
     "ntotal",
+    # lavaan's FIML-corrected robust indices (lav_fit_fiml_corrected, Zhang & Savalei 2023)
+    "cfi.robust",
+    "tli.robust",
+    "rmsea.robust",
+    "rmsea.ci.lower.robust",
+    "rmsea.ci.upper.robust",
 ]
 
 

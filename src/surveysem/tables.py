@@ -228,7 +228,7 @@ def fit_table(fits: dict[str, dict], thresholds: dict, estimation: str) -> Table
     indices = (
         "scaled χ² and robust CFI, TLI and RMSEA"
         if versions == {"robust"}
-        else "scaled χ², CFI, TLI and RMSEA (lavaan has no robust versions here)"
+        else "scaled χ², CFI, TLI and RMSEA (their robust versions could not be computed)"
         if versions == {"scaled"}
         else "indices"
     )  # fmt: skip

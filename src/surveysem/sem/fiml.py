@@ -70,7 +70,11 @@ from .indices import (
     hoelter_cn,
     incremental_indices,
     information_criteria,
+    rmsea,
+    rmsea_ci,
+    rmsea_close,
     rmsea_measures,
+    robust_incremental_indices,
 )
 from .partable import ParRow, ParTable, build_partable, require_no_covariates
 from .ram import Ram
@@ -262,7 +266,15 @@ def _saturated_directions(p: int) -> tuple[np.ndarray, np.ndarray]:
     return d_sig, d_mu
 
 
-def _robust(values, pat: _Patterns, obj, x, info, h1_mean, h1_cov, baseline_z, weights):
+def _saturated_scores(values, pat: _Patterns, h1_mean, h1_cov, weights) -> np.ndarray:
+    """Case-wise scores of the saturated model's (mu, vech Sigma) at the EM moments, each
+    times its sampling weight."""
+    w = np.ones(len(values)) if weights is None else weights
+    d_sig1, d_mu1 = _saturated_directions(len(h1_mean))
+    return _casewise_scores(values, pat, h1_mean, h1_cov, d_sig1, d_mu1) * w[:, None]
+
+
+def _robust(values, pat: _Patterns, obj, x, info, h1_mean, h1_cov, baseline_z, weights, scores1):
     """lavaan MLR with ``missing = "ml"``: the sandwich covariance ``H^-1 B H^-1`` (H the
     observed information of the model, B the outer product of the case-wise scores at the
     estimates, each times its sampling weight w_i) and the Yuan-Bentler test, whose
@@ -270,19 +282,15 @@ def _robust(values, pat: _Patterns, obj, x, info, h1_mean, h1_cov, baseline_z, w
     scores of (mu, vech Sigma) at the EM moments, and whose baseline trace (free mean and
     variance of each variable j, z standardized by them over its observed cases) is
     ``sum_j [sum_i w_i^2 z_ij^2 + sum_i w_i^2 (z_ij^2 - 1)^2 / 2] / sum_i w_i``, i.e.
-    ``sum_j [1 + (mean z_j^4 - 1) / 2]`` without weights."""
+    ``sum_j [1 + (mean z_j^4 - 1) / 2]`` without weights. ``scores1``: the weighted
+    case-wise scores of the saturated model (:func:`_saturated_scores`)."""
     p, k = pat.obs.shape[1], len(x)
     w = np.ones(len(values)) if weights is None else weights
     mu, sigma = obj.ram.moments(x)
     scores = _casewise_scores(values, pat, mu, sigma, *obj.ram.jacobian(x)) * w[:, None]
     meat = scores.T @ scores
     bread = np.linalg.inv(info)
-    d_sig1, d_mu1 = _saturated_directions(p)
-    _, winv1 = _pattern_inverses(pat, h1_cov)
-    d1 = (pat.ybar - h1_mean) * pat.obs
-    m1 = pat.s + d1[:, :, None] * d1[:, None, :]
-    a1 = -_moment_hessian(pat, winv1, d1, m1, d_sig1.reshape(len(d_sig1), p * p), d_mu1)
-    scores1 = _casewise_scores(values, pat, h1_mean, h1_cov, d_sig1, d_mu1) * w[:, None]
+    a1 = _h1_information(pat, h1_mean, h1_cov, *_saturated_directions(p))
     tr_h1 = float(np.sum((scores1.T @ scores1) * np.linalg.inv(a1).T))
     z2, w2 = baseline_z**2, (w**2)[:, None]
     counted = np.nansum(np.where(np.isnan(z2), 0.0, w[:, None]), axis=0)
@@ -293,6 +301,91 @@ def _robust(values, pat: _Patterns, obj, x, info, h1_mean, h1_cov, baseline_z, w
     test = yuan_bentler_test(tr_h1, float(np.sum(meat * bread.T)), tr_b, ndat, k, ndat - 2 * p)
     vcov = bread @ meat @ bread
     return (vcov + vcov.T) / 2, test
+
+
+@dataclass(frozen=True)
+class CorrectedTest:
+    """lavaan's FIML-corrected statistics behind the robust CFI, TLI and RMSEA under missing
+    data (``lav_fit_fiml_corrected``; Zhang & Savalei 2023): the model's and the baseline's
+    complete-data ML statistics at the EM moments (``xx3``, ``xx3_null``) and their scaling
+    corrections (``c3``, ``c3_null``)."""
+
+    xx3: float
+    xx3_null: float
+    c3: float
+    c3_null: float
+
+
+def _h1_information(pat, mean, cov, d_sig, d_mu) -> np.ndarray:
+    """Observed information of the saturated model (directions d_sig, d_mu) at (mean, cov)."""
+    _, winv = _pattern_inverses(pat, cov)
+    d = (pat.ybar - mean) * pat.obs
+    m = pat.s + d[:, :, None] * d[:, None, :]
+    p = cov.shape[0]
+    return -_moment_hessian(pat, winv, d, m, d_sig.reshape(len(d_sig), p * p), d_mu)
+
+
+def _complete_discrepancy(mean, cov, h1_mean, h1_cov) -> float:
+    """ML discrepancy with means of the moments (mean, cov) from complete data (h1_mean,
+    h1_cov): ``ln|Sigma| + tr(S Sigma^-1) - ln|S| - p + (m - mu)' Sigma^-1 (m - mu)``."""
+    inv = np.linalg.inv(cov)
+    d = h1_mean - mean
+    logdet = np.linalg.slogdet(cov)[1] - np.linalg.slogdet(h1_cov)[1]
+    return float(logdet + np.trace(h1_cov @ inv) - len(d) + d @ inv @ d)
+
+
+def _corrected_test(pat, ram, x, h1_mean, h1_cov, scores1, base_mean, base_var, scaled):
+    """:class:`CorrectedTest` of a FIML fit (lavaan ``lav_fit_fiml_corrected``).
+
+    With the saturated model's (mu, vech Sigma) observed information per case Wm (missing
+    data, EM moments) and Wc (the same moments as complete data), its first-order
+    information Jm (``scores1``) and the model's Jacobian Delta,
+    ``U = Wm - Wm Delta (Delta' Wm Delta)^-1 Delta' Wm`` and the correction
+    ``k = tr(U Wm^-1 Wc Wm^-1 U Gamma)``, ``Gamma = Wm^-1 Jm Wm^-1`` for a scaled test
+    (lavaan's "V3", MLR), else
+    ``k = tr(Wc Wm^-1 U Wm^-1)`` ("V6", ML); ``c3 = k / df``. The baseline (free means
+    and variances, fitted by FIML) gives the same with its own Delta.
+    """
+    n, p = pat.n_total, len(h1_mean)
+    d_sig1, d_mu1 = _saturated_directions(p)
+    wm = _h1_information(pat, h1_mean, h1_cov, d_sig1, d_mu1) / n
+    one = np.ones((1, p), bool)  # the EM moments as one complete pattern of n cases
+    complete = _Patterns(
+        one, one[:, :, None] & one[:, None, :], np.array([n]), h1_mean[None], h1_cov[None],
+        np.array([float(p)]), np.zeros(1, int),
+    )  # fmt: skip
+    wc = _h1_information(complete, h1_mean, h1_cov, d_sig1, d_mu1) / n
+    wmi = np.linalg.inv(wm)
+    gamma = wmi @ (scores1.T @ scores1 / n) @ wmi
+    a, b = np.tril_indices(p)
+
+    def correction(delta: np.ndarray, df: float) -> float:
+        # lavaan's "h1" observed information of the model, Delta' Wm Delta
+        u = wm - wm @ delta @ np.linalg.solve(delta.T @ wm @ delta, delta.T) @ wm
+        if scaled:
+            k = np.trace(u @ wmi @ wc @ wmi @ u @ gamma)
+        else:
+            k = np.trace(wc @ wmi @ u @ wmi)
+        return float(k / df) if df > 0 else np.nan
+
+    d_sig, d_mu = ram.jacobian(x)
+    delta = np.vstack([d_mu.T, d_sig[:, a, b].T])  # (mu, vech Sigma) by parameter
+    mu, sigma = ram.moments(x)
+    ndat = p + len(a)
+    xx3 = n * _complete_discrepancy(mu, sigma, h1_mean, h1_cov)
+    # the baseline: means and variances, their FIML estimates the available-case moments
+    base_cov = np.diag(base_var)
+    dir_sig, dir_mu = np.zeros((2 * p, p, p)), np.zeros((2 * p, p))
+    dir_mu[np.arange(p), np.arange(p)] = 1.0
+    dir_sig[p + np.arange(p), np.arange(p), np.arange(p)] = 1.0
+    delta_b = np.vstack([dir_mu.T, dir_sig[:, a, b].T])
+    xx3_null = n * _complete_discrepancy(base_mean, base_cov, h1_mean, h1_cov)
+    return CorrectedTest(
+        xx3=xx3,
+        xx3_null=xx3_null,
+        c3=correction(delta, ndat - len(x)),
+        c3_null=correction(delta_b, ndat - 2 * p),
+    )
 
 
 def _saturated_newton(pat: _Patterns, mu: np.ndarray, sigma: np.ndarray, max_iter: int = 50):
@@ -616,6 +709,8 @@ class FimlFit:
     robust_test : for MLR, the Yuan-Bentler scaled test (:mod:`surveysem.sem.robust`).
     sampling_weights : the design-weight column, or None (every case's log-likelihood and
         score is weighted, the weights normalized to sum to n; lavaan ``sampling.weights``).
+    corrected : the FIML-corrected statistics of the robust indices
+        (:class:`CorrectedTest`); None without an information matrix.
     """
 
     syntax: str
@@ -636,6 +731,7 @@ class FimlFit:
     estimator: str = "ML"
     robust_test: YuanBentlerTest | None = field(default=None, repr=False)
     sampling_weights: str | None = None
+    corrected: CorrectedTest | None = field(default=None, repr=False)
 
     @property
     def _ram(self) -> Ram:
@@ -855,13 +951,19 @@ def fit_fiml(
     info = -obj.hessian(x, st, observed=True)
     vcov = np.full((pt.n_free, pt.n_free), np.nan)
     info_ok = _is_pd(info) and np.linalg.cond(info) < 1e12
-    robust_test = None
+    robust_test = corrected = None
+    scores1 = _saturated_scores(values, pat, h1_mean, h1_cov, wts)
     if info_ok and estimator == "MLR":
         z = (values - avail_mean) / np.sqrt(avail_var)
-        vcov, robust_test = _robust(values, pat, obj, x, info, h1_mean, h1_cov, z, wts)
+        vcov, robust_test = _robust(values, pat, obj, x, info, h1_mean, h1_cov, z, wts, scores1)
     elif info_ok:
         vcov = np.linalg.inv(info)
         vcov = (vcov + vcov.T) / 2
+    if info_ok:
+        corrected = _corrected_test(
+            pat, obj.ram, x, h1_mean, h1_cov, scores1, avail_mean, avail_var,
+            scaled=estimator == "MLR",
+        )  # fmt: skip
     converged = bool(max_grad < GRAD_TOL and h1_ok and info_ok)
     message = (
         f"{how}: {it} iterations, max |dlogL/dtheta| / N = {max_grad:.2e}; "
@@ -887,6 +989,7 @@ def fit_fiml(
         estimator=estimator,
         robust_test=robust_test,
         sampling_weights=sampling_weights,
+        corrected=corrected,
     )
 
 
@@ -1008,9 +1111,11 @@ def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
 
     * MLR: the scaled measures (``*.scaled``, scaling factors) of
       :func:`surveysem.sem.robust.scaled_measures` from the Yuan-Bentler test of the fit.
+    * ML and MLR: lavaan's robust CFI, TLI, NNFI, RNI and RMSEA under missing data
+      (``*.robust``, :func:`corrected_measures` of the FIML-corrected statistics,
+      :func:`_corrected_test`; Zhang & Savalei 2023).
 
-    lavaan's GFI/AGFI and its robust (``*.robust``) CFI, TLI and RMSEA under missing data
-    (Zhang & Savalei's corrections, for ML and MLR) are not computed.
+    lavaan's GFI/AGFI/PGFI under missing data are not computed.
 
     Examples
     --------
@@ -1043,10 +1148,28 @@ def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
         "mfi": float(np.exp(-0.5 * (chisq - df) / n)),
         "ecvi": chisq / n + 2 * k / n,
     }
+    if fit.corrected is not None:  # lavaan's robust indices under missing data
+        out |= corrected_measures(fit.corrected, df, df_b, n)
     if fit.robust_test is not None:  # MLR: lavaan's order, the scaled names added
-        robust = scaled_measures(out, fit.robust_test, n)
-        # lavaan's *.robust indices under missing data are its own (Zhang & Savalei), not
-        # the complete-data formulas, so they are left out rather than reported wrong
-        out |= {key: value for key, value in robust.items() if not key.endswith(".robust")}
+        scaled = scaled_measures(out, fit.robust_test, n)
+        out |= {key: value for key, value in scaled.items() if not key.endswith(".robust")}
         return {key: float(out[key]) for key in MLR_NAMES if key in out}
     return {key: float(val) for key, val in out.items()}
+
+
+def corrected_measures(test: CorrectedTest, df: float, df_b: float, n: float) -> dict:
+    """The robust CFI, TLI, NNFI, RNI and RMSEA (with interval and p-values) of a FIML fit
+    from its :class:`CorrectedTest`: the complete-data formulas of the robust indices
+    (:func:`~surveysem.sem.indices.robust_incremental_indices`; RMSEA with scaling ``c3``,
+    its interval and p-values at ``xx3 / c3``), as lavaan's ``fitMeasures``."""
+    xx3, c3 = test.xx3, test.c3
+    scaled = xx3 / c3
+    out = robust_incremental_indices(xx3, df, test.xx3_null, df_b, c3, test.c3_null)
+    lower, upper = rmsea_ci(scaled, df, n, c3)
+    return out | {
+        "rmsea.robust": rmsea(xx3, df, n, c3),
+        "rmsea.ci.lower.robust": lower,
+        "rmsea.ci.upper.robust": upper,
+        "rmsea.pvalue.robust": rmsea_close(scaled, df, n, c3, h0=0.05),
+        "rmsea.notclose.pvalue.robust": rmsea_close(scaled, df, n, c3, h0=0.08, close=False),
+    }

@@ -260,8 +260,8 @@ def reported_fit(measures: dict) -> dict:
     With a scaled test (MLR, sampling weights, WLSMV) the chi-square is the scaled one
     (``chisq.scaled``, ``df.scaled``, ``pvalue.scaled``) and CFI, TLI and RMSEA with its
     interval are the robust versions (``*.robust``: Brosseau-Liard, Savalei & Li 2012;
-    Brosseau-Liard & Savalei 2014; Savalei 2021 for categorical data), or the scaled ones
-    where lavaan's robust versions are not computed (FIML with MLR). SRMR, AIC, BIC and
+    Brosseau-Liard & Savalei 2014; Savalei 2021 for categorical data; Zhang & Savalei 2023
+    under FIML), or the scaled ones where a robust version could not be computed. SRMR, AIC, BIC and
     ``ntotal`` are copied when present. ``indices`` says which version was chosen:
     "standard", "robust" or "scaled"; a dict that already says (a row of
     :func:`surveysem.comparison.compare_models`) is returned as it is.
