@@ -271,14 +271,14 @@ def effects_table(
     Examples
     --------
     >>> import numpy as np
-    >>> from surveysem.sem import fit_model, parameter_estimates
+    >>> from surveysem.sem import fit
     >>> from surveysem.sem.examples import two_factor_data
     >>> data = two_factor_data()
     >>> noise = np.random.default_rng(1).normal(size=(300, 2))
     >>> data["y1"], data["y2"] = data.b1 + noise[:, 0], data.b2 + noise[:, 1]
     >>> syntax, effects = indirect_effects_syntax(
     ...     "A =~ a1 + a2 + a3\\nB =~ b1 + b2 + b3\\nB ~ A\\ny1 ~ B\\ny2 ~ B")
-    >>> pe = parameter_estimates(fit_model(syntax, data))
+    >>> pe = fit(syntax, data).estimates
     >>> effects_table(pe, effects)[["effect", "path", "est", "se", "std.all"]].round(3)
            effect        path    est     se  std.all
     0  ind_A_B_y1  A → B → y1  0.606  0.090    0.369
