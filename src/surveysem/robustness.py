@@ -23,6 +23,7 @@ from surveysem.sem import (
 )
 from surveysem.sem.entry import config_options
 from surveysem.sem.estimates import COLUMNS as ESTIMATE_COLUMNS
+from surveysem.sem.indices import reported_fit
 
 METHOD_FACTOR = "METHOD"
 
@@ -133,7 +134,7 @@ def leave_one_item_out(
     return pd.concat(tables, ignore_index=True)
 
 
-FIT_COLUMNS = ["chisq", "df", "cfi", "rmsea", "srmr"]
+FIT_COLUMNS = ["chisq", "df", "cfi", "rmsea", "srmr", "indices"]
 
 
 def robustness_summary(
@@ -143,7 +144,9 @@ def robustness_summary(
 ) -> pd.DataFrame:
     """Per hypothesis and variant: std.all, CI, p, support and the variant's fit.
 
-    `fits` maps "main" and each variant to its fit measures (lavaan names); measures a
+    `fits` maps "main" and each variant to its fit measures (lavaan names), shown in the
+    version a report shows (:func:`~surveysem.sem.indices.reported_fit`: the scaled
+    chi-square and robust indices of robust estimators, named in ``indices``); measures a
     variant does not have (e.g. the composite path analysis) are left empty.
 
     `main` and each variant are hypotheses tables (surveysem.hypotheses). A hypothesis is
@@ -161,9 +164,11 @@ def robustness_summary(
     stacked["std.ci.upper"] = np.maximum(stacked["ci.lower"] * ratio, stacked["ci.upper"] * ratio)
     columns = ["id", "path", "variant", "est", "ci.lower", "ci.upper", "std.all",
                "std.ci.lower", "std.ci.upper", "pvalue", "supported"]  # fmt: skip
+    given = {name: (fits or {}).get(name, {}) for name in ["main", *variants]}
+    shown = {name: reported_fit(m) if "chisq" in m else m for name, m in given.items()}
     fit = pd.DataFrame(
-        [{"variant": name, **{k: (fits or {}).get(name, {}).get(k) for k in FIT_COLUMNS}}
-         for name in ["main", *variants]]
+        [{"variant": name, **{k: measures.get(k) for k in FIT_COLUMNS}}
+         for name, measures in shown.items()]
     )  # fmt: skip
     return stacked[columns].merge(fit, on="variant", how="left")
 
