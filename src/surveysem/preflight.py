@@ -13,6 +13,7 @@ from surveysem.codebook import Codebook, load_codebook
 from surveysem.errors import InputError
 from surveysem.hypotheses import split_path
 from surveysem.sem import estimation_problems, measurement_syntax, parse_syntax
+from surveysem.sem.ordinal import ordinal_model_problems
 from surveysem.sem.partable import build_partable
 from surveysem.validation import open_raw, read_raw, validate_raw
 
@@ -150,9 +151,10 @@ def variant_conflicts(spec: dict) -> list[str]:
 
 def estimation_conflicts(config: dict, codebook: Codebook) -> list[str]:
     """The study's estimation options that its config cannot run with, each a sentence:
-    a combination :func:`surveysem.sem.estimation_problems` refuses, ordered items (WLSMV)
-    or FIML with observed covariates, and invariance groupings (multi-group models are
-    fitted by ML or MLR with listwise deletion only).
+    a combination :func:`surveysem.sem.estimation_problems` refuses, FIML with observed
+    covariates, a model or alternative the ordinal fit cannot estimate (WLSMV,
+    :func:`surveysem.sem.ordinal.ordinal_model_problems`), and invariance groupings
+    (multi-group models are fitted by ML or MLR with listwise deletion only).
     """
     estimation = config["estimation"]
     estimator, missing = estimation["estimator"], estimation["missing"]
@@ -161,16 +163,23 @@ def estimation_conflicts(config: dict, codebook: Codebook) -> list[str]:
         f"{where}: {problem}"
         for problem in estimation_problems(estimator, missing, ordered=estimator == "WLSMV")
     ]
-    if estimator == "WLSMV" or missing == "fiml":
-        items = set(measurement_syntax(config["model"]).split())
-        covariates = [v for v in observed_variables(config["model"], codebook) if v not in items]
-        if covariates:
-            fitted = "ordinal (WLSMV)" if estimator == "WLSMV" else "full-information ML"
-            problems.append(
-                f"{where}: the model has observed covariates ({', '.join(covariates)}), which "
-                f"surveysem's {fitted} fit does not take (lavaan's fixed.x block); use missing "
-                "listwise with estimator ML or MLR, or make them indicators of factors"
-            )
+    items = set(measurement_syntax(config["model"]).split())
+    covariates = [v for v in observed_variables(config["model"], codebook) if v not in items]
+    if missing == "fiml" and covariates:
+        problems.append(
+            f"{where}: the model has observed covariates ({', '.join(covariates)}), which "
+            "surveysem's full-information ML fit does not take (lavaan's fixed.x block); use "
+            "missing listwise, or make them indicators of factors"
+        )
+    if estimator == "WLSMV":  # the model and every alternative structure
+        models = {"the model": config["model"]} | {
+            f"alternative '{a['name']}'": f"{config['model']}\n{a['add']}"
+            for a in config["alternatives"]
+            if "add" in a
+        }
+        for name, syntax in models.items():
+            table = build_partable(parse_syntax(syntax), list(codebook.columns))
+            problems += [f"{where}, {name}: {p}" for p in ordinal_model_problems(table)]
     groupings = [g["name"] for g in config["robustness"]["invariance"]]
     if groupings and (estimator not in ("ML", "MLR") or missing != "listwise"):
         problems.append(

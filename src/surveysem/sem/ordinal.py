@@ -147,32 +147,47 @@ class OrdinalModel:
         return out
 
 
+def ordinal_model_problems(pt: ParTable) -> list[str]:
+    """What of a model the ordinal (WLSMV) fit cannot estimate, one sentence per statement:
+    regressions involving observed items, single-indicator factors, user-written residual
+    variances of items (not parameters under the delta parameterization). Empty when it can.
+    """
+    ovs = set(pt.ov_names)
+    n_ind = {
+        f: sum(1 for r in pt.rows if r.op == "=~" and r.lhs == f and r.rhs in ovs)
+        for f in pt.lv_names
+    }
+    problems = []
+    for r in pt.rows:
+        where = f"line {r.line}" if r.line else "default row"
+        if r.op == "~" and (r.lhs in ovs or r.rhs in ovs):
+            problems.append(
+                f"{where} ('{r.lhs} ~ {r.rhs}'): regressions involving observed ordinal items "
+                "are not supported by the ordinal (WLSMV) fit. Make the item an indicator of a "
+                "factor and regress on the factor."
+            )
+        if r.op == "=~" and r.rhs in ovs and n_ind[r.lhs] == 1:
+            problems.append(
+                f"{where} ('{r.lhs} =~ {r.rhs}'): single-indicator factors are not supported by "
+                "the ordinal (WLSMV) fit. Use the item itself or add indicators."
+            )
+        if r.op == "~~" and r.lhs == r.rhs and r.lhs in ovs and r.user:
+            problems.append(
+                f"line {r.line} ('{r.lhs} ~~ {r.rhs}'): residual variances of ordinal items are "
+                "not parameters under the delta parameterization (they are 1 minus the "
+                "explained variance). Remove the statement."
+            )
+    return problems
+
+
 def _build_model(pt: ParTable, moments: OrdinalMoments) -> OrdinalModel:
     """lavaan's ordinal parameter table: user rows, thresholds, defaults, ~*~ and ~1 rows."""
     ov, lv = pt.ov_names, pt.lv_names
     ovs, lvs = set(ov), set(lv)
     ov_idx = {v: i for i, v in enumerate(ov)}
     lv_idx = {v: i for i, v in enumerate(lv)}
-    n_ind = {f: sum(1 for r in pt.rows if r.op == "=~" and r.lhs == f and r.rhs in ovs) for f in lv}
-    for r in pt.rows:
-        where = f"line {r.line}" if r.line else "default row"
-        if r.op == "~" and (r.lhs in ovs or r.rhs in ovs):
-            raise UnsupportedModelError(
-                f"{where} ('{r.lhs} ~ {r.rhs}'): regressions involving observed ordinal items are "
-                "not supported by the ordinal (WLSMV) fit. Make the item an indicator of a factor "
-                "and regress on the factor."
-            )
-        if r.op == "=~" and r.rhs in ovs and n_ind[r.lhs] == 1:
-            raise UnsupportedModelError(
-                f"{where} ('{r.lhs} =~ {r.rhs}'): single-indicator factors are not supported by "
-                "the ordinal (WLSMV) fit. Use the item itself or add indicators."
-            )
-        if r.op == "~~" and r.lhs == r.rhs and r.lhs in ovs and r.user:
-            raise UnsupportedModelError(
-                f"line {r.line} ('{r.lhs} ~~ {r.rhs}'): residual variances of ordinal items are "
-                "not parameters under the delta parameterization (they are 1 minus the explained "
-                "variance). Remove the statement."
-            )
+    if problems := ordinal_model_problems(pt):
+        raise UnsupportedModelError("; ".join(problems))
     missing = [v for v in ov if v not in moments.names]
     if missing:  # pragma: no cover - fit_dwls computes the moments of exactly these items
         raise ModelSpecError(f"no sample statistics for {missing}")
