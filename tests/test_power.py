@@ -197,3 +197,24 @@ def test_power_grows_with_n_on_the_bundled_model(tmp_path):
     second = save(power_curves(summary), tmp_path / "two")
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.suffix
+
+
+def test_power_refuses_a_study_not_estimated_by_ml(root, tmp_path, capsys):
+    """The power study refits by ML on complete normal data: a FIML study is refused with a
+    message naming its estimation, before any replication is written."""
+    from test_nonconvergence_steps import run_script
+
+    with pytest.raises(SystemExit) as stopped:
+        run_script(
+            root, tmp_path, "power_chunk_0", "power_chunk",
+            {"data": "data.csv", "codebook": "codebook.json", "syntax": "model.lav"},
+            {"replications": "power/replications_0.csv"},
+            {"estimation": {"estimator": "MLR", "missing": "fiml"}, "seed": 1,
+             "hypotheses": [], "alpha": 0.05, "sample_sizes": [50], "replications": 2,
+             "chunks": 1},
+            chunk="0",
+        )  # fmt: skip
+    assert stopped.value.code != 0
+    message = capsys.readouterr().err
+    assert "estimated by MLR with missing fiml" in message
+    assert not (tmp_path / "power/replications_0.csv").exists()

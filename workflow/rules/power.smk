@@ -29,6 +29,7 @@ rule power_chunk:
         sample_sizes=POWER["sample_sizes"],
         replications=POWER["replications"],
         chunks=POWER["chunks"],
+        estimation=config["estimation"],
     script:
         "../scripts/power_chunk.py"
 

@@ -6,6 +6,7 @@ import pandas as pd
 
 from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
+from surveysem.errors import InputError
 from surveysem.io import write_csv
 from surveysem.power import simulate_power
 from surveysem.preflight import observed_variables
@@ -14,6 +15,15 @@ from surveysem.step import chunk_range, run_step
 
 
 def main(inputs, outputs, params, log):
+    estimation = params["estimation"]
+    if estimation["estimator"] not in ("ML", "MLR") or estimation["missing"] != "listwise":
+        raise InputError(
+            f"the power study simulates complete normal data and refits by ML, whose "
+            f"estimates are the study's only under estimator ML or MLR with missing listwise; "
+            f"this study is estimated by {estimation['estimator']} with missing "
+            f"{estimation['missing']}, so its power is not simulated. Run make power on a copy "
+            "of the config with estimation: {estimator: MLR, missing: listwise}"
+        )
     syntax = Path(inputs["syntax"]).read_text(encoding="utf-8")
     variables = observed_variables(syntax, load_codebook(inputs["codebook"]))
     data = analysis_rows(pd.read_csv(inputs["data"]), variables)
