@@ -133,14 +133,13 @@ OPTIONS = {
 
 # The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator, weights
 # with GLS/ULS) and those surveysem does not implement yet (weights with ordered items,
-# WLSMV on continuous items, ordered items with other estimators or FIML, any multi-group
-# model other than ML or MLR, listwise, unweighted, continuous).
+# WLSMV on continuous items, ordered items with other estimators or FIML, multi-group models
+# with weights, FIML, GLS or ULS).
 def _supported(estimator, missing, sampling_weights, ordered, group):
+    if group is not None and (ordered or estimator == "WLSMV"):
+        return ordered and estimator == "WLSMV" and missing == "listwise" and not sampling_weights
     if group is not None:
-        return (
-            estimator in ("ML", "MLR") and missing == "listwise" and not sampling_weights
-            and not ordered
-        )  # fmt: skip
+        return estimator in ("ML", "MLR") and missing == "listwise" and not sampling_weights
     if ordered or estimator == "WLSMV":
         return ordered and estimator == "WLSMV" and missing == "listwise" and not sampling_weights
     if missing == "fiml":
@@ -165,3 +164,25 @@ def test_every_combination_is_fitted_or_refused_by_name(combination, hs_data):
         ]  # fmt: skip
         assert any(name in message for name in named), message
         assert "lavaan refuses this too" in message or "not implement" in message
+
+
+@pytest.mark.parametrize(
+    ("equal", "case"),
+    [((), "hs_mi_ordinal_configural"),
+     (("thresholds", "loadings"), "hs_mi_ordinal_thresholds_loadings")],
+)  # fmt: skip
+def test_ordered_items_in_groups_match_lavaan(equal, case):
+    """WLSMV in two groups (delta parameterization): configural, and thresholds and loadings
+    equal, where the second group's scales and factor means become free, as in lavaan."""
+    data = read_golden("hs_ordinal_group_data.csv")
+    result = fit(HS_MODEL, data, estimator="WLSMV", ordered=True, group="school",
+                 group_equal=equal)  # fmt: skip
+    assert result.converged and result.solution["admissible"]
+    key = ["lhs", "op", "rhs", "block", "group", "label"]
+    assert_estimates_match(result.estimates, golden_estimates(case), key=key, columns=MG_COLUMNS)
+    measures, gold = result.measures, golden_fit(case)
+    common = common_measures(measures, gold)
+    assert {"chisq", "chisq.scaled", "chisq.scaling.factor", "cfi.scaled", "rmsea"} <= set(common)
+    # chi-squares relative, as everywhere (the scaled one takes the Jacobian by differences)
+    chisqs = {key: 1e-5 for key in common if "chisq" in key and "scaling" not in key}
+    assert_measures_close(measures, gold, common, relative=chisqs)

@@ -14,6 +14,7 @@ ML, MLR, GLS, ULS           ``estimator =``                         :mod:`.fitti
 ``missing="fiml"``          ``missing = "ml"`` (ML, MLR; weights)   :mod:`.fiml`
 ``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV            :mod:`.ordinal`
 ``group``, ``group_equal``  ``group =``, ``group.equal =`` (ML, MLR) :mod:`.multigroup`
+``group`` with ordered      WLSMV with ``group``, ``group.equal``    :mod:`.ordinal_groups`
 ==========================  ======================================  ========================
 """
 
@@ -36,6 +37,7 @@ from .fitting import ESTIMATORS as COMPLETE_DATA_ESTIMATORS
 from .fitting import fit_model
 from .multigroup import fit_multigroup, multigroup_estimates, multigroup_fit_measures
 from .ordinal import fit_dwls, ordinal_estimates, ordinal_fit_measures
+from .ordinal_groups import fit_ordinal_groups, ordinal_group_estimates, ordinal_group_fit_measures
 from .syntax import parse_syntax
 
 #: lavaan's estimator names that :func:`fit` takes.
@@ -113,17 +115,16 @@ class Estimation:
         if self.group_equal and group is None:
             problems.append("group_equal without group: name the grouping column in group")
         if group is not None and (
-            estimator not in ("ML", "MLR") or fiml or sampling_weights or ordered
+            estimator not in ("ML", "MLR", "WLSMV") or fiml or sampling_weights
         ):
             other = [
-                f"estimator {estimator}" * (estimator not in ("ML", "MLR")),
+                f"estimator {estimator}" * (estimator not in ("ML", "MLR", "WLSMV")),
                 "missing fiml" * fiml,
                 "sampling weights" * (sampling_weights is not None),
-                "ordered items" * bool(ordered),
             ]
             problems.append(
                 f"group with {' and '.join(o for o in other if o)}: " + not_yet + "multi-group "
-                "models are fitted by ML or MLR with listwise deletion"
+                "models are fitted by ML, MLR or WLSMV (ordered items) with listwise deletion"
             )
         return problems
 
@@ -360,7 +361,11 @@ def fit(
         used = used.dropna()
     used = used.reset_index(drop=True)
     sample_cov = None
-    if how.group is not None:
+    if how.group is not None and how.ordered:
+        backend = fit_ordinal_groups(model, used, how.group, how.group_equal)
+        estimates, measures = ordinal_group_estimates(backend), ordinal_group_fit_measures
+        solution = estimates_report(backend.converged, backend.message, estimates)
+    elif how.group is not None:
         backend = fit_multigroup(model, used, how.group, how.group_equal, estimator=how.estimator)
         estimates, measures = multigroup_estimates(backend), multigroup_fit_measures
         solution = estimates_report(backend.converged, backend.message, estimates)
