@@ -119,7 +119,22 @@ class MGRow:
 
 
 @dataclass
-class MultiGroupFit:
+class GroupedFit:
+    """What every multi-group fit holds: its syntax, grouping, ``group.equal`` and lavaan
+    parameter table (:class:`MGRow`), variables and number of free parameters."""
+
+    syntax: str
+    group: str
+    groups: list
+    equal: tuple[str, ...]
+    rows: list[MGRow] = field(repr=False)
+    ov_names: list[str]
+    lv_names: list[str]
+    n_free: int
+
+
+@dataclass
+class MultiGroupFit(GroupedFit):
     """A fitted multi-group model; pass it to :func:`multigroup_estimates` and
     :func:`multigroup_fit_measures`.
 
@@ -142,14 +157,6 @@ class MultiGroupFit:
     robust_test : for MLR, the :class:`~surveysem.sem.robust.YuanBentlerTest`; else None.
     """
 
-    syntax: str
-    group: str
-    groups: list
-    equal: tuple[str, ...]
-    rows: list[MGRow] = field(repr=False)
-    ov_names: list[str]
-    lv_names: list[str]
-    n_free: int
     nobs: list[int]
     sample_cov: list[np.ndarray] = field(repr=False)
     sample_mean: list[np.ndarray] = field(repr=False)
@@ -786,18 +793,22 @@ def multigroup_estimates(fit: MultiGroupFit, level: float = 0.95) -> pd.DataFram
     30  a2  ~~  a2      2        0.464  0.077
     """
     est = np.array([fit.x[r.free - 1] if r.free else r.value for r in fit.rows])
-    se = standard_errors(fit.rows, fit.vcov)
-    std_lv, std_all = _standardized(fit, est)
+    return group_estimates_table(fit.rows, est, fit.vcov, *_standardized(fit, est), level)
+
+
+def group_estimates_table(rows, est, vcov, std_lv, std_all, level: float) -> pd.DataFrame:
+    """lavaan's ``parameterEstimates`` table of a multi-group fit from its row values (the
+    Wald columns by :func:`~surveysem.sem.estimates.add_wald_columns`)."""
     frame = pd.DataFrame(
         {
-            "lhs": [r.lhs for r in fit.rows],
-            "op": [r.op for r in fit.rows],
-            "rhs": [r.rhs for r in fit.rows],
-            "block": [r.group for r in fit.rows],
-            "group": [r.group for r in fit.rows],
-            "label": [r.label for r in fit.rows],
+            "lhs": [r.lhs for r in rows],
+            "op": [r.op for r in rows],
+            "rhs": [r.rhs for r in rows],
+            "block": [r.group for r in rows],
+            "group": [r.group for r in rows],
+            "label": [r.label for r in rows],
             "est": est,
-            "se": se,
+            "se": standard_errors(rows, vcov),
             "std.lv": std_lv,
             "std.all": std_all,
         }

@@ -44,9 +44,9 @@ from scipy import optimize
 from surveysem.errors import InputError
 
 from .errors import UnsupportedModelError
-from .estimates import add_wald_columns, standard_errors, standardize_rows
+from .estimates import standardize_rows
 from .indices import chisq_tests, incremental_indices, rmsea_measures
-from .multigroup import ESTIMATE_COLUMNS, MGRow, _normalize_names
+from .multigroup import GroupedFit, MGRow, _normalize_names, group_estimates_table
 from .ordinal import _build_model, ordinal_model_problems
 from .partable import build_partable, require_no_covariates
 from .polychoric import OrdinalMoments, ordinal_moments
@@ -59,18 +59,10 @@ GRAD_TOL = 1e-6
 
 
 @dataclass
-class OrdinalGroupFit:
+class OrdinalGroupFit(GroupedFit):
     """A multi-group DWLS fit; pass it to :func:`ordinal_group_estimates` and
     :func:`ordinal_group_fit_measures`."""
 
-    syntax: str
-    group: str
-    groups: list
-    equal: tuple[str, ...]
-    rows: list[MGRow] = field(repr=False)
-    ov_names: list[str]
-    lv_names: list[str]
-    n_free: int
     moments: list[OrdinalMoments] = field(repr=False)
     x: np.ndarray = field(repr=False)
     vcov: np.ndarray = field(repr=False)
@@ -330,22 +322,7 @@ def ordinal_group_estimates(fit: OrdinalGroupFit, level: float = 0.95) -> pd.Dat
                 std_all[k] = 1.0
             elif r.op == "|":
                 std_all[k] = est[k] * scale[engine.pos[r.lhs]]
-    frame = pd.DataFrame(
-        {
-            "lhs": [r.lhs for r in fit.rows],
-            "op": [r.op for r in fit.rows],
-            "rhs": [r.rhs for r in fit.rows],
-            "block": [r.group for r in fit.rows],
-            "group": [r.group for r in fit.rows],
-            "label": [r.label for r in fit.rows],
-            "est": est,
-            "se": standard_errors(fit.rows, fit.vcov),
-            "std.lv": std_lv,
-            "std.all": std_all,
-        }
-    )
-    add_wald_columns(frame, level)
-    return frame[ESTIMATE_COLUMNS]
+    return group_estimates_table(fit.rows, est, fit.vcov, std_lv, std_all, level)
 
 
 def ordinal_group_fit_measures(fit: OrdinalGroupFit) -> dict[str, float]:
