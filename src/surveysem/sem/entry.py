@@ -3,7 +3,8 @@
 :func:`fit` takes lavaan's options (``estimator``, ``missing``, ``group``, ``group.equal``,
 ``sampling.weights``, ``ordered``), refuses a combination it cannot honour with a sentence
 naming the options (:func:`estimation_problems`), fits the model with the estimator module
-that implements the combination, and returns a :class:`ModelFit`: the lavaan-named
+that implements the combination (the first of :data:`BACKENDS` that takes it), and returns a
+:class:`ModelFit`: the lavaan-named
 estimates table, fit measures and admissibility report that every stage reads.
 
 ==========================  ======================================  ========================
@@ -360,42 +361,22 @@ def fit(
     else:
         used = used.dropna()
     used = used.reset_index(drop=True)
-    sample_cov = None
-    if how.group is not None and how.ordered:
-        backend = fit_ordinal_groups(model, used, how.group, how.group_equal)
-        estimates, measures = ordinal_group_estimates(backend), ordinal_group_fit_measures
-        solution = estimates_report(backend.converged, backend.message, estimates)
-    elif how.group is not None:
-        backend = fit_multigroup(model, used, how.group, how.group_equal, estimator=how.estimator)
-        estimates, measures = multigroup_estimates(backend), multigroup_fit_measures
-        solution = estimates_report(backend.converged, backend.message, estimates)
-    elif how.ordered:
-        backend = fit_dwls(model, used)
-        estimates, measures = ordinal_estimates(backend), ordinal_fit_measures
-        solution = estimates_report(backend.converged, backend.message, estimates)
-        sample_cov = _frame(backend.moments.cor, backend.moments.names)
-    elif how.missing == "fiml":
-        backend = fit_fiml(
-            model, used, estimator=how.estimator, sampling_weights=how.sampling_weights
-        )
-        estimates, measures = fiml_estimates(backend), fiml_fit_measures
-        solution = estimates_report(backend.converged, backend.message, estimates)
-        sample_cov = _frame(backend.h1_cov, backend.observed)
-    else:
-        backend = fit_model(
-            model, used, estimator=how.estimator, sampling_weights=how.sampling_weights
-        )
-        estimates, measures = parameter_estimates(backend), fit_measures
-        solution = solution_report(backend)
-        order = list(backend.partable.ov_names)  # lavaan's order, not semopy's
-        sample_cov = _frame(backend.sample_cov, backend.observed).loc[order, order]
+    chosen = next(b for b in BACKENDS if b.takes(how))
+    backend = chosen.fit(model, used, how)
+    estimates = chosen.estimates(backend)
+    solution = (
+        solution_report(backend)
+        if chosen.judged_by_fit
+        else estimates_report(backend.converged, backend.message, estimates)
+    )
+    sample_cov = chosen.sample_cov(backend)
     return ModelFit(
         syntax=model,
         estimation=how,
         n=len(used),
         n_excluded=len(data) - len(used),
         estimates=estimates,
-        fit_measures=partial(measures, backend),
+        fit_measures=partial(chosen.measures, backend),
         solution=solution,
         sample_cov=sample_cov,
         backend=backend,
@@ -404,3 +385,77 @@ def fit(
 
 def _frame(matrix: np.ndarray, names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(matrix, index=names, columns=names)
+
+
+def _complete_data_moments(backend) -> pd.DataFrame:
+    order = list(backend.partable.ov_names)  # lavaan's order, not semopy's
+    return _frame(backend.sample_cov, backend.observed).loc[order, order]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """An estimator module as :func:`fit` uses it: which options it takes, how it fits and
+    what it reports (estimates table, fit measures, the H1 moments of a single group).
+    ``judged_by_fit``: admissibility from the fit object itself (:func:`solution_report`,
+    with cautions) rather than from the estimates table (:func:`estimates_report`)."""
+
+    name: str
+    takes: Callable[[Estimation], bool]
+    fit: Callable[[str, pd.DataFrame, Estimation], object]
+    estimates: Callable[[object], pd.DataFrame]
+    measures: Callable[[object], dict]
+    sample_cov: Callable[[object], pd.DataFrame | None]
+    judged_by_fit: bool = False
+
+
+#: The estimator modules, the first that takes the options fits; a new estimator is one
+#: module, one entry here, one rule in :meth:`Estimation.problems` and one schema value.
+BACKENDS = (
+    Backend(
+        "ordered items in groups (ordinal_groups)",
+        lambda how: how.group is not None and how.ordered,
+        lambda model, data, how: fit_ordinal_groups(model, data, how.group, how.group_equal),
+        ordinal_group_estimates,
+        ordinal_group_fit_measures,
+        lambda backend: None,
+    ),
+    Backend(
+        "groups (multigroup)",
+        lambda how: how.group is not None,
+        lambda model, data, how: fit_multigroup(
+            model, data, how.group, how.group_equal, estimator=how.estimator
+        ),
+        multigroup_estimates,
+        multigroup_fit_measures,
+        lambda backend: None,
+    ),
+    Backend(
+        "ordered items (ordinal)",
+        lambda how: how.ordered,
+        lambda model, data, how: fit_dwls(model, data),
+        ordinal_estimates,
+        ordinal_fit_measures,
+        lambda backend: _frame(backend.moments.cor, backend.moments.names),
+    ),
+    Backend(
+        "full-information ML (fiml)",
+        lambda how: how.missing == "fiml",
+        lambda model, data, how: fit_fiml(
+            model, data, estimator=how.estimator, sampling_weights=how.sampling_weights
+        ),
+        fiml_estimates,
+        fiml_fit_measures,
+        lambda backend: _frame(backend.h1_cov, backend.observed),
+    ),
+    Backend(
+        "complete data (fitting)",
+        lambda how: True,
+        lambda model, data, how: fit_model(
+            model, data, estimator=how.estimator, sampling_weights=how.sampling_weights
+        ),
+        parameter_estimates,
+        fit_measures,
+        _complete_data_moments,
+        judged_by_fit=True,
+    ),
+)
