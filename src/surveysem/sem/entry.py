@@ -4,8 +4,8 @@
 ``sampling.weights``, ``ordered``), refuses a combination it cannot honour with a sentence
 naming the options (:func:`estimation_problems`), fits the model with the estimator module
 that implements the combination (the first of :data:`BACKENDS` that takes it), and returns a
-:class:`ModelFit`: the lavaan-named
-estimates table, fit measures and admissibility report that every stage reads.
+:class:`ModelFit`: the lavaan-named estimates table, fit measures and admissibility report
+that every stage reads.
 
 ==========================  ======================================  ========================
 options                     lavaan 0.6.14                           module
