@@ -377,3 +377,23 @@ def test_sequence_difference_test_matches_lavaan_per_estimator(hs_data, estimato
     if estimator == "MLR":
         assert metric["chisq"] == pytest.approx(scaled["chisq.scaled"], rel=1e-5)
         assert metric["cfi"] == pytest.approx(scaled["cfi.robust"], abs=5e-4)
+
+
+def test_ordinal_sequence_matches_lavaan():
+    """ordinal_invariance.csv (make_golden_difference.R): lavaan 0.6.14 WLSMV fits of the
+    configural, thresholds and thresholds-and-loadings models (Wu & Estabrook 2016)."""
+    data = read_golden("hs_ordinal_group_data.csv")
+    seq = invariance_sequence(HS_MODEL, data, "school", estimator="WLSMV").set_index("level")
+    gold = read_golden("ordinal_invariance.csv").set_index("level")
+    assert list(seq.index) == list(gold.index)
+    # the table reports the scaled statistic and CFI; the difference test is not available
+    np.testing.assert_allclose(seq["chisq"], gold["chisq.scaled"], rtol=1e-5)
+    np.testing.assert_allclose(seq["cfi"], gold["cfi.scaled"], atol=5e-4)
+    np.testing.assert_array_equal(seq["npar"], gold["npar"])
+    assert seq["delta_pvalue"].isna().all() and seq["converged"].all()
+    assert seq.loc["thresholds", "delta_cfi"] == pytest.approx(
+        gold.loc["thresholds", "cfi.scaled"] - gold.loc["configural", "cfi.scaled"], abs=5e-4
+    )
+    with pytest.raises(UnsupportedModelError, match="WLSMV"):
+        compare_structural_paths(HS_MODEL + "textual ~ visual\n", data, "school",
+                                 "thresholds", estimator="WLSMV")  # fmt: skip

@@ -34,7 +34,8 @@ import pandas as pd
 from scipy import stats
 
 from surveysem.sem.difference import chisq_difference
-from surveysem.sem.errors import ModelSpecError
+from surveysem.sem.entry import fit
+from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
 from surveysem.sem.indices import reported_fit
 from surveysem.sem.multigroup import (
     MultiGroupFit,
@@ -49,6 +50,13 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "metric": ("loadings",),
     "scalar": ("loadings", "intercepts"),
     "strict": ("loadings", "intercepts", "residuals"),
+}
+#: The levels of ordered items (WLSMV): thresholds first, then also loadings (Wu &
+#: Estabrook 2016; lavaan ``group.equal``, delta parameterization).
+ORDINAL_LEVELS: dict[str, tuple[str, ...]] = {
+    "configural": (),
+    "thresholds": ("thresholds",),
+    "thresholds_loadings": ("thresholds", "loadings"),
 }
 CRITERIA = ("cfi", "chisq", "both")
 
@@ -75,10 +83,11 @@ SEQUENCE_COLUMNS = [
 ]
 
 
-def _check_level(level: str) -> tuple[str, ...]:
-    if level not in LEVELS:
-        raise ModelSpecError(f"invariance level '{level}' is unknown. Use one of {list(LEVELS)}.")
-    return LEVELS[level]
+def _check_level(level: str, estimator: str = "ML") -> tuple[str, ...]:
+    known = ORDINAL_LEVELS if estimator == "WLSMV" else LEVELS
+    if level not in known:
+        raise ModelSpecError(f"invariance level '{level}' is unknown. Use one of {list(known)}.")
+    return known[level]
 
 
 def _has_regressions(syntax: str) -> bool:
@@ -89,7 +98,7 @@ def invariance_sequence(
     syntax: str,
     data: pd.DataFrame,
     group: str,
-    levels: tuple[str, ...] = ("configural", "metric", "scalar"),
+    levels: tuple[str, ...] | None = None,
     *,
     delta_cfi_cutoff: float = -0.01,
     alpha: float = 0.05,
@@ -113,6 +122,11 @@ def invariance_sequence(
       unlike the chi-square difference, does not grow with the sample size;
     * ``delta_rmsea`` is reported for information (Chen 2007 suggests <= .015).
 
+    With ``estimator="WLSMV"`` the items are ordered and the levels are those of
+    :data:`ORDINAL_LEVELS` (configural, thresholds, thresholds and loadings; Wu & Estabrook
+    2016); the fit columns are the scaled ones, and as the scaled-and-shifted difference test
+    is not implemented, its columns are NaN and the verdict rests on ``delta_cfi``.
+
     Verdict rules (``criterion``): ``"cfi"`` (default) retains the level when
     ``delta_cfi >= delta_cfi_cutoff``; ``"chisq"`` when ``delta_pvalue >= alpha``;
     ``"both"`` requires both. The first level is the ``"reference"``. ``holds`` is
@@ -132,8 +146,9 @@ def invariance_sequence(
         Complete data with the items and the ``group`` column.
     group : str
         Grouping column (groups ordered by first appearance, as lavaan).
-    levels : tuple of str
-        Levels to fit, in order, from :data:`LEVELS`.
+    levels : tuple of str or None
+        Levels to fit, in order, from :data:`LEVELS` (default configural, metric, scalar) or,
+        for WLSMV, :data:`ORDINAL_LEVELS` (default all three).
     delta_cfi_cutoff : float
         Smallest acceptable change in CFI (Cheung & Rensvold 2002: -0.01).
     alpha : float
@@ -142,9 +157,10 @@ def invariance_sequence(
         Which test decides the verdict (see above).
     measurement_only : bool
         Reduce a structural model to its measurement model first.
-    estimator : {"ML", "MLR"}
+    estimator : {"ML", "MLR", "WLSMV"}
         MLR: sandwich SEs, the scaled difference test, and the fit columns (and so
-        ``delta_cfi``) in their robust versions (:func:`~surveysem.sem.indices.reported_fit`).
+        ``delta_cfi``) in their robust versions (:func:`~surveysem.sem.indices.reported_fit`);
+        WLSMV: ordered items (see above).
 
     Returns
     -------
@@ -177,10 +193,14 @@ def invariance_sequence(
     """
     if criterion not in CRITERIA:
         raise ModelSpecError(f"criterion '{criterion}' is unknown. Use one of {list(CRITERIA)}.")
+    if levels is None:
+        levels = (
+            tuple(ORDINAL_LEVELS) if estimator == "WLSMV" else ("configural", "metric", "scalar")
+        )
     levels = (levels,) if isinstance(levels, str) else tuple(levels)
     if not levels:
         raise ModelSpecError("levels is empty. Give at least one invariance level.")
-    equal_sets = [_check_level(lv) for lv in levels]
+    equal_sets = [_check_level(lv, estimator) for lv in levels]
     if measurement_only and _has_regressions(syntax):
         syntax = measurement_syntax(syntax)
 
@@ -188,12 +208,13 @@ def invariance_sequence(
     prev = None
     holds = True
     for level, equal in zip(levels, equal_sets, strict=True):
-        fit = fit_multigroup(syntax, data, group, equal, estimator=estimator)
-        measures = multigroup_fit_measures(fit)
+        result = fit(syntax, data, estimator=estimator, group=group, group_equal=equal,
+                     ordered=estimator == "WLSMV")  # fmt: skip
+        measures = result.measures
         fm = reported_fit(measures) | {"npar": measures["npar"]}
-        rec = {key: fm[key] for key in SEQUENCE_COLUMNS[1:11]}
+        rec = {key: fm.get(key, np.nan) for key in SEQUENCE_COLUMNS[1:11]}
         rec["level"] = level
-        rec["converged"] = fit.converged
+        rec["converged"] = result.converged
         if prev is None:
             rec.update(
                 delta_chisq=np.nan,
@@ -202,7 +223,7 @@ def invariance_sequence(
                 delta_cfi=np.nan,
                 delta_rmsea=np.nan,
             )
-            verdict = "reference" if fit.converged else "not converged"
+            verdict = "reference" if result.converged else "not converged"
         else:
             test = chisq_difference(measures, prev["measures"], estimator)
             d_chisq, d_df, d_p = test["delta_chisq"], test["delta_df"], test["delta_pvalue"]
@@ -217,7 +238,7 @@ def invariance_sequence(
             cfi_ok = d_cfi >= delta_cfi_cutoff
             chisq_ok = bool(np.isnan(d_p) or d_p >= alpha)
             ok = {"cfi": cfi_ok, "chisq": chisq_ok, "both": cfi_ok and chisq_ok}[criterion]
-            if not (fit.converged and prev["converged"]):
+            if not (result.converged and prev["converged"]):
                 verdict = "not converged"
             else:
                 verdict = "retained" if ok else "rejected"
@@ -225,7 +246,7 @@ def invariance_sequence(
         rec["verdict"] = verdict
         rec["holds"] = holds
         records.append(rec)
-        prev = {**fm, "converged": fit.converged, "measures": measures}
+        prev = {**fm, "converged": result.converged, "measures": measures}
     out = pd.DataFrame(records)[SEQUENCE_COLUMNS]
     reached = out.loc[out["holds"], "level"]
     out.attrs["highest_level"] = reached.iloc[-1] if len(reached) else None
@@ -323,6 +344,11 @@ def compare_structural_paths(
       lhs op rhs  est.a  est.b  delta_df  differs
     0   B  ~   A  0.601  0.505       1.0    False
     """
+    if estimator not in ("ML", "MLR"):
+        raise UnsupportedModelError(
+            f"paths are compared across groups by likelihood-ratio tests, which estimator "
+            f"{estimator} does not have in surveysem"
+        )
     equal = _check_level(level)
     if not _has_regressions(syntax):
         raise ModelSpecError(

@@ -276,8 +276,20 @@ def robustness_table(summary: pd.DataFrame, verdicts: pd.DataFrame, descriptions
     )
 
 
+#: What each invariance level holds equal, as the table note says it.
+LEVEL_NOTES = {
+    "configural": "Configural: same factor structure.",
+    "metric": "Metric: equal loadings.",
+    "scalar": "Scalar: equal loadings and intercepts.",
+    "strict": "Strict: also equal residual variances.",
+    "thresholds": "Thresholds: equal thresholds of the ordinal items (Wu & Estabrook, 2016).",
+    "thresholds_loadings": "Thresholds_loadings: equal thresholds and loadings.",
+}
+
+
 def invariance_table(sequences: dict[str, pd.DataFrame]) -> Table:
-    """Configural, metric and scalar models per grouping, with the difference tests."""
+    """The nested invariance models per grouping, with the difference tests."""
+    levels = [level for sequence in sequences.values() for level in sequence["level"]]
     rows = []
     for grouping, sequence in sequences.items():
         for i, row in enumerate(sequence.to_dict("records")):
@@ -313,9 +325,9 @@ def invariance_table(sequences: dict[str, pd.DataFrame]) -> Table:
         ],  # fmt: skip
         rows=rows,
         note=(
-            "Configural: same factor structure; metric: equal loadings; scalar: equal loadings "
-            "and intercepts. Each model is compared with the one before it; a level is "
-            "retained when CFI drops by no more than .01 (Cheung & Rensvold, 2002)."
+            " ".join(LEVEL_NOTES[level] for level in dict.fromkeys(levels) if level in LEVEL_NOTES)
+            + " Each model is compared with the one before it; a level is retained when CFI "
+            "drops by no more than .01 (Cheung & Rensvold, 2002)."
         ),
         align=["left", "left"] + ["right"] * 6 + ["left"],
     )

@@ -327,8 +327,9 @@ def ordinal_group_estimates(fit: OrdinalGroupFit, level: float = 0.95) -> pd.Dat
 
 def ordinal_group_fit_measures(fit: OrdinalGroupFit) -> dict[str, float]:
     """The standard and scaled-and-shifted chi-square tests of a multi-group DWLS fit and of
-    its baseline, CFI and TLI from both, and RMSEA with its interval (N - G cases, sqrt(G)
-    as lavaan). lavaan's robust indices, SRMR, GFI and WRMR of these fits are not computed."""
+    its baseline, CFI and TLI from both, and RMSEA with its interval and close-fit p-value,
+    plain and at the scaled statistic (N - G cases, sqrt(G), as lavaan). lavaan's robust
+    indices, SRMR, GFI and WRMR of these fits are not computed."""
     engine = _Groups(fit.rows, fit.ov_names, fit.lv_names, fit.moments)
     n = sum(fit.nobs)
     chisq, blocks_a, blocks_o, deltas, base_deltas, chisq_b = 0.0, [], [], [], [], 0.0
@@ -383,8 +384,15 @@ def ordinal_group_fit_measures(fit: OrdinalGroupFit) -> dict[str, float]:
     }
     scaled_idx = incremental_indices(x2s, df, x2bs, df_b, suffix=".scaled")
     out |= {k: v for k, v in scaled_idx.items() if k in ("cfi.scaled", "tli.scaled")}
-    # lavaan's N for RMSEA of non-ML estimators: N - 1 per group
-    out |= rmsea_measures(chisq, df, n - len(fit.groups), len(fit.groups))
+    # lavaan's N for RMSEA of non-ML estimators: N - 1 per group; the scaled RMSEA at the
+    # scaled-and-shifted statistic
+    n_rmsea, n_groups = n - len(fit.groups), len(fit.groups)
+    out |= rmsea_measures(chisq, df, n_rmsea, n_groups)
+    out |= {
+        f"{key}.scaled": value
+        for key, value in rmsea_measures(x2s, df, n_rmsea, n_groups).items()
+        if key in ("rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue")
+    }
     return {key: float(value) for key, value in out.items()}
 
 

@@ -1,7 +1,8 @@
 # Golden values for chi-square difference tests of nested models under each estimator and
 # missing-data treatment (lavaan lavTestLRT with its default method per test).
 # Usage: Rscript make_golden_difference.R   (Debian r-base-core r-cran-lavaan); reads
-# hs_missing_data.csv written by make_golden.R; writes anova_estimators.csv.
+# hs_missing_data.csv (make_golden.R) and hs_ordinal_group_data.csv (make_golden_combos.R);
+# writes anova_estimators.csv and ordinal_invariance.csv.
 suppressPackageStartupMessages({library(lavaan)})
 cat(R.version.string, "| lavaan", as.character(packageVersion("lavaan")), "\n")
 three <- ' visual  =~ x1 + x2 + x3
@@ -51,3 +52,15 @@ for (est in c("ML", "MLR")) {  # measurement invariance: configural against metr
 }
 out <- do.call(rbind, cases)
 write.csv(out, "anova_estimators.csv", row.names = FALSE)
+# The invariance sequence of ordered items (WLSMV, delta): configural, thresholds, thresholds
+# and loadings equal (Wu & Estabrook 2016), on hs_ordinal_group_data.csv (make_golden_combos.R).
+ORD <- read.csv("hs_ordinal_group_data.csv")
+levels <- list(configural = "none", thresholds = "thresholds",
+               thresholds_loadings = c("thresholds", "loadings"))
+seq_rows <- lapply(names(levels), function(level) {
+  f <- cfa(three, ORD, ordered = paste0("x", 1:9), group = "school", group.equal = levels[[level]])
+  v <- fitMeasures(f, c("npar", "chisq", "df", "chisq.scaled", "cfi.scaled"))
+  data.frame(level = level, npar = v[["npar"]], chisq = v[["chisq"]], df = v[["df"]],
+             chisq.scaled = v[["chisq.scaled"]], cfi.scaled = v[["cfi.scaled"]])
+})
+write.csv(do.call(rbind, seq_rows), "ordinal_invariance.csv", row.names = FALSE)
