@@ -87,6 +87,8 @@ def test_config_draft_passes_the_schema(project, tmp_path, root):
     assert set(checked["constructs"]) == {"IMAG", "SAT"}
     assert checked["sample"]["profile"] == ["group"]
     assert checked["columns"] == {"id": "resp_id", "unit": None, "submitted": None}
+    # the estimation block is written out, so a researcher sees where to change it
+    assert config["estimation"] == {"estimator": "ML", "missing": "listwise"}
 
 
 def test_without_an_id_column_the_row_number_identifies_respondents(tmp_path, root):

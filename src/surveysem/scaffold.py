@@ -407,6 +407,14 @@ def draft_config(
         ]
     lines += [
         "",
+        "# How every model is estimated, in lavaan's terms. ML with listwise deletion is",
+        "# lavaan's default; MLR gives robust SEs and tests for non-normal items; missing: fiml",
+        "# (with ML or MLR) keeps the respondents with incomplete answers; estimator: WLSMV",
+        "# treats items with few categories as ordinal.",
+        "estimation:",
+        "  estimator: ML",
+        "  missing: listwise",
+        "",
         "# The sample description. Proposed profile: the categorical columns that are neither",
         "# items nor personal data; the waves, weights and size columns of the bundled design",
         "# are switched off (null). Set them if your data have them.",
