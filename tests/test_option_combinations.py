@@ -12,6 +12,7 @@ for fit indices.
 
 import itertools
 
+import numpy as np
 import pytest
 from lavaan_golden import (
     HS_MODEL,
@@ -183,6 +184,10 @@ def test_ordered_items_in_groups_match_lavaan(equal, case):
     measures, gold = result.measures, golden_fit(case)
     common = common_measures(measures, gold)
     assert {"chisq", "chisq.scaled", "chisq.scaling.factor", "cfi.scaled", "rmsea"} <= set(common)
+    # the robust indices (Savalei 2021) where lavaan reports them, and only there
+    robust = [key for key in gold.index if key.endswith(".robust") and np.isfinite(gold[key])]
+    assert robust == [key for key in measures if key.endswith(".robust")]
+    assert len(robust) in (0, 9)
     # chi-squares relative, as everywhere (the scaled one takes the Jacobian by differences)
     chisqs = {key: 1e-5 for key in common if "chisq" in key and "scaling" not in key}
     assert_measures_close(measures, gold, common, relative=chisqs)

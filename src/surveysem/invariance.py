@@ -211,7 +211,9 @@ def invariance_sequence(
         result = fit(syntax, data, estimator=estimator, group=group, group_equal=equal,
                      ordered=estimator == "WLSMV")  # fmt: skip
         measures = result.measures
-        fm = reported_fit(measures) | {"npar": measures["npar"]}
+        # ordinal models with equal thresholds have no robust indices: scaled ones throughout
+        version = "scaled" if estimator == "WLSMV" else None
+        fm = reported_fit(measures, version) | {"npar": measures["npar"]}
         rec = {key: fm.get(key, np.nan) for key in SEQUENCE_COLUMNS[1:11]}
         rec["level"] = level
         rec["converged"] = result.converged

@@ -67,14 +67,11 @@ from .errors import UnsupportedModelError
 from .estimates import _row_values, estimates_table, standardize_rows
 from .indices import (
     chisq_tests,
+    corrected_robust_measures,
     hoelter_cn,
     incremental_indices,
     information_criteria,
-    rmsea,
-    rmsea_ci,
-    rmsea_close,
     rmsea_measures,
-    robust_incremental_indices,
 )
 from .partable import ParRow, ParTable, build_partable, require_no_covariates
 from .ram import Ram
@@ -1112,7 +1109,8 @@ def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
     * MLR: the scaled measures (``*.scaled``, scaling factors) of
       :func:`surveysem.sem.robust.scaled_measures` from the Yuan-Bentler test of the fit.
     * ML and MLR: lavaan's robust CFI, TLI, NNFI, RNI and RMSEA under missing data
-      (``*.robust``, :func:`corrected_measures` of the FIML-corrected statistics,
+      (``*.robust``, :func:`~surveysem.sem.indices.corrected_robust_measures` of the
+      FIML-corrected statistics,
       :func:`_corrected_test`; Zhang & Savalei 2023).
 
     lavaan's GFI/AGFI/PGFI under missing data are not computed.
@@ -1149,27 +1147,10 @@ def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
         "ecvi": chisq / n + 2 * k / n,
     }
     if fit.corrected is not None:  # lavaan's robust indices under missing data
-        out |= corrected_measures(fit.corrected, df, df_b, n)
+        c = fit.corrected
+        out |= corrected_robust_measures(c.xx3, c.c3, c.xx3_null, c.c3_null, df, df_b, n)
     if fit.robust_test is not None:  # MLR: lavaan's order, the scaled names added
         scaled = scaled_measures(out, fit.robust_test, n)
         out |= {key: value for key, value in scaled.items() if not key.endswith(".robust")}
         return {key: float(out[key]) for key in MLR_NAMES if key in out}
     return {key: float(val) for key, val in out.items()}
-
-
-def corrected_measures(test: CorrectedTest, df: float, df_b: float, n: float) -> dict:
-    """The robust CFI, TLI, NNFI, RNI and RMSEA (with interval and p-values) of a FIML fit
-    from its :class:`CorrectedTest`: the complete-data formulas of the robust indices
-    (:func:`~surveysem.sem.indices.robust_incremental_indices`; RMSEA with scaling ``c3``,
-    its interval and p-values at ``xx3 / c3``), as lavaan's ``fitMeasures``."""
-    xx3, c3 = test.xx3, test.c3
-    scaled = xx3 / c3
-    out = robust_incremental_indices(xx3, df, test.xx3_null, df_b, c3, test.c3_null)
-    lower, upper = rmsea_ci(scaled, df, n, c3)
-    return out | {
-        "rmsea.robust": rmsea(xx3, df, n, c3),
-        "rmsea.ci.lower.robust": lower,
-        "rmsea.ci.upper.robust": upper,
-        "rmsea.pvalue.robust": rmsea_close(scaled, df, n, c3, h0=0.05),
-        "rmsea.notclose.pvalue.robust": rmsea_close(scaled, df, n, c3, h0=0.08, close=False),
-    }

@@ -253,7 +253,7 @@ def gfi_measures(gfi, df, n_moments) -> dict[str, float]:
 REPORTED = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper")
 
 
-def reported_fit(measures: dict) -> dict:
+def reported_fit(measures: dict, version: str | None = None) -> dict:
     """The fit values a report shows, chosen from lavaan's ``fitMeasures`` of any estimator.
 
     With the standard test (ML, GLS, ULS, FIML with ML) these are the measures themselves.
@@ -264,7 +264,9 @@ def reported_fit(measures: dict) -> dict:
     under FIML), or the scaled ones where a robust version could not be computed. SRMR, AIC, BIC and
     ``ntotal`` are copied when present. ``indices`` says which version was chosen:
     "standard", "robust" or "scaled"; a dict that already says (a row of
-    :func:`surveysem.comparison.compare_models`) is returned as it is.
+    :func:`surveysem.comparison.compare_models`) is returned as it is. ``version="scaled"``
+    takes the scaled indices even where robust ones exist (a comparison of models of which
+    only some have robust indices).
 
     >>> reported_fit({"chisq": 10.0, "df": 5, "pvalue": 0.08, "cfi": 0.97, "tli": 0.95,
     ...               "rmsea": 0.04, "rmsea.ci.lower": 0.0, "rmsea.ci.upper": 0.09})["indices"]
@@ -282,7 +284,7 @@ def reported_fit(measures: dict) -> dict:
             k: measures[k] for k in (*REPORTED, "srmr", "aic", "bic", "ntotal") if k in measures
         } | {"indices": "standard"}
     robust = "cfi.robust" in measures and np.isfinite(measures["cfi.robust"])
-    suffix = ".robust" if robust else ".scaled"
+    suffix = ".robust" if robust and version != "scaled" else ".scaled"
     out = {
         "chisq": measures["chisq.scaled"],
         "df": measures["df.scaled"],
@@ -292,3 +294,32 @@ def reported_fit(measures: dict) -> dict:
         out[key] = measures.get(key + suffix, np.nan)
     out |= {k: measures[k] for k in ("srmr", "aic", "bic", "ntotal") if k in measures}
     return out | {"indices": suffix[1:]}
+
+
+def corrected_robust_measures(
+    xx3: float,
+    c3: float,
+    xx3_null: float,
+    c3_null: float,
+    df: float,
+    df_b: float,
+    n: float,
+    n_groups: int = 1,
+) -> dict[str, float]:
+    """lavaan's robust CFI, TLI, NNFI, RNI and RMSEA (interval, p-values) from corrected
+    statistics ``xx3`` (model) and ``xx3_null`` (baseline) with their scalings ``c3`` and
+    ``c3_null``: FIML (Zhang & Savalei 2023) and categorical data (Savalei 2021). RMSEA
+    ``sqrt(G) sqrt(max(xx3/(N df) - c3/N, 0))``, its interval and p-values at ``xx3 / c3``.
+    """  # fmt: skip
+    scaled = xx3 / c3
+    out = robust_incremental_indices(xx3, df, xx3_null, df_b, c3, c3_null)
+    lower, upper = rmsea_ci(scaled, df, n, c3 * n_groups)
+    return out | {
+        "rmsea.robust": rmsea(xx3, df, n, c3) * np.sqrt(n_groups),
+        "rmsea.ci.lower.robust": lower,
+        "rmsea.ci.upper.robust": upper,
+        "rmsea.pvalue.robust": rmsea_close(scaled, df, n, c3 * n_groups, h0=CLOSE_H0),
+        "rmsea.notclose.pvalue.robust": rmsea_close(
+            scaled, df, n, c3 * n_groups, h0=NOTCLOSE_H0, close=False
+        ),
+    }

@@ -45,7 +45,12 @@ from surveysem.errors import InputError
 
 from .errors import UnsupportedModelError
 from .estimates import standardize_rows
-from .indices import chisq_tests, incremental_indices, rmsea_measures
+from .indices import (
+    chisq_tests,
+    corrected_robust_measures,
+    incremental_indices,
+    rmsea_measures,
+)
 from .multigroup import GroupedFit, MGRow, _normalize_names, group_estimates_table
 from .ordinal import _build_model, ordinal_model_problems
 from .partable import build_partable, require_no_covariates
@@ -328,8 +333,9 @@ def ordinal_group_estimates(fit: OrdinalGroupFit, level: float = 0.95) -> pd.Dat
 def ordinal_group_fit_measures(fit: OrdinalGroupFit) -> dict[str, float]:
     """The standard and scaled-and-shifted chi-square tests of a multi-group DWLS fit and of
     its baseline, CFI and TLI from both, and RMSEA with its interval and close-fit p-value,
-    plain and at the scaled statistic (N - G cases, sqrt(G), as lavaan). lavaan's robust
-    indices, SRMR, GFI and WRMR of these fits are not computed."""
+    plain and at the scaled statistic (N - G cases, sqrt(G), as lavaan), and the robust CFI,
+    TLI, RNI and RMSEA of Savalei (2021) (:func:`_catml`). lavaan's SRMR, GFI and WRMR of
+    these fits are not computed."""
     engine = _Groups(fit.rows, fit.ov_names, fit.lv_names, fit.moments)
     n = sum(fit.nobs)
     chisq, blocks_a, blocks_o, deltas, base_deltas, chisq_b = 0.0, [], [], [], [], 0.0
@@ -385,8 +391,11 @@ def ordinal_group_fit_measures(fit: OrdinalGroupFit) -> dict[str, float]:
     scaled_idx = incremental_indices(x2s, df, x2bs, df_b, suffix=".scaled")
     out |= {k: v for k, v in scaled_idx.items() if k in ("cfi.scaled", "tli.scaled")}
     # lavaan's N for RMSEA of non-ML estimators: N - 1 per group; the scaled RMSEA at the
-    # scaled-and-shifted statistic
+    # scaled-and-shifted statistic; the robust indices from the catML statistics
     n_rmsea, n_groups = n - len(fit.groups), len(fit.groups)
+    xx3, c3, xx3_null, c3_null = _catml(fit, engine, deltas, df, df_b)
+    if np.isfinite(c3):  # else not computed, as lavaan reports NA
+        out |= corrected_robust_measures(xx3, c3, xx3_null, c3_null, df, df_b, n_rmsea, n_groups)
     out |= rmsea_measures(chisq, df, n_rmsea, n_groups)
     out |= {
         f"{key}.scaled": value
@@ -394,6 +403,54 @@ def ordinal_group_fit_measures(fit: OrdinalGroupFit) -> dict[str, float]:
         if key in ("rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "rmsea.pvalue")
     }
     return {key: float(value) for key, value in out.items()}
+
+
+def _catml(fit: OrdinalGroupFit, engine: _Groups, deltas, df: float, df_b: float):
+    """Savalei (2021) statistics of the robust indices for several groups (lavaan
+    ``lav_fit_catml_dwls``): with ``f_g = N_g / N``, the ML discrepancy of each group's
+    polychoric matrix R_g at the implied correlations, ``xx3 = sum_g N_g F_ML``; ``c3 =
+    tr(U' V U Gamma) / df`` with ``V = blockdiag(f_g V_g)`` (normal-theory ML weights of the
+    correlations), ``Gamma = blockdiag(Gamma_g / f_g)``, ``U = I - Delta E^-1 Delta' W``,
+    ``E = sum_g f_g Delta_g' W_g Delta_g`` over the correlation rows; the baseline
+    ``xx3_null = -sum_g N_g ln|R_g|``, ``c3_null = tr(Gamma) / df_b``. NaN when a polychoric
+    matrix is not positive definite (lavaan's ``cat.check.pd``) or the later groups' scales
+    are free (equal thresholds), where lavaan 0.6.14 reports NA too."""
+    n = sum(fit.nobs)
+    nan = (np.nan,) * 4
+    if any(r.free for r in fit.rows if r.op == "~*~"):
+        return nan  # free scales (equal thresholds): lavaan 0.6.14's catML fit has none
+    weights = [1.0 / np.diag(m.gamma) for m in fit.moments]
+    info = sum(
+        m.n / n * d.T @ (w[:, None] * d)
+        for m, d, w in zip(fit.moments, deltas, weights, strict=True)
+    )
+    xx3 = xx3_null = kbs = 0.0
+    v_blocks, w_blocks, g_blocks, d_blocks = [], [], [], []
+    for g, (m, d, w) in enumerate(zip(fit.moments, deltas, weights, strict=True)):
+        r, f, nth = m.cor, m.n / n, m.n_thresholds
+        if np.linalg.eigvalsh(r).min() < np.sqrt(np.finfo(float).eps):
+            return nan
+        sig = np.eye(len(r))
+        ii, jj = np.array(m.pairs).T
+        sig[ii, jj] = sig[jj, ii] = engine.implied(g, fit.x)[0][nth:]
+        sinv = np.linalg.inv(sig)
+        logdet_r = np.linalg.slogdet(r)[1]
+        xx3 += m.n * (np.linalg.slogdet(sig)[1] + np.trace(r @ sinv) - logdet_r - len(r))
+        xx3_null += -m.n * logdet_r
+        v = (
+            sinv[np.ix_(ii, ii)] * sinv[np.ix_(jj, jj)]
+            + sinv[np.ix_(ii, jj)] * sinv[np.ix_(jj, ii)]
+        )
+        gamma_r = m.gamma[nth:, nth:]
+        kbs += np.trace(gamma_r) / f
+        v_blocks.append(f * v)
+        w_blocks.append(f * np.diag(w[nth:]))
+        g_blocks.append(gamma_r / f)
+        d_blocks.append(d[nth:])
+    delta = np.vstack(d_blocks)
+    u = np.eye(len(delta)) - delta @ np.linalg.solve(info, delta.T) @ _block(w_blocks)
+    ks = np.trace(u.T @ _block(v_blocks) @ u @ _block(g_blocks))
+    return float(xx3), float(ks / df), float(xx3_null), float(kbs / df_b)
 
 
 def _block(blocks: list[np.ndarray]) -> np.ndarray:
