@@ -74,13 +74,13 @@ from .errors import ModelSpecError, UnsupportedModelError
 from .estimates import estimates_table, standardize_rows
 from .indices import (
     chisq_tests,
+    corrected_robust_measures,
     gfi_measures,
     hoelter_cn,
     incremental_indices,
     rmsea,
     rmsea_ci,
     rmsea_close,
-    robust_incremental_indices,
 )
 from .partable import ParRow, ParTable, build_partable, require_no_covariates
 from .polychoric import OrdinalMoments, ordinal_moments
@@ -691,8 +691,8 @@ def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
     cat = _catml(fit, delta, w)
     plain = incremental_indices(x2, df, x2b, dfb)
     scaled = incremental_indices(x2s, df, x2bs, dfb, suffix=".scaled")
-    robust = robust_incremental_indices(
-        cat["xx3"], df, cat["xx3_null"], dfb, cat["c3"], cat["c3_null"]
+    robust = corrected_robust_measures(
+        cat["xx3"], cat["c3"], cat["xx3_null"], cat["c3_null"], df, dfb, n1
     )
     # lavaan's order: tests, then CFI/TLI plain, scaled and robust, then the other indices
     tests, scaled_tests = chisq_tests(x2, df, x2b, dfb), chisq_tests(x2s, df, x2bs, dfb)
@@ -721,17 +721,14 @@ def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
         "rni.robust": robust["rni.robust"],
     }
 
-    def close(x, c=1.0):
-        return rmsea_close(x, df, n1, c, h0=0.05)
+    def close(x):
+        return rmsea_close(x, df, n1, h0=0.05)
 
-    def notclose(x, c=1.0):
-        return rmsea_close(x, df, n1, c, h0=0.08, close=False)
+    def notclose(x):
+        return rmsea_close(x, df, n1, h0=0.08, close=False)
 
     ci = rmsea_ci(x2, df, n1)
     ci_s = rmsea_ci(x2s, df, n1)
-    c3 = cat["c3"]
-    xx3s = cat["xx3"] / c3
-    ci_r = rmsea_ci(xx3s, df, n1, c3)
     out.update(
         {
             "rmsea": rmsea(x2, df, n1),
@@ -747,11 +744,7 @@ def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
             "rmsea.ci.upper.scaled": ci_s[1],
             "rmsea.pvalue.scaled": close(x2s),
             "rmsea.notclose.pvalue.scaled": notclose(x2s),
-            "rmsea.robust": rmsea(cat["xx3"], df, n1, c3) if np.isfinite(c3) else np.nan,
-            "rmsea.ci.lower.robust": ci_r[0],
-            "rmsea.ci.upper.robust": ci_r[1],
-            "rmsea.pvalue.robust": close(xx3s, c3),
-            "rmsea.notclose.pvalue.robust": notclose(xx3s, c3),
+            **{key: value for key, value in robust.items() if key.startswith("rmsea")},
         }
     )
     # residual-based: residuals of the correlations (thresholds are fitted exactly)
