@@ -45,6 +45,7 @@ from surveysem.sem.multigroup import (
 )
 from surveysem.sem.score_tests import score_tests
 from surveysem.sem.syntax import factor_indicators
+from surveysem.tables import invariance_table
 
 ROOT = Path(__file__).resolve().parents[1]
 HS_SEM = HS_MODEL + "speed ~ visual + textual\n"
@@ -377,6 +378,10 @@ def test_sequence_difference_test_matches_lavaan_per_estimator(hs_data, estimato
     if estimator == "MLR":
         assert metric["chisq"] == pytest.approx(scaled["chisq.scaled"], rel=1e-5)
         assert metric["cfi"] == pytest.approx(scaled["cfi.robust"], abs=5e-4)
+    # and the table says which statistics it shows (nothing more for the standard ones)
+    note = invariance_table({"school": seq.reset_index()}).note
+    assert ("Satorra–Bentler (2001)" in note) == (estimator == "MLR")
+    assert ("robust ones" in note) == (estimator == "MLR")
 
 
 def test_ordinal_sequence_matches_lavaan():
@@ -391,6 +396,7 @@ def test_ordinal_sequence_matches_lavaan():
     np.testing.assert_allclose(seq["cfi"], gold["cfi.scaled"], atol=5e-4)
     np.testing.assert_array_equal(seq["npar"], gold["npar"])
     assert seq["delta_pvalue"].isna().all() and seq["converged"].all()
+    assert "No Δχ² test" in invariance_table({"school": seq.reset_index()}).note
     assert seq.loc["thresholds", "delta_cfi"] == pytest.approx(
         gold.loc["thresholds", "cfi.scaled"] - gold.loc["configural", "cfi.scaled"], abs=5e-4
     )

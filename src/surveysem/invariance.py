@@ -77,6 +77,8 @@ SEQUENCE_COLUMNS = [
     "delta_pvalue",
     "delta_cfi",
     "delta_rmsea",
+    "indices",
+    "delta_method",
     "converged",
     "verdict",
     "holds",
@@ -168,6 +170,8 @@ def invariance_sequence(
         One row per level: ``level, npar, chisq, df, pvalue, cfi, tli, rmsea, srmr, aic,
         bic`` (lavaan ``fitMeasures``; scaled and robust under MLR), ``delta_chisq,
         delta_df, delta_pvalue, delta_cfi, delta_rmsea`` (NaN for the first level),
+        ``indices`` (the version of the fit columns: standard, scaled or robust) and
+        ``delta_method`` (of the difference test, "" when there is none),
         ``converged``, ``verdict`` ("reference",
         "retained", "rejected" or "not converged") and ``holds``.
 
@@ -217,6 +221,7 @@ def invariance_sequence(
         rec = {key: fm.get(key, np.nan) for key in SEQUENCE_COLUMNS[1:11]}
         rec["level"] = level
         rec["converged"] = result.converged
+        rec["indices"] = fm["indices"]  # standard, scaled or robust, as the table says
         if prev is None:
             rec.update(
                 delta_chisq=np.nan,
@@ -224,6 +229,7 @@ def invariance_sequence(
                 delta_pvalue=np.nan,
                 delta_cfi=np.nan,
                 delta_rmsea=np.nan,
+                delta_method="",
             )
             verdict = "reference" if result.converged else "not converged"
         else:
@@ -236,6 +242,7 @@ def invariance_sequence(
                 delta_pvalue=d_p,
                 delta_cfi=d_cfi,
                 delta_rmsea=fm["rmsea"] - prev["rmsea"],
+                delta_method=test["delta_method"],
             )
             cfi_ok = d_cfi >= delta_cfi_cutoff
             chisq_ok = bool(np.isnan(d_p) or d_p >= alpha)

@@ -287,6 +287,23 @@ LEVEL_NOTES = {
 }
 
 
+def _statistics_note(sequences: dict[str, pd.DataFrame]) -> str:
+    """Which chi-square, CFI and difference test the invariance table shows, when not the
+    standard ones (a sequence of a robust estimator)."""
+    table = pd.concat(sequences.values()) if sequences else pd.DataFrame()
+    indices = set(table.get("indices", pd.Series(dtype=str)).dropna())
+    methods = set(table.get("delta_method", pd.Series(dtype=str)).fillna("")) - {""}
+    note = ""
+    if indices & {"robust", "scaled"}:
+        kind = "robust" if indices == {"robust"} else "scaled"
+        note += f" χ² is the scaled statistic and CFI and RMSEA the {kind} ones."
+    if "satorra.bentler.2001" in methods:
+        note += " Δχ² is the Satorra–Bentler (2001) scaled difference."
+    elif indices and not methods and "standard" not in indices:
+        note += " No Δχ² test: it is not implemented for this estimator (WLSMV)."
+    return note
+
+
 def invariance_table(sequences: dict[str, pd.DataFrame]) -> Table:
     """The nested invariance models per grouping, with the difference tests."""
     levels = [level for sequence in sequences.values() for level in sequence["level"]]
@@ -326,6 +343,7 @@ def invariance_table(sequences: dict[str, pd.DataFrame]) -> Table:
         rows=rows,
         note=(
             " ".join(LEVEL_NOTES[level] for level in dict.fromkeys(levels) if level in LEVEL_NOTES)
+            + _statistics_note(sequences)
             + " Each model is compared with the one before it; a level is retained when CFI "
             "drops by no more than .01 (Cheung & Rensvold, 2002)."
         ),

@@ -61,14 +61,7 @@ class Estimation:
 
     def describe(self) -> dict:
         """The options as lavaan would print them (for audit records and the manuscript)."""
-        return {
-            "estimator": self.estimator,
-            "missing": self.missing,
-            "group": self.group,
-            "group_equal": list(self.group_equal),
-            "sampling_weights": self.sampling_weights,
-            "ordered": self.ordered,
-        }
+        return dataclasses.asdict(self) | {"group_equal": list(self.group_equal)}
 
     def problems(self) -> list[str]:
         """Why these options cannot be fitted together, one sentence each; [] if they can.

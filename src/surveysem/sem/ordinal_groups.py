@@ -73,6 +73,7 @@ class OrdinalGroupFit(GroupedFit):
     vcov: np.ndarray = field(repr=False)
     converged: bool
     message: str
+    jacobians: list[np.ndarray] = field(repr=False)  # d sigma_g / d theta at x, per group
 
     @property
     def nobs(self) -> list[int]:
@@ -266,12 +267,15 @@ def fit_ordinal_groups(
         (m.n - 1) * (w[:, None] * j).T @ m.gamma @ (w[:, None] * j)
         for m, j, w in zip(moments, jac, weights, strict=True)
     )
-    bread = np.linalg.inv(hess)
-    vcov = bread @ meat @ bread
+    vcov = np.full((k, k), np.nan)  # no standard errors when H is singular (not identified)
+    eig = np.linalg.eigvalsh(hess)
+    if eig.min() > 1e-10 * eig.max():
+        bread = np.linalg.inv(hess)
+        vcov = bread @ meat @ bread
     message = f"Levenberg-Marquardt: {res.message}; max |dF/dtheta|/N = {max_grad:.2e}"
     return OrdinalGroupFit(
         syntax, group, labels, equal, rows, ov, lv, k, moments, x, (vcov + vcov.T) / 2,
-        bool(max_grad < GRAD_TOL), message,
+        bool(max_grad < GRAD_TOL), message, jac,
     )  # fmt: skip
 
 
@@ -348,7 +352,7 @@ def ordinal_group_fit_measures(fit: OrdinalGroupFit) -> dict[str, float]:
         chisq_b += (m.n - 1) * rb @ (w[n_th[g] :] * rb)
         blocks_a.append((m.n - 1) * np.diag(w))
         blocks_o.append(m.gamma / (m.n - 1))
-        deltas.append(engine.jacobian(g, fit.x))
+        deltas.append(fit.jacobians[g])
         base = np.zeros((len(w), n_th[g]))
         base[np.arange(n_th[g]), np.arange(n_th[g])] = 1.0
         base_deltas.append(base)
