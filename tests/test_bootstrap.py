@@ -144,36 +144,6 @@ def test_warm_start_refit_equals_fresh_fit(pd_data):
         assert mine["improper"].iloc[0] == bool(solution_problems(fresh))
 
 
-def test_newton_hessian_matches_finite_differences(pd_data):
-    """The low-rank derivatives of the refits against semopy's dSigma/dtheta and by finite
-    differences of the gradient (the PD model has B, Lambda, Psi and Theta parameters,
-    residual covariances and equality constraints)."""
-    engine = Refitter(PD_MODEL, pd_data)
-    derivatives = engine._d
-    s = np.cov(engine.values[resample_indices(75, 3, SEED)], rowvar=False, bias=True)
-    x = engine._x0 + 0.01  # away from the optimum, so that the residual terms matter
-    grad, info, cache = derivatives.first(derivatives.point(x), s)
-    hess = derivatives.hessian(cache)
-    model = engine.fit.model
-    model.update_matrices(x)
-    sigma, (m, c) = model.calc_sigma()
-    deriv = np.array(model.calc_sigma_grad(m, c))  # semopy's dSigma/dtheta
-    model.update_matrices(engine._x0)
-    sinv = np.linalg.inv(sigma)
-    w = sinv - sinv @ s @ sinv
-    np.testing.assert_allclose(grad, [np.sum(w * d) for d in deriv], atol=1e-12)
-    a = sinv @ deriv
-    np.testing.assert_allclose(info, np.einsum("ikl,jlk->ij", a, a), atol=1e-10)
-    h = 1e-6
-    fd = np.empty_like(hess)
-    for j in range(len(x)):
-        step = np.zeros_like(x)
-        step[j] = h
-        up, down = (derivatives.first(derivatives.point(x + e), s)[0] for e in (step, -step))
-        fd[:, j] = (up - down) / (2 * h)
-    np.testing.assert_allclose(hess, fd, atol=1e-6 * np.abs(hess).max())
-
-
 def test_refit_gives_fit_model_estimates_and_standard_errors(pd_data):
     """A refit to the covariance matrix of a subset equals fit_model on that subset."""
     engine = Refitter(PD_MODEL, pd_data)

@@ -17,7 +17,6 @@ import pandas as pd
 
 from .estimates import parameter_estimates, table_moments
 from .fitting import SemFit
-from .partable import ParTable
 
 BOUND_TOL = 1e-6
 #: lavaan warns when the largest observed variance exceeds the smallest by this factor.
@@ -30,17 +29,6 @@ def _not_pd(mat: np.ndarray) -> float | None:
         return None
     low = float(np.linalg.eigvalsh((mat + mat.T) / 2).min())
     return low if low <= 0 else None
-
-
-def checked_residuals(model, pt: ParTable) -> list[str]:
-    """The observed variables whose residual covariance matrix (Theta) is checked.
-
-    semopy's Theta block, without variables whose residual variance is *fixed* at 0 (such as
-    the indicator of a single-indicator factor, lavaan's ``auto.fix.single``): as lavaan's
-    post-check, a fixed zero is the user's (or lavaan's) choice, not a Heywood case.
-    """
-    zero = {r.lhs for r in pt.rows if r.op == "~~" and r.lhs == r.rhs and r.value == 0}
-    return [v for v in model.names_theta[0] if v in model.vars["_output"] and v not in zero]
 
 
 def estimate_problems(estimates: pd.DataFrame, bounded: bool = False) -> list[str]:

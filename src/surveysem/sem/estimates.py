@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import matrices
 from .expressions import evaluate, parse_expression
 from .fitting import SemFit
 from .partable import ParTable
@@ -80,12 +79,10 @@ def implied_sds(sigma_diag, lv_var, observed, lv_names) -> dict[str, float]:
 
 
 def _model_sds(fit: SemFit) -> dict[str, float]:
-    """Model-implied SDs of the observed variables (from Sigma) and factors (from C Psi C')."""
-    lvs = fit.partable.lv_names
-    inner = matrices.inner_cov(fit.model)
-    lv_var = np.diag(inner.loc[lvs, lvs].to_numpy()) if lvs else []
-    sigma_diag = np.diag(matrices.implied_cov(fit.model))
-    return implied_sds(sigma_diag, lv_var, fit.observed, lvs)
+    """Model-implied SDs of the observed variables and factors (from B S B')."""
+    total = np.diag(fit.ram.implied(fit.x)[1])
+    p = len(fit.observed)
+    return implied_sds(total[:p], total[p:], fit.observed, fit.partable.lv_names)
 
 
 def _standardize(fit: SemFit, est: np.ndarray, level: str) -> np.ndarray:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import least_squares, matrices, robust
+from . import least_squares, robust
 from .fitting import SemFit
 from .indices import (
     chisq_tests,
@@ -42,6 +42,7 @@ from .indices import (
     information_criteria,
     rmsea_measures,
 )
+from .ml import f_ml
 from .robust import MLR_NAMES
 
 
@@ -149,12 +150,12 @@ def _ml_fit_measures(fit: SemFit) -> dict[str, float]:
     """Fit measures of an ML fit (module docstring; covariates: :func:`fit_measures`)."""
     n, k = fit.n, fit.partable.n_free
     s = fit.sample_cov
-    sigma = matrices.implied_cov(fit.model)
+    sigma = fit.ram.moments(fit.x)[1]
     p = s.shape[0]
     pstar = p * (p + 1) // 2
     x = covariate_positions(fit)
     xx = np.ix_(x, x)
-    f = matrices.f_ml(sigma, s)
+    f = f_ml(sigma, s)
     chisq = n * f
     df = pstar - len(x) * (len(x) + 1) // 2 - k  # the covariates' moments are not data
     _, logdet_s = np.linalg.slogdet(s)
@@ -216,7 +217,7 @@ def _ls_fit_measures(fit: SemFit) -> dict[str, float]:
     n1 = fit.n - 1  # lavaan lav_utils_get_ntotal: N - 1 for estimators other than ML
     k = fit.partable.n_free
     s = least_squares.unbiased_cov(fit.sample_cov, fit.n)
-    sigma = matrices.implied_cov(fit.model)
+    sigma = fit.ram.moments(fit.x)[1]
     p = s.shape[0]
     pstar = p * (p + 1) // 2
     disc = least_squares.Discrepancy(est, s)

@@ -1,16 +1,14 @@
-"""Fit a lavaan-syntax SEM with semopy, tuned to reproduce lavaan (ML, MLR, GLS, ULS).
+"""Fit a lavaan-syntax SEM to complete data, reproducing lavaan (ML, MLR, GLS, ULS).
 
 Estimation (lavaan ``sem()`` defaults: ML, ``likelihood = "normal"``, expected information):
-
-1. semopy ``Model(..., mimic_lavaan=True)`` fitted with SLSQP (``ftol = 1e-12``) on the
-   Wishart ML objective, with semopy's own bounds (variances >= 0) as a robust first stage;
-2. Fisher scoring on lavaan's discrepancy F until the gradient vanishes (typically
-   ``max|dF/dtheta| ~ 1e-12``; "converged" means ``< GRAD_TOL = 1e-4``). This removes SLSQP's
-   early stopping (semopy pitfall 1 in the tooling notes) and, by default, lifts the variance
-   bound: like lavaan, (residual) variances may go negative (Heywood cases), which
-   :func:`solution_problems` then reports.
-   With ``nonnegative_variances=True`` the scoring is projected onto variances >= 0 instead,
-   and variances that end at 0 are reported as boundary hits.
+the parameter table (:mod:`~surveysem.sem.partable`) becomes a RAM model
+(:mod:`~surveysem.sem.ram`), whose ML discrepancy F (:mod:`~surveysem.sem.ml`) is minimized
+by Fisher scoring from moment-based starting values (:mod:`~surveysem.sem.start`,
+:mod:`~surveysem.sem.optimizer`) until the gradient vanishes (typically
+``max|dF/dtheta| ~ 1e-12``; "converged" means ``< GRAD_TOL = 1e-4``). Like lavaan,
+(residual) variances may go negative (Heywood cases), which :func:`solution_problems` then
+reports; with ``nonnegative_variances=True`` the scoring is projected onto variances >= 0
+instead, and variances that end at 0 are reported as boundary hits.
 
 Standard errors: ``vcov = (N/2 * H)^-1`` with ``H`` the expected Hessian of F at the estimates
 (lavaan ``information = "expected"``, N divisor).
@@ -33,8 +31,6 @@ Journal of Statistical Software, 48(2). https://doi.org/10.18637/jss.v048.i02
 
 from __future__ import annotations
 
-import logging
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,10 +38,11 @@ import pandas as pd
 
 from surveysem.errors import InputError
 
-from . import least_squares, matrices, robust, weights
-from .engine import chol_inv2, semopy
-from .errors import ModelSpecError
-from .partable import ParTable, build_partable, semopy_description, with_exogenous_moments
+from . import least_squares, optimizer, robust, weights
+from .ml import MLObjective, f_ml
+from .partable import ParTable, build_partable, with_exogenous_moments
+from .ram import Ram
+from .start import start_values
 from .syntax import parse_syntax
 
 # Largest |dF/dtheta| accepted as converged. lavaan warns when a gradient element of its
@@ -56,24 +53,6 @@ GRAD_TOL = 1e-4
 ESTIMATORS = ("ML", "MLR", "GLS", "ULS")
 
 
-class _LavaanModel(semopy.Model):
-    """semopy Model whose ML objective is not set to +inf below zero.
-
-    semopy 2.3.11 returns ``inf`` whenever the loss is negative, which happens through rounding
-    for saturated models (df = 0) and stalls the optimizer there.
-    """
-
-    def obj_mlw(self, x: np.ndarray):
-        self.update_matrices(x)
-        try:
-            sigma, _ = self.calc_sigma()
-            inv_sigma, logdet_sigma = chol_inv2(sigma)
-        except np.linalg.LinAlgError:
-            return np.inf
-        tr = np.einsum("ij,ji->", self.mx_cov, inv_sigma) - sigma.shape[0]
-        return tr + logdet_sigma - self.cov_logdet
-
-
 @dataclass
 class SemFit:
     """A fitted model. Pass it to the other :mod:`surveysem.sem` functions.
@@ -82,15 +61,16 @@ class SemFit:
     ----------
     syntax : the lavaan syntax as given.
     partable : lavaan-style parameter table (:class:`~surveysem.sem.partable.ParTable`).
-    model : the fitted ``semopy.Model`` (its matrices hold the final estimates).
+    ram : the model in RAM form (:class:`~surveysem.sem.ram.Ram`); ``ram.implied(x)`` gives
+        the model-implied moments of all variables.
     n : number of rows used (complete data).
-    observed : observed variable names, in the order of ``sample_cov``.
+    observed : observed variable names (lavaan's order), the order of ``sample_cov``.
     sample_cov : sample covariance matrix with divisor N (as lavaan for ML/MLR; GLS and ULS
         are fitted to ``sample_cov * N / (N - 1)``, as lavaan).
     x : estimates of the free parameters (index ``free - 1`` of the parameter table).
     vcov : their covariance matrix (NaN when the information matrix is singular).
-    converged : optimizer success and a vanishing gradient at the solution.
-    message : optimizer and convergence details.
+    converged : the gradient vanishes at the solution.
+    message : convergence details.
     nonnegative_variances : whether variances were bounded at zero.
     estimator : "ML", "MLR", "GLS" or "ULS" (lavaan's name of the estimator).
     data : the complete rows used, columns in the order of ``observed`` (needed by MLR).
@@ -104,7 +84,7 @@ class SemFit:
 
     syntax: str
     partable: ParTable
-    model: semopy.Model = field(repr=False)
+    ram: Ram = field(repr=False)
     n: int
     observed: list[str]
     sample_cov: np.ndarray = field(repr=False)
@@ -122,51 +102,22 @@ class SemFit:
     @property
     def fmin(self) -> float:
         """lavaan's fmin at the estimates: F_ML/2 (ML, MLR); (N - 1)/(2N) F (GLS, ULS)."""
-        sigma = matrices.implied_cov(self.model)
+        sigma = self.ram.moments(self.x)[1]
         if self.estimator in least_squares.LS_ESTIMATORS:
             s = least_squares.unbiased_cov(self.sample_cov, self.n)
             disc = least_squares.Discrepancy(self.estimator, s)
             return 0.5 * (self.n - 1) / self.n * disc.value(sigma)
-        return matrices.f_ml(sigma, self.sample_cov) / 2
+        return f_ml(sigma, self.sample_cov) / 2
 
     def implied_cov(self) -> pd.DataFrame:
         """Model-implied covariance matrix of the observed variables."""
-        sig = matrices.implied_cov(self.model)
+        sig = self.ram.moments(self.x)[1]
         return pd.DataFrame(sig, index=self.observed, columns=self.observed)
 
-
-class _DropSemopyNoise(logging.Filter):
-    """Drop semopy root-logger warnings that this module handles itself."""
-
-    NOISE = ("No fixed loadings", "Solver didn")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith(self.NOISE)
-
-
-@contextmanager
-def _quiet_semopy():
-    # semopy logs through the root logger: "No fixed loadings" is expected for NA* loadings,
-    # and non-convergence of the first stage is judged by our own gradient check instead.
-    root, filt = logging.getLogger(), _DropSemopyNoise()
-    root.addFilter(filt)
-    try:
-        yield
-    finally:
-        root.removeFilter(filt)
-
-
-def _start_unmarked_loadings(model, pt: ParTable, values: np.ndarray) -> None:
-    """Starting values for loadings of factors without a fixed loading (``NA*x`` syntax).
-
-    semopy 2.3.11 loops forever computing these (``startingvalues.start_lambda`` follows
-    ``first_manifs[None]``); parameters that already have a start are skipped by semopy.
-    """
-    var = dict(zip(pt.ov_names, values.var(axis=0), strict=True))
-    marked = {r.lhs for r in pt.rows if r.op == "=~" and not r.free}
-    for r in pt.rows:
-        if r.op == "=~" and r.free and r.lhs not in marked and r.rhs in var:
-            model.parameters[f"_p{r.free}"].start = float(np.sqrt(var[r.rhs] / 2))
+    def total_cov(self) -> pd.DataFrame:
+        """Model-implied covariance matrix of all variables, observed then latent."""
+        names = [*self.observed, *self.partable.lv_names]
+        return pd.DataFrame(self.ram.implied(self.x)[1], index=names, columns=names)
 
 
 def complete_numeric(data: pd.DataFrame, names: list[str]) -> np.ndarray:
@@ -188,54 +139,13 @@ def complete_numeric(data: pd.DataFrame, names: list[str]) -> np.ndarray:
     return sub.to_numpy(dtype=float)
 
 
-def semopy_layout(model, pt: ParTable) -> tuple[np.ndarray, np.ndarray]:
-    """For each of semopy's active parameters (semopy's order): our 0-based free-parameter
-    index (``x[order] = x_semopy``) and whether it is a free variance."""
-    active = [name for name, par in model.parameters.items() if par.active]
-    order = np.array([int(name[2:]) - 1 for name in active], dtype=int)  # "_p<free>"
-    variance_free = {r.free for r in pt.rows if r.free and r.op == "~~" and r.lhs == r.rhs}
-    return order, np.array([k + 1 in variance_free for k in order], dtype=bool)
-
-
-def _fisher_scoring(model, s, x, variance_mask, nonneg, max_iter=200):
-    """Minimize F from x by Fisher scoring with step halving; optionally keep variances >= 0."""
-    matrices.set_params(model, x)
-    f = matrices.f_ml(matrices.implied_cov(model), s)
-    clamped = np.zeros_like(variance_mask)
-    grad = np.full(len(x), np.nan)
-    for _ in range(max_iter):
-        grad, info = matrices.gradient_and_information(model, s)
-        # Active set for the bounded variant: variances at 0 that the gradient pushes below 0.
-        clamped = nonneg & variance_mask & (x <= 0) & (grad > 0)
-        act = ~clamped
-        if np.max(np.abs(grad[act]), initial=0.0) < 1e-12:
-            break
-        step = np.zeros_like(x)
-        try:
-            step[act] = -np.linalg.solve(info[np.ix_(act, act)], grad[act])
-        except np.linalg.LinAlgError:
-            step[act] = -np.linalg.lstsq(info[np.ix_(act, act)], grad[act], rcond=None)[0]
-        t, accepted = 1.0, False
-        for _ in range(40):
-            x_new = x + t * step
-            if nonneg:
-                x_new[variance_mask] = np.maximum(x_new[variance_mask], 0.0)
-            matrices.set_params(model, x_new)
-            f_new = matrices.f_ml(matrices.implied_cov(model), s)
-            if f_new <= f + 1e-14 * max(1.0, abs(f)):
-                accepted = True
-                break
-            t /= 2
-        if not accepted:
-            matrices.set_params(model, x)
-            break
-        moved = np.max(np.abs(x_new - x))
-        x, f = x_new, f_new
-        if moved < 1e-13 * (1 + np.max(np.abs(x))):
-            break
-    matrices.set_params(model, x)
-    grad, _ = matrices.gradient_and_information(model, s)
-    return x, float(np.max(np.abs(grad[~clamped]), initial=0.0))
+def variance_mask(pt: ParTable) -> np.ndarray:
+    """Which free parameters are variances (bounded at 0 with ``nonnegative_variances``)."""
+    mask = np.zeros(pt.n_free, dtype=bool)
+    for r in pt.rows:
+        if r.free and r.op == "~~" and r.lhs == r.rhs:
+            mask[r.free - 1] = True
+    return mask
 
 
 def _check_estimator(estimator: str) -> str:
@@ -362,11 +272,10 @@ def fit_model(
         wts = weights.normalized_weights(data, sampling_weights, pt.ov_names)
 
     if wts is None:
-        center, s_input = values.mean(axis=0), None
+        center = values.mean(axis=0)
         cov = np.cov(values, rowvar=False, bias=True)
     else:
         center, cov = weights.weighted_moments(values, wts)
-        s_input = pd.DataFrame(cov, index=pt.ov_names, columns=pt.ov_names)
     eig = np.linalg.eigvalsh(cov)
     if eig.min() <= 1e-12 * eig.max():
         raise InputError(
@@ -374,83 +283,66 @@ def fit_model(
             "collinear items); remove or recode the offending items"
         )
     pt = with_exogenous_moments(pt, cov)
-    with _quiet_semopy():
-        model = _LavaanModel(semopy_description(pt), mimic_lavaan=True)
-    active = [name for name, par in model.parameters.items() if par.active]
-    expected = {f"_p{k}" for k in range(1, pt.n_free + 1)}
-    if set(active) != expected:  # semopy added or dropped a parameter: never silently differ
-        raise ModelSpecError(
-            f"semopy parametrized the model differently ({sorted(set(active) ^ expected)}); "
-            "simplify the model syntax"
-        )
-    order, variance_mask = semopy_layout(model, pt)
-    _start_unmarked_loadings(model, pt, values)
-    frame = pd.DataFrame(values, columns=pt.ov_names)
-    with np.errstate(all="ignore"), _quiet_semopy():
-        # semopy: with both data and cov, cov is fitted and data only gives starting values
-        res = model.fit(frame, cov=s_input, obj="MLW", solver="SLSQP", options={"ftol": 1e-12})
-    s = np.asarray(model.mx_cov, dtype=float)
-    observed = list(model.vars["observed"])
-
-    x0 = np.asarray(res.x, dtype=float)
-    x_sem, max_grad = _fisher_scoring(model, s, x0, variance_mask, nonnegative_variances)
-    converged = bool(np.isfinite(max_grad) and max_grad < GRAD_TOL)
-    message = (
-        f"semopy SLSQP: {res.message} (success={bool(res.success)}); "
-        f"Fisher scoring: max |gradient of F| = {max_grad:.2e}"
+    ram = Ram.from_partable(pt)
+    mask = variance_mask(pt)
+    x0 = start_values(pt.rows, pt.ov_names, pt.n_free, [cov])
+    ml = MLObjective(ram, cov)
+    x, max_grad, _, _ = optimizer.minimize(
+        ml, x0, variance_mask=mask, nonnegative=nonnegative_variances
     )
-    raw = frame[observed].to_numpy(dtype=float)
-    center = pd.Series(center, index=pt.ov_names)[observed].to_numpy()
+    if not np.isfinite(max_grad):
+        raise InputError(
+            "the starting values give a non-positive-definite implied covariance matrix; "
+            "check the model (e.g. fixed values) and the data"
+        )
+    converged = bool(max_grad < GRAD_TOL)
+    message = f"Fisher scoring: max |gradient of F| = {max_grad:.2e}"
 
     robust_test = None
     if estimator in least_squares.LS_ESTIMATORS:
-        disc = least_squares.Discrepancy(estimator, least_squares.unbiased_cov(s, n))
-        x_sem, max_grad = least_squares.minimize(
-            model, disc, x_sem, variance_mask, nonnegative_variances
-        )
+        disc = least_squares.Discrepancy(estimator, least_squares.unbiased_cov(cov, n))
+        x, max_grad, info, _ = optimizer.minimize(
+            least_squares.Objective(ram, disc), x, variance_mask=mask,
+            nonnegative=nonnegative_variances,
+        )  # fmt: skip
         converged = bool(np.isfinite(max_grad) and max_grad < GRAD_TOL)
         message += f"; {estimator} Gauss-Newton: max |gradient of F_{estimator}| = {max_grad:.2e}"
-        vcov = np.full((pt.n_free, pt.n_free), np.nan)
-        vcov[np.ix_(order, order)] = least_squares.vcov(model, disc, n)
+        vcov = least_squares.vcov(info, n)
     elif estimator == "MLR":
-        covariates = [observed.index(v) for v in pt.ov_x]
-        sem_vcov, robust_test = robust.sandwich_and_test(
-            model, s, raw - center, x_sem, wts, covariates
+        sigma, d_sig = ram.moments(x)[1], ram.jacobian(x)[0]
+        covariates = [pt.ov_names.index(v) for v in pt.ov_x]
+        vcov, robust_test = robust.sandwich_and_test(
+            ml.hessian(x) / 2, sigma, d_sig, cov, values - center, wts, covariates
         )
-        vcov = np.full((pt.n_free, pt.n_free), np.nan)
-        vcov[np.ix_(order, order)] = sem_vcov
     else:
-        vcov = _vcov(model, s, n, order, pt.n_free)
+        vcov = _vcov(ml.first(x)[1], n)
 
-    x = np.empty(pt.n_free)
-    x[order] = x_sem
     return SemFit(
         syntax=syntax,
         partable=pt,
-        model=model,
+        ram=ram,
         n=n,
-        observed=observed,
-        sample_cov=s,
+        observed=list(pt.ov_names),
+        sample_cov=cov,
         x=x,
         vcov=vcov,
         converged=converged,
         message=message,
         nonnegative_variances=nonnegative_variances,
         estimator=estimator,
-        data=raw,
+        data=values,
         robust_test=robust_test,
         sampling_weights=sampling_weights,
         weights=wts,
     )
 
 
-def _vcov(model, s, n, order, k) -> np.ndarray:
-    """(N/2 H)^-1 in our free-parameter order; NaN if H is (numerically) singular."""
-    _, info = matrices.gradient_and_information(model, s)
-    out = np.full((k, k), np.nan)
+def _vcov(info: np.ndarray, n: int) -> np.ndarray:
+    """(N/2 H)^-1; NaN if H is (numerically) singular."""
+    k = info.shape[0]
+    if k == 0:
+        return np.full((0, 0), np.nan)
     eig = np.linalg.eigvalsh(info)
     if eig.min() <= 1e-10 * eig.max():
-        return out
-    sem_vcov = np.linalg.inv(info) * 2.0 / n
-    out[np.ix_(order, order)] = sem_vcov
-    return out
+        return np.full((k, k), np.nan)
+    return np.linalg.inv(info) * 2.0 / n

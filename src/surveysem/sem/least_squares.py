@@ -23,8 +23,8 @@ lavaan conventions reproduced here (``lav_model_objective``, ``lav_test``, ``lav
   ``(S^-1 o S^-1) d = diag(S^-1)`` (``o`` the elementwise product). As lavaan's, the baseline
   of a model with observed covariates also frees the covariances among them.
 
-The minimization is Gauss-Newton (``Delta' W Delta`` as curvature) with step halving, started
-from the ML estimates; with ``nonnegative_variances`` it is projected onto variances >= 0.
+The minimization is Gauss-Newton (``2 Delta' W Delta`` as curvature, :class:`Objective` for
+:func:`surveysem.sem.optimizer.minimize`), started from the ML estimates.
 
 References
 ----------
@@ -46,7 +46,7 @@ from itertools import combinations
 
 import numpy as np
 
-from . import matrices
+from .ram import Ram
 
 LS_ESTIMATORS = ("GLS", "ULS")
 
@@ -85,10 +85,9 @@ class Discrepancy:
         r = (self.s - sigma)[None]
         return float(self.inner(r, r)[0, 0])
 
-    def parts(self, model) -> tuple[float, np.ndarray, np.ndarray]:
-        """F, its gradient ``-2 Delta' W r`` and ``Delta' W Delta`` at the model's parameters."""
-        sigma, (m, c) = model.calc_sigma()
-        derivs = np.asarray(model.calc_sigma_grad(m, c), dtype=float).reshape(-1, *sigma.shape)
+    def parts(self, sigma: np.ndarray, derivs: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """F, its gradient ``-2 Delta' W r`` and ``Delta' W Delta`` at Sigma with the
+        derivatives ``derivs`` (k x p x p) of Sigma."""
         r = (self.s - sigma)[None]
         f = float(self.inner(r, r)[0, 0])
         grad = -2.0 * self.inner(derivs, r)[:, 0]
@@ -96,73 +95,33 @@ class Discrepancy:
         return f, grad, info
 
 
-def minimize(
-    model,
-    disc: Discrepancy,
-    x: np.ndarray,
-    variance_mask: np.ndarray,
-    nonneg: bool,
-    max_iter: int = 500,
-) -> tuple[np.ndarray, float]:
-    """Gauss-Newton from ``x`` with step halving; returns (x, max |dF/dtheta|).
+class Objective:
+    """The discrepancy of a RAM model, for :func:`surveysem.sem.optimizer.minimize`."""
 
-    Same active-set rule as the ML Fisher scoring: with ``nonneg``, variances at 0 whose
-    gradient pushes them below 0 are held at 0.
-    """
-    x = np.asarray(x, dtype=float).copy()
-    if nonneg:
-        x[variance_mask] = np.maximum(x[variance_mask], 0.0)
-    matrices.set_params(model, x)
-    f, grad, info = disc.parts(model)
-    clamped = np.zeros_like(variance_mask)
-    for _ in range(max_iter):
-        clamped = nonneg & variance_mask & (x <= 0) & (grad > 0)
-        act = ~clamped
-        if np.max(np.abs(grad[act]), initial=0.0) < 1e-12:
-            break
-        step = np.zeros_like(x)
-        try:
-            step[act] = -0.5 * np.linalg.solve(info[np.ix_(act, act)], grad[act])
-        except np.linalg.LinAlgError:
-            step[act] = -0.5 * np.linalg.lstsq(info[np.ix_(act, act)], grad[act], rcond=None)[0]
-        t, accepted = 1.0, False
-        for _ in range(40):
-            x_new = x + t * step
-            if nonneg:
-                x_new[variance_mask] = np.maximum(x_new[variance_mask], 0.0)
-            matrices.set_params(model, x_new)
-            try:
-                f_new = disc.value(matrices.implied_cov(model))
-            except np.linalg.LinAlgError:
-                f_new = np.inf
-            if np.isfinite(f_new) and f_new <= f + 1e-14 * max(1.0, abs(f)):
-                accepted = True
-                break
-            t /= 2
-        if not accepted:
-            break
-        moved = np.max(np.abs(x_new - x))
-        x = x_new
-        f, grad, info = disc.parts(model)
-        if moved < 1e-13 * (1 + np.max(np.abs(x))):
-            break
-    matrices.set_params(model, x)
-    f, grad, _ = disc.parts(model)
-    clamped = nonneg & variance_mask & (x <= 0) & (grad > 0)
-    return x, float(np.max(np.abs(grad[~clamped]), initial=0.0))
+    def __init__(self, ram: Ram, disc: Discrepancy):
+        self.ram, self.disc = ram, disc
+
+    def value(self, x: np.ndarray) -> float:
+        sigma = self.ram.moments(x)[1]
+        return self.disc.value(sigma) if np.all(np.isfinite(sigma)) else np.inf
+
+    def first(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient and Gauss-Newton curvature ``2 Delta' W Delta``."""
+        _, grad, info = self.disc.parts(self.ram.moments(x)[1], self.ram.jacobian(x)[0])
+        return grad, 2.0 * info
 
 
-def vcov(model, disc: Discrepancy, n: int) -> np.ndarray:
-    """``(Delta' W Delta)^-1 / (N - 1)`` in semopy's order; NaN when singular."""
-    _, _, info = disc.parts(model)
-    k = info.shape[0]
+def vcov(curvature: np.ndarray, n: int) -> np.ndarray:
+    """``(Delta' W Delta)^-1 / (N - 1)`` from the curvature ``2 Delta' W Delta``; NaN when
+    singular."""
+    k = curvature.shape[0]
     out = np.full((k, k), np.nan)
     if k == 0:
         return out
-    eig = np.linalg.eigvalsh(info)
+    eig = np.linalg.eigvalsh(curvature)
     if eig.min() <= 1e-10 * eig.max():
         return out
-    return np.linalg.inv(info) / (n - 1)
+    return 2.0 * np.linalg.inv(curvature) / (n - 1)
 
 
 def baseline_discrepancy(estimator: str, s: np.ndarray, covariates: Sequence[int] = ()) -> float:

@@ -322,16 +322,3 @@ def require_no_covariates(pt: ParTable, fit_name: str) -> None:
             f"nor an item) is not supported by the {fit_name} fit. Use the ML-family estimators "
             "(ML, MLR, GLS, ULS) for models with covariates, or leave the covariate out."
         )
-
-
-def semopy_description(pt: ParTable) -> str:
-    """Translate the table to semopy syntax with every parameter explicit.
-
-    Free parameters get internal names ``_p<k>`` (shared by equality-constrained rows) and fixed
-    ones their value, so semopy adds nothing of its own and never fixes a loading itself.
-    """
-    lines = []
-    for r in pt.rows:
-        mult = f"_p{r.free}" if r.free else repr(float(r.value))
-        lines.append(f"{r.lhs} {r.op} {mult}*{r.rhs}")
-    return "\n".join(lines)

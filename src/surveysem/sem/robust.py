@@ -11,8 +11,9 @@ and F the ML discrepancy (lavaan's objective is ``fmin = F/2``).
 
 Standard errors (Huber-White sandwich)
     Bread: the unit *observed* information ``A = d^2 (F/2) / dtheta dtheta'``, the Hessian of
-    lavaan's objective, by Richardson extrapolation of the analytic gradient (lavaan
-    ``lav_model_hessian``). Meat: the outer product of the case-wise scores
+    lavaan's objective, in closed form (:mod:`surveysem.sem.ml`; lavaan's
+    ``lav_model_hessian`` differentiates its analytic gradient numerically). Meat: the outer
+    product of the case-wise scores
     ``s_ik = 1/2 [d_i' Sigma^-1 Sigma_k Sigma^-1 d_i - tr(Sigma^-1 Sigma_k)]`` evaluated at the
     model-implied Sigma ("structured"), ``B = (1/N) sum_i s_i s_i'``. Then
     ``vcov = A^-1 B A^-1 / N``.
@@ -56,7 +57,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import matrices
 from .indices import (
     chisq_pvalue,
     incremental_indices,
@@ -114,55 +114,20 @@ class YuanBentlerTest:
         return self.trace_h0 / self.npar if self.npar else np.nan
 
 
-def _sigma_parts(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    sigma, (m, c) = model.calc_sigma()
-    sinv = np.linalg.inv(sigma)
-    derivs = np.asarray(model.calc_sigma_grad(m, c), dtype=float).reshape(-1, *sigma.shape)
-    return sigma, sinv, derivs
-
-
-def _gradient_half_f(model, s: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Analytic gradient of F/2: 1/2 tr[(Sigma^-1 - Sigma^-1 S Sigma^-1) Sigma_k]."""
-    matrices.set_params(model, x)
-    _, sinv, derivs = _sigma_parts(model)
-    resid = sinv - sinv @ s @ sinv
-    return 0.5 * np.einsum("ij,kij->k", resid, derivs)
-
-
-def observed_information(model, s: np.ndarray, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Unit observed information: Hessian of lavaan's objective ``F/2`` at ``x``.
-
-    Column j is the four-point Richardson difference of the analytic gradient,
-    ``[g(x - 2h) - 8 g(x - h) + 8 g(x + h) - g(x + 2h)] / (12 h)`` (lavaan
-    ``lav_model_hessian``; h scaled by ``max(1, |x_j|)``), then symmetrized. The model is left
-    at ``x``. Parameters are in semopy's order.
-    """
-    x = np.asarray(x, dtype=float)
-    k = len(x)
-    hess = np.empty((k, k))
-    for j in range(k):
-        hj = h * max(1.0, abs(x[j]))
-        e = np.zeros(k)
-        e[j] = hj
-        g = [_gradient_half_f(model, s, x + t * e) for t in (-2.0, -1.0, 1.0, 2.0)]
-        hess[:, j] = (g[0] - 8 * g[1] + 8 * g[2] - g[3]) / (12 * hj)
-    matrices.set_params(model, x)
-    return (hess + hess.T) / 2
-
-
-def casewise_scores(model, centered: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """Scores of the case-wise normal log-likelihood at the model's current parameters.
+def casewise_scores(
+    sigma: np.ndarray, d_sig: np.ndarray, centered: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Scores of the case-wise normal log-likelihood at the implied ``sigma``.
 
     ``s_ik = 1/2 [d_i' Sigma^-1 Sigma_k Sigma^-1 d_i - tr(Sigma^-1 Sigma_k)]`` with ``d_i``
-    the rows of ``centered`` (data minus column means, columns in semopy's observed order);
-    returns an ``N x k`` array. With sampling ``weights`` the rows are the weighted scores
-    ``w_i s_i`` (lavaan ``lav_mvnorm_scores_vech_sigma(wt = )``), ``d_i`` centred at the
-    weighted mean.
+    the rows of ``centered`` (data minus column means) and ``Sigma_k = d_sig[k]``; returns an
+    ``N x k`` array. With sampling ``weights`` the rows are the weighted scores ``w_i s_i``
+    (lavaan ``lav_mvnorm_scores_vech_sigma(wt = )``), ``d_i`` centred at the weighted mean.
     """
-    _, sinv, derivs = _sigma_parts(model)
-    a = np.einsum("ij,kjl,lm->kim", sinv, derivs, sinv)
+    sinv = np.linalg.inv(sigma)
+    a = np.einsum("ij,kjl,lm->kim", sinv, d_sig, sinv)
     quad = np.einsum("ni,kij,nj->nk", centered, a, centered)
-    scores = 0.5 * (quad - np.einsum("ij,kji->k", sinv, derivs))
+    scores = 0.5 * (quad - np.einsum("ij,kji->k", sinv, d_sig))
     return scores if weights is None else scores * np.asarray(weights, dtype=float)[:, None]
 
 
@@ -261,22 +226,23 @@ def yuan_bentler_test(
 
 
 def sandwich_and_test(
-    model,
+    info: np.ndarray,
+    sigma: np.ndarray,
+    d_sig: np.ndarray,
     s: np.ndarray,
     centered: np.ndarray,
-    x: np.ndarray,
     weights: np.ndarray | None = None,
     covariates: Sequence[int] = (),
 ) -> tuple[np.ndarray, YuanBentlerTest]:
-    """Sandwich covariance of the estimates (semopy order) and the Yuan-Bentler test.
+    """Sandwich covariance of the estimates and the Yuan-Bentler test.
 
     Parameters
     ----------
-    model : fitted semopy model (its matrices are left at ``x``).
-    s : N-divisor sample covariance matrix, semopy's observed order (weighted: the weighted
-        covariance matrix with divisor ``sum(w) = N``).
+    info : unit observed information at the ML estimates (Hessian of F/2).
+    sigma, d_sig : model-implied covariance matrix and its derivatives (k x p x p) there.
+    s : N-divisor sample covariance matrix (weighted: the weighted covariance matrix with
+        divisor ``sum(w) = N``).
     centered : N x p complete data minus column (weighted) means, same column order.
-    x : ML estimates in semopy's order.
     weights : optional sampling weights normalized to sum to N (lavaan
         ``sampling.weights.normalization = "total"``); every case-wise score, in the meat of
         the sandwich and in the traces of the test, is multiplied by its weight, and
@@ -293,11 +259,10 @@ def sandwich_and_test(
     n, p = centered.shape
     if weights is not None:
         n = float(np.sum(weights))
-    k = len(x)
+    k = len(d_sig)
     nx = len(covariates)
     ndat = p * (p + 1) // 2 - nx * (nx + 1) // 2
-    info = observed_information(model, s, x)
-    scores = casewise_scores(model, centered, weights)
+    scores = casewise_scores(sigma, d_sig, centered, weights)
     meat = scores.T @ scores / n
     tr_h1 = trace_h1(centered, s, weights, covariates)
     vcov = np.full((k, k), np.nan)
