@@ -6,7 +6,6 @@ hs_cfa_listwise_* (``missing = "listwise"``). Tolerances as tests/test_sem_parit
 estimates, SEs and standardized values, 5e-4 for fit measures, 1e-3 relative for chi-square.
 """
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -206,8 +205,9 @@ def test_input_errors(hs_missing):
         fit_fiml(HS_MODEL + "x1 ~ 1", hs_missing)
 
 
-def test_21_item_model_is_fast_and_recovers_truth():
-    """A 21-item, 5-factor structural model (the bundled study's size), 390 rows, 10% MCAR."""
+def test_21_item_model_converges_and_recovers_truth():
+    """A 21-item, 5-factor structural model (the bundled study's size), 390 rows, 10% MCAR:
+    a simulation with known truth (time is measured in benchmarks/)."""
     rng = np.random.default_rng(2009)
     sizes = [5, 5, 4, 3, 4]
     n = 390
@@ -226,11 +226,8 @@ def test_21_item_model_is_fast_and_recovers_truth():
     data = pd.DataFrame(cols).mask(rng.random((n, 21)) < 0.10)
     syntax = "\n".join(f"F{j} =~ " + " + ".join(names) for j, names in enumerate(items))
     syntax += "\nF1 ~ F0\nF2 ~ F1\nF3 ~ F1\nF4 ~ F2 + F3"
-    t0 = time.perf_counter()
     fit = fit_fiml(syntax, data)
-    elapsed = time.perf_counter() - t0
     assert fit.converged, fit.message
-    assert elapsed < 5.0
     fm = fiml_fit_measures(fit)
     assert fm["npar"] == 68 and fm["df"] == 184
     assert fm["pvalue"] > 0.001 and fm["rmsea"] < 0.05
@@ -246,23 +243,21 @@ def test_second_order_factor_is_equivalent_to_correlated_factors(hs_missing, hs_
     assert fit.logl == pytest.approx(hs_fiml.logl, abs=1e-6)
 
 
-def test_stalled_start_falls_back_to_trust_region(hs_missing, hs_fiml, monkeypatch):
-    """From lavaan-like "simple" starts for the second-order loadings (1) and variance (0.05)
-    Fisher scoring drifts onto a ridge (g ~~ g < 0); the trust-region restart recovers."""
+def test_stalled_search_falls_back_to_trust_region(hs_missing, hs_fiml, monkeypatch):
+    """A first search that stops short of the optimum (here: cut off after two iterations,
+    as a search stalled on a ridge stops) is restarted by the trust-region method, which
+    reaches lavaan's optimum."""
     from surveysem.sem import fiml
 
-    original = fiml._start_values
+    original, calls = fiml._maximize, []
 
-    def poor_start(pt, mean, cov):
-        x = original(pt, mean, cov)
-        free = {(r.lhs, r.op, r.rhs): r.free - 1 for r in pt.rows if r.free}
-        x[[free[("g", "=~", "textual")], free[("g", "=~", "speed")]]] = 1.0
-        x[free[("g", "~~", "g")]] = 0.05
-        return x
+    def stalls_first(obj, theta, max_iter=200):
+        calls.append(theta)
+        return original(obj, theta, max_iter=2 if len(calls) == 1 else max_iter)
 
-    monkeypatch.setattr(fiml, "_start_values", poor_start)
+    monkeypatch.setattr(fiml, "_maximize", stalls_first)
     fit = fit_fiml(HS_MODEL + "g =~ visual + textual + speed", hs_missing)
-    assert fit.converged, fit.message
+    assert len(calls) == 2 and fit.converged, fit.message
     assert "trust region" in fit.message
     assert fit.logl == pytest.approx(hs_fiml.logl, abs=1e-6)
 

@@ -63,6 +63,7 @@ from scipy import optimize
 
 from surveysem.errors import InputError
 
+from . import optimizer
 from .errors import UnsupportedModelError
 from .estimates import _row_values, estimates_table, standardize_rows
 from .indices import (
@@ -76,6 +77,7 @@ from .indices import (
 from .partable import ParRow, ParTable, build_partable, require_no_covariates
 from .ram import Ram
 from .robust import MLR_NAMES, YuanBentlerTest, scaled_measures, yuan_bentler_test
+from .start import start_values
 from .syntax import parse_syntax
 from .weights import normalized_weights
 
@@ -630,50 +632,40 @@ def _trust_region(obj: _Objective, theta: np.ndarray, max_iter: int = 1000) -> n
     return res.x if np.isfinite(res.fun) else theta
 
 
+class _NegativeLoglik:
+    """-logL/N of an :class:`_Objective` for :func:`surveysem.sem.optimizer.minimize`
+    (curvature: the expected information; Hessian: the observed one)."""
+
+    def __init__(self, obj: _Objective):
+        self.obj, self.n = obj, obj.pat.n_total
+        self._at: tuple | None = None
+
+    def state(self, x: np.ndarray) -> _State | None:
+        if self._at is None or not np.array_equal(self._at[0], x):
+            self._at = (x.copy(), self.obj.state(x))
+        return self._at[1]
+
+    def value(self, x: np.ndarray) -> float:
+        st = self.state(x)
+        return np.inf if st is None else -st.ll / self.n
+
+    def first(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        st = self.state(x)
+        return -st.grad / self.n, -self.obj.hessian(x, st, observed=False) / self.n
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        return -self.obj.hessian(x, self.state(x), observed=True) / self.n
+
+
 def _maximize(obj: _Objective, theta: np.ndarray, max_iter: int = 200):
-    """Maximize logL: Fisher scoring far from the optimum, Newton (observed Hessian) near it,
-    both with step halving; stops early when logL stalls. Returns theta, its state,
-    max|grad|/N and the number of iterations."""
-    n = obj.pat.n_total
-    st = obj.state(theta)
-    if st is None:
+    """Maximize logL: Fisher scoring far from the optimum, Newton (observed Hessian) once
+    ``max |dlogL/dtheta| / N < 1e-3``. Returns theta, its state, max|grad|/N and the number
+    of iterations."""
+    neg = _NegativeLoglik(obj)
+    if neg.state(theta) is None:
         raise InputError("the starting values give a non-positive-definite implied covariance")
-    it = 0
-    history, short_steps = [st.ll], 0
-    while it < max_iter:
-        it += 1
-        rel = np.max(np.abs(st.grad)) / n
-        if rel < 1e-12:
-            break
-        if short_steps >= 5 or (it > 40 and history[-1] - history[-21] < 1e-9 * abs(history[-1])):
-            break  # stalled: tiny steps or no progress in 20 iterations (the caller restarts)
-        neg_h = None
-        if rel < 1e-3:
-            neg_h = -obj.hessian(theta, st, observed=True)
-            if not _is_pd(neg_h):
-                neg_h = None
-        if neg_h is None:
-            neg_h = -obj.hessian(theta, st, observed=False)
-        try:
-            step = np.linalg.solve(neg_h, st.grad)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(neg_h, st.grad, rcond=None)[0]
-        t, new = 1.0, None
-        for _ in range(50):
-            cand = obj.state(theta + t * step)
-            if cand is not None and cand.ll >= st.ll - 1e-12 * abs(st.ll):
-                new = cand
-                break
-            t /= 2
-        if new is None:
-            break
-        moved = t * np.max(np.abs(step))
-        short_steps = short_steps + 1 if t < 1e-3 else 0
-        theta, st = theta + t * step, new
-        history.append(st.ll)
-        if moved < 1e-13 * (1 + np.max(np.abs(theta))):
-            break
-    return theta, st, float(np.max(np.abs(st.grad)) / n), it
+    x, max_grad, _, it = optimizer.minimize(neg, theta, newton_below=1e-3, max_iter=max_iter)
+    return x, neg.state(x), max_grad, it
 
 
 # --------------------------------------------------------------------------------------------
@@ -782,57 +774,6 @@ def _incomplete_numeric(data: pd.DataFrame, names: list[str]) -> tuple[np.ndarra
     return values, int(empty.sum())
 
 
-def _start_values(pt: ParTable, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    """Starting values from the EM moments (in the spirit of lavaan's "simple" start).
-
-    Every factor is represented by its marker indicator (the first loading fixed to a non-zero
-    value), followed down to an observed variable for higher-order factors. A factor's variance
-    starts at half its marker's variance, psi0; a free loading of y on f at
-    cov(marker(y), marker(f)) / psi0(f), or sqrt(var(y)/2) for a factor without marker.
-    Residual variances start at var/2, regressions and covariances at 0, intercepts at the EM
-    means.
-    """
-    ov = {v: i for i, v in enumerate(pt.ov_names)}
-    var = np.diag(cov)
-    marker: dict[str, str] = {}
-    for r in pt.rows:
-        if r.op == "=~" and not r.free and r.value != 0 and r.lhs not in marker:
-            marker[r.lhs] = r.rhs
-
-    def proxy(v: str) -> int | None:
-        seen = set()
-        while v not in ov and v in marker and v not in seen:
-            seen.add(v)
-            v = marker[v]
-        return ov.get(v)
-
-    psi0 = {}
-    for f in pt.lv_names:
-        pf = proxy(f)
-        psi0[f] = 0.5 * var[pf] if pf is not None else 0.05
-    x = np.zeros(pt.n_free)
-    done = np.zeros(pt.n_free, dtype=bool)
-    for r in pt.rows:
-        if not r.free or done[r.free - 1]:
-            continue
-        val = 0.0
-        if r.op == "=~":
-            py, pf = proxy(r.rhs), proxy(r.lhs)
-            if py is not None and pf is not None and py != pf:
-                val = cov[py, pf] / psi0[r.lhs]
-            elif r.rhs in ov and r.lhs not in marker:
-                val = np.sqrt(var[ov[r.rhs]] / 2)
-            else:
-                val = 1.0
-        elif r.op == "~~" and r.lhs == r.rhs:
-            val = 0.5 * var[ov[r.lhs]] if r.lhs in ov else psi0[r.lhs]
-        elif r.op == "~1":
-            val = mean[ov[r.lhs]]
-        x[r.free - 1] = val
-        done[r.free - 1] = True
-    return x
-
-
 def fit_fiml(
     syntax: str, data: pd.DataFrame, estimator: str = "ML", sampling_weights: str | None = None
 ) -> FimlFit:
@@ -937,7 +878,7 @@ def fit_fiml(
     base_logl = float(-0.5 * np.sum(cnt * (LOG2PI + np.log(avail_var) + 1.0)))
 
     obj = _Objective(Ram.from_partable(pt), pat)
-    x0 = _start_values(pt, h1_mean, h1_cov)
+    x0 = start_values(pt.rows, pt.ov_names, pt.n_free, [h1_cov], [h1_mean])
     x, st, max_grad, it = _maximize(obj, x0)
     how = "Fisher scoring/Newton"
     if max_grad >= GRAD_TOL:  # stalled (e.g. on a ridge): trust region from the start, polish

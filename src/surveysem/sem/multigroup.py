@@ -23,8 +23,8 @@ Estimation reproduces lavaan ``cfa()/sem(..., group = , group.equal = )`` (ML,
   of group g > 1 is the same free parameter as its group-1 counterpart and is labelled
   ``.pK.`` with K the parameter-table id of the group-1 row. User labels (``a*x``) apply to
   every group, so a labelled parameter is equal across groups, as in lavaan;
-* Fisher scoring with step halving from lavaan-like starting values (residual variances
-  ``S_ii/2``, marker-based loadings and factor variances, intercepts = group means);
+* Fisher scoring (:mod:`~surveysem.sem.optimizer`) from the moment-based starting values
+  of :mod:`~surveysem.sem.start` (intercepts = group means);
 * standard errors from the expected information ``(N/2 H)^-1``, with
   ``H = sum_g (N_g/N) [tr(Sigma^-1 dSigma_i Sigma^-1 dSigma_j) + 2 dmu_i' Sigma^-1 dmu_j]``.
 
@@ -47,6 +47,7 @@ import pandas as pd
 
 from surveysem.errors import InputError
 
+from . import optimizer
 from .errors import ModelSpecError, UnsupportedModelError
 from .estimates import add_wald_columns, standard_errors, standardize_rows
 from .fitting import complete_numeric
@@ -61,6 +62,7 @@ from .indices import (
 from .partable import ParTable, build_partable, require_no_covariates
 from .ram import Ram
 from .robust import YuanBentlerTest, scaled_measures, yuan_bentler_test
+from .start import start_values
 from .syntax import parse_syntax
 
 #: lavaan ``group.equal`` keywords supported here.
@@ -177,7 +179,7 @@ class MultiGroupFit(GroupedFit):
     @property
     def fmin(self) -> float:
         """lavaan's ``fmin`` = F/2 at the estimates."""
-        return _engine(self).objective(self.x) / 2
+        return _engine(self).value(self.x) / 2
 
     def implied(self) -> list[tuple[pd.DataFrame, pd.Series]]:
         """Model-implied covariance matrix and mean vector of every group."""
@@ -344,7 +346,7 @@ class _Engine:
         return out
 
     # -- objective ---------------------------------------------------------------------
-    def objective(self, x: np.ndarray) -> float:
+    def value(self, x: np.ndarray) -> float:
         total = 0.0
         for g, mats in enumerate(self.moments(x)):
             sigma = mats["sigma"]
@@ -360,7 +362,7 @@ class _Engine:
             total += self.w[g] * f_g
         return float(total)
 
-    def gradient_information(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def first(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Gradient of F and its expected Hessian H (lavaan expected information = N/2 H)."""
         grad = np.zeros(self.k)
         info = np.zeros((self.k, self.k))
@@ -397,98 +399,8 @@ def _engine(fit: MultiGroupFit) -> _Engine:
 
 
 # --------------------------------------------------------------------------------------
-# starting values and optimization
+# robust standard errors and test
 # --------------------------------------------------------------------------------------
-
-
-def _start_values(rows, pt: ParTable, covs, means, n_free) -> np.ndarray:
-    """lavaan-like starts: residual variances S_ii/2, marker-based factor variances and
-    loadings, zero regressions/covariances, group means as intercepts, zero latent means."""
-    ov_pos = {v: i for i, v in enumerate(pt.ov_names)}
-    loadings: dict[str, list[tuple[str, bool, float]]] = {}
-    for r in pt.rows:
-        if r.op == "=~":
-            loadings.setdefault(r.lhs, []).append((r.rhs, bool(r.free), r.value))
-    sums = np.zeros(n_free)
-    counts = np.zeros(n_free)
-    for r in rows:
-        if not r.free:
-            continue
-        s, ybar = covs[r.group - 1], means[r.group - 1]
-        val = 0.0
-        if r.op == "~~" and r.lhs == r.rhs:
-            if r.lhs in ov_pos:
-                val = 0.5 * s[ov_pos[r.lhs], ov_pos[r.lhs]]
-            else:
-                val = _factor_start(r.lhs, loadings, ov_pos, s)[0]
-        elif r.op == "=~":
-            psi, marker = _factor_start(r.lhs, loadings, ov_pos, s)
-            if r.rhs in ov_pos and marker is not None:
-                val = s[ov_pos[r.rhs], ov_pos[marker]] / psi
-                val = float(np.clip(val, -10.0, 10.0))
-            elif r.rhs in ov_pos:
-                val = float(np.sqrt(s[ov_pos[r.rhs], ov_pos[r.rhs]] / 2))
-            else:
-                val = 1.0
-        elif r.op == "~1" and r.lhs in ov_pos:
-            val = ybar[ov_pos[r.lhs]]
-        sums[r.free - 1] += val
-        counts[r.free - 1] += 1
-    return sums / np.maximum(counts, 1)
-
-
-def _factor_start(lv, loadings, ov_pos, s) -> tuple[float, str | None]:
-    """Factor variance from the covariances of its marker (first loading fixed at 1)."""
-    inds = loadings.get(lv, [])
-    markers = [v for v, free, val in inds if not free and val == 1.0 and v in ov_pos]
-    if not markers:
-        return 0.05, None
-    m = markers[0]
-    others = [v for v, _, _ in inds if v != m and v in ov_pos]
-    smm = s[ov_pos[m], ov_pos[m]]
-    if not others:
-        return max(0.5 * smm, 0.05), m
-    psi = float(np.mean([abs(s[ov_pos[m], ov_pos[v]]) for v in others]))
-    return max(psi, 0.05 * smm, 1e-3), m
-
-
-def _fisher_scoring(engine: _Engine, x: np.ndarray, max_iter: int = 500):
-    """Minimize F by Fisher scoring with step halving (Levenberg damping if H is singular)."""
-    f = engine.objective(x)
-    if not np.isfinite(f):
-        raise InputError(
-            "the starting values give a non-positive-definite implied covariance matrix; "
-            "check the model (e.g. fixed values) and the data"
-        )
-    n_iter = 0
-    for _ in range(max_iter):
-        n_iter += 1
-        grad, info = engine.gradient_information(x)
-        if np.max(np.abs(grad), initial=0.0) < 1e-12:
-            break
-        try:
-            step = -np.linalg.solve(info, grad)
-        except np.linalg.LinAlgError:
-            step = -np.linalg.lstsq(info, grad, rcond=None)[0]
-        if not np.all(np.isfinite(step)) or step @ grad >= 0:
-            damp = 1e-6 * max(1.0, np.max(np.abs(np.diag(info))))
-            step = -np.linalg.solve(info + damp * np.eye(len(x)), grad)
-        t, accepted = 1.0, False
-        for _ in range(50):
-            x_new = x + t * step
-            f_new = engine.objective(x_new)
-            if f_new <= f + 1e-14 * max(1.0, abs(f)):
-                accepted = True
-                break
-            t /= 2
-        if not accepted:
-            break
-        moved = np.max(np.abs(x_new - x))
-        x, f = x_new, f_new
-        if moved < 1e-13 * (1 + np.max(np.abs(x))):
-            break
-    grad, info = engine.gradient_information(x)
-    return x, float(np.max(np.abs(grad), initial=0.0)), info, n_iter
 
 
 # --------------------------------------------------------------------------------------
@@ -565,9 +477,7 @@ def _observed_information(engine: _Engine, x: np.ndarray) -> np.ndarray:
         up, down = x.copy(), x.copy()
         up[j] += step
         down[j] -= step
-        hessian[:, j] = (
-            engine.gradient_information(up)[0] - engine.gradient_information(down)[0]
-        ) / (2 * step)
+        hessian[:, j] = (engine.first(up)[0] - engine.first(down)[0]) / (2 * step)
     return n / 2 * (hessian + hessian.T) / 2
 
 
@@ -695,9 +605,14 @@ def fit_multigroup(
     labels, covs, means, nobs, values = _group_data(data, group, pt.ov_names)
     rows, n_free = build_multigroup_rows(pt, len(labels), equal, partial, equal_params)
     engine = _Engine(rows, pt.ov_names, pt.lv_names, n_free, covs, means, nobs)
-    x0 = _start_values(rows, pt, covs, means, n_free)
+    x0 = start_values(rows, pt.ov_names, n_free, covs, means)
+    if not np.isfinite(engine.value(x0)):
+        raise InputError(
+            "the starting values give a non-positive-definite implied covariance matrix; "
+            "check the model (e.g. fixed values) and the data"
+        )
     with np.errstate(all="ignore"):
-        x, max_grad, info, n_iter = _fisher_scoring(engine, x0)
+        x, max_grad, info, n_iter = optimizer.minimize(engine, x0)
     converged = bool(np.isfinite(max_grad) and max_grad < GRAD_TOL)
     message = f"Fisher scoring: {n_iter} iterations, max |gradient of F| = {max_grad:.2e}"
     ntotal = float(sum(nobs))
@@ -912,7 +827,7 @@ def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
     p = len(fit.ov_names)
     pstar = p * (p + 1) // 2
     k = fit.n_free
-    f = _engine(fit).objective(fit.x)
+    f = _engine(fit).value(fit.x)
     chisq = n * f
     df = float(n_groups * (pstar + p) - k)
     chisq_b = 0.0

@@ -9,14 +9,17 @@ cheap. An objective provides
   positive definite);
 * ``first(x)``: its gradient and a positive (semi)definite curvature matrix, the expected
   Hessian (ML: the expected information ``H``; least squares: ``2 Delta' W Delta``);
-* ``hessian(x)`` (only for ``newton=True``): the exact Hessian.
+* ``hessian(x)`` (only for Newton steps): the exact Hessian.
 
-A step solves ``curvature step = -gradient``; with ``newton=True`` the exact Hessian is used
-where it is positive definite and the curvature elsewhere. A step that does not lower the
-objective is halved (up to 50 times); the iterations stop when ``max |gradient| < tol``, when
-a step no longer moves x, or when no step lowers the objective (the caller judges convergence
-from the returned gradient). With ``nonnegative``, variances (``variance_mask``) are projected
-onto ``[0, inf)`` and those held at 0 by a gradient pushing them below 0 leave the active set.
+A step solves ``curvature step = -gradient``; Newton steps (``newton=True``, or once
+``max |gradient| < newton_below``) use the exact Hessian where it is positive definite and
+the curvature elsewhere. A step that does not lower the objective is halved (up to 50 times);
+the iterations stop when ``max |gradient| < tol``, when a step no longer moves x, when no step
+lowers the objective, or when the objective has stalled (20 iterations without a relative
+decrease of 1e-9, or 5 steps in a row shortened below 1e-3); the caller judges convergence from
+the returned gradient (and may restart a stalled search another way). With ``nonnegative``,
+variances (``variance_mask``) are projected onto ``[0, inf)`` and those held at 0 by a gradient
+pushing them below 0 leave the active set.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ def minimize(
     x0: np.ndarray,
     *,
     newton: bool = False,
+    newton_below: float = 0.0,
     first_hessian: np.ndarray | None = None,
     variance_mask: np.ndarray | None = None,
     nonnegative: bool = False,
@@ -78,15 +82,18 @@ def minimize(
     grad, curv = objective.first(x)
     hess = first_hessian
     active = slice(None)  # a boolean mask when variances are bounded
-    iterations = 0
-    for iterations in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
+    history, short_steps, iterations = [f], 0, 0
+    for iterations in range(1, max_iter + 1):
         if bounded:
             active = ~(mask & (x <= 0) & (grad > 0))
-        if np.max(np.abs(grad[active]), initial=0.0) < tol:
+        max_grad = np.max(np.abs(grad[active]), initial=0.0)
+        if max_grad < tol:
+            break
+        if short_steps >= 5 or (iterations > 40 and history[-21] - f < 1e-9 * abs(f)):
             break
         sub = np.ix_(active, active) if bounded else slice(None)
         new = None
-        if newton:
+        if newton or max_grad < newton_below:
             h = objective.hessian(x) if hess is None else hess
             hess = None
             new = _solve_pd(h[sub], -grad[active])
@@ -108,7 +115,9 @@ def minimize(
         if not accepted:
             break
         moved = np.max(np.abs(x_new - x), initial=0.0)
+        short_steps = short_steps + 1 if t < 1e-3 else 0
         x, f = x_new, f_new
+        history.append(f)
         grad, curv = objective.first(x)
         if moved < 1e-13 * (1 + np.max(np.abs(x), initial=0.0)):
             break

@@ -103,7 +103,7 @@ def score_tests(fit: MultiGroupFit) -> tuple[pd.DataFrame, dict]:
     engine = _Engine(
         rows, fit.ov_names, fit.lv_names, len(x), fit.sample_cov, fit.sample_mean, fit.nobs
     )
-    grad_f, hessian_f = engine.gradient_information(x)
+    grad_f, hessian_f = engine.first(x)
     grad, info = grad_f / 2, hessian_f / 2  # lavaan's fmin = F/2 and its unit information
     n = float(sum(fit.nobs))
     records = []
