@@ -6,7 +6,6 @@ hs_cfa_listwise_* (``missing = "listwise"``). Tolerances as tests/test_sem_parit
 estimates, SEs and standardized values, 5e-4 for fit measures, 1e-3 relative for chi-square.
 """
 
-
 import numpy as np
 import pandas as pd
 import pytest

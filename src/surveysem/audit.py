@@ -12,7 +12,6 @@ SCIENCE_PACKAGES = (
     "numpy",
     "scipy",
     "pandas",
-    "semopy",
     "pingouin",
     "jinja2",
     "matplotlib",

@@ -381,7 +381,7 @@ def _frame(matrix: np.ndarray, names: list[str]) -> pd.DataFrame:
 
 
 def _complete_data_moments(backend) -> pd.DataFrame:
-    order = list(backend.partable.ov_names)  # lavaan's order, not semopy's
+    order = list(backend.partable.ov_names)  # lavaan's order
     return _frame(backend.sample_cov, backend.observed).loc[order, order]
 
 

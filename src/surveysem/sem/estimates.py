@@ -6,8 +6,7 @@ observed variables keep s = 1) and r(v) = sqrt|residual variance of v|:
 
 * ``f =~ y`` and ``y ~ x``:  est * s(predictor) / s(outcome);
 * variances ``v ~~ v``:      est / s(v)^2  (so 1 - R^2 for endogenous variables);
-* covariances ``a ~~ b``:    est / (r(a) r(b)), i.e. a *residual* correlation
-  (semopy divides by total SDs instead; see the tooling notes, section 3);
+* covariances ``a ~~ b``:    est / (r(a) r(b)), i.e. a *residual* correlation;
 * ``:=`` rows: the defining expression evaluated at the standardized values of its labels.
 
 Defined parameters get delta-method standard errors, ``se = sqrt(J V J')``, with the Jacobian

@@ -1,12 +1,10 @@
-"""lavaan ``fitMeasures()`` for ML, MLR, GLS and ULS fits, from S, Sigma-hat and N (not semopy).
+"""lavaan ``fitMeasures()`` for ML, MLR, GLS and ULS fits, from S, Sigma-hat and N.
 
 The formulas below are those of the ML fit; MLR adds lavaan's scaled and robust measures and
 GLS/ULS change the discrepancy, the sample size divisor and the GFI weight, see
 :func:`fit_measures`.
 
-semopy's ``calc_stats`` is wrong for GFI/AGFI, log-likelihood/AIC/BIC, RMSEA (N - 1) and has
-no SRMR or RMSEA interval (tooling notes, section 2), so every index is recomputed here with
-lavaan's formulas (``lav_fit_*.R``). Notation: N cases, p observed variables,
+Every index follows lavaan's formulas (``lav_fit_*.R``). Notation: N cases, p observed variables,
 ``p* = p(p+1)/2`` moments, k free parameters, F the ML discrepancy.
 
 * chisq = N F, df = p* - k; baseline = independence model (diagonal Sigma = diag S):

@@ -202,7 +202,7 @@ def fit_model(
         lavaan's estimator name (case-insensitive). Default "ML".
     nonnegative_variances : bool, keyword-only
         False (default, as lavaan): variances may become negative (Heywood cases are reported
-        by :func:`solution_problems`). True: variances are bounded at 0 (semopy's default);
+        by :func:`solution_problems`). True: variances are bounded at 0;
         solutions on the bound are reported as boundary hits.
     sampling_weights : str or None, keyword-only
         Name of a column of ``data`` with positive, finite design weights (not a model

@@ -1,7 +1,6 @@
 """Multi-group ML SEM with mean structures and lavaan ``group.equal`` constraints.
 
-semopy 2.3.11 fits groups only separately (tooling notes, section 1), so metric and scalar
-invariance need a stacked objective. This module estimates it directly (no semopy): a
+Metric and scalar invariance need one objective over all groups. This module estimates it: a
 RAM-type model per group (Jöreskog 1971; McArdle & McDonald 1984) with all variables
 ``v = (observed, latent)``, directed paths ``A`` (loadings and regressions), (residual)
 (co)variances ``S`` and intercepts/means ``m``:

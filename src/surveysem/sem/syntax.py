@@ -7,7 +7,8 @@ Supported (lavaan semantics, see ``?lavaan::model.syntax``):
 * several left-hand sides (``y1 + y2 ~ f``) and right-hand sides (``f =~ x1 + x2``);
 * modifiers ``2*x`` / ``-0.5*x`` (fixed value), ``a*x`` or ``label("a")*x`` (label; a shared
   label is an equality constraint), ``NA*x`` (free a parameter that lavaan would fix, e.g. the
-  first loading) and ``start(0.5)*x`` (accepted, ignored: semopy chooses starting values);
+  first loading) and ``start(0.5)*x`` (accepted, ignored: starting values come from the
+  sample moments, :mod:`surveysem.sem.start`);
 * comments starting with ``#`` or ``!``, statements separated by new lines or ``;``, and
   statements continued on the next line (a line without an operator continues the previous one,
   as in lavaan).
