@@ -72,6 +72,7 @@ from .indices import (
     hoelter_cn,
     incremental_indices,
     information_criteria,
+    residual_indices,
     rmsea_measures,
 )
 from .partable import ParRow, ParTable, build_partable, require_no_covariates
@@ -991,40 +992,6 @@ def fiml_estimates(fit: FimlFit, level: float = 0.95) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Fit measures
 # --------------------------------------------------------------------------------------------
-def _residual_indices(
-    mean: np.ndarray, cov: np.ndarray, mu: np.ndarray, sigma: np.ndarray
-) -> dict[str, float]:
-    """RMR/SRMR/CRMR with and without the mean residuals, H1 (EM) moments vs the model's."""
-    p = cov.shape[0]
-    low = np.tril_indices(p)
-    off = np.tril_indices(p, -1)
-    sd = np.sqrt(np.diag(cov))
-    sd_sig = np.sqrt(np.diag(sigma))
-    resid = cov - sigma
-    std_resid = resid / np.outer(sd, sd)
-    cor_resid = cov / np.outer(sd, sd) - sigma / np.outer(sd_sig, sd_sig)
-    var_resid = (np.diag(cov) - np.diag(sigma)) / np.diag(cov)
-    m_resid = mean - mu
-    m_std = m_resid / sd
-    m_mplus = mean / sd - mu / sd_sig
-
-    def rms(*parts) -> float:
-        vals = np.concatenate([np.ravel(v) for v in parts])
-        return float(np.sqrt(np.mean(vals**2)))
-
-    return {
-        "rmr": rms(resid[low], m_resid),
-        "rmr_nomean": rms(resid[low]),
-        "srmr": rms(std_resid[low], m_std),
-        "srmr_bentler": rms(std_resid[low], m_std),
-        "srmr_bentler_nomean": rms(std_resid[low]),
-        "crmr": rms(cor_resid[off], m_std),
-        "crmr_nomean": rms(cor_resid[off]),
-        "srmr_mplus": rms(cor_resid[off], var_resid, m_mplus),
-        "srmr_mplus_nomean": rms(cor_resid[off], var_resid),
-    }
-
-
 def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
     """lavaan ``fitMeasures()`` of a FIML fit (``missing = "ml"``).
 
@@ -1082,7 +1049,7 @@ def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
         **incremental_indices(chisq, df, chisq_b, df_b),
         **information_criteria(fit.logl, fit.unrestricted_logl, k, n),
         **rmsea_measures(chisq, df, n),
-        **_residual_indices(fit.h1_mean, fit.h1_cov, mu, sigma),
+        **residual_indices(fit.h1_cov, sigma, fit.h1_mean, mu),
         **hoelter_cn(chisq, df, n),
         "mfi": float(np.exp(-0.5 * (chisq - df) / n)),
         "ecvi": chisq / n + 2 * k / n,

@@ -38,37 +38,11 @@ from .indices import (
     hoelter_cn,
     incremental_indices,
     information_criteria,
+    residual_indices,
     rmsea_measures,
 )
 from .ml import f_ml
 from .robust import MLR_NAMES
-
-
-def _residual_indices(s: np.ndarray, sigma: np.ndarray) -> dict[str, float]:
-    p = s.shape[0]
-    low = np.tril_indices(p)
-    off = np.tril_indices(p, -1)
-    sd = np.sqrt(np.diag(s))
-    resid = s - sigma
-    std_resid = resid / np.outer(sd, sd)
-    sd_sig = np.sqrt(np.diag(sigma))
-    cor_resid = s / np.outer(sd, sd) - sigma / np.outer(sd_sig, sd_sig)
-    var_resid = (np.diag(s) - np.diag(sigma)) / np.diag(s)
-    srmr = float(np.sqrt(np.mean(std_resid[low] ** 2)))
-    crmr = float(np.sqrt(np.mean(cor_resid[off] ** 2))) if p > 1 else 0.0
-    mplus = float(np.sqrt((np.sum(cor_resid[off] ** 2) + np.sum(var_resid**2)) / len(low[0])))
-    rmr = float(np.sqrt(np.mean(resid[low] ** 2)))
-    return {
-        "rmr": rmr,
-        "rmr_nomean": rmr,
-        "srmr": srmr,
-        "srmr_bentler": srmr,
-        "srmr_bentler_nomean": srmr,
-        "crmr": crmr,
-        "crmr_nomean": crmr,
-        "srmr_mplus": mplus,
-        "srmr_mplus_nomean": mplus,
-    }
 
 
 def fit_measures(fit: SemFit) -> dict[str, float]:
@@ -179,7 +153,7 @@ def _ml_fit_measures(fit: SemFit) -> dict[str, float]:
         **incremental_indices(chisq, df, chisq_b, df_b),
         **information_criteria(logl, logl_h1, k, n),
         **rmsea_measures(chisq, df, n),
-        **_residual_indices(s, sigma),
+        **residual_indices(s, sigma),
         **hoelter_cn(chisq, df, n),
         **gfi_measures(gfi, df, pstar),
         "mfi": float(np.exp(-0.5 * (chisq - df) / n)),
@@ -235,7 +209,7 @@ def _ls_fit_measures(fit: SemFit) -> dict[str, float]:
     }
     if not has_p:
         out["pvalue"] = out["baseline.pvalue"] = np.nan
-    out.update(_residual_indices(s, sigma))
+    out.update(residual_indices(s, sigma))
     out.update(hoelter_cn(x2, df, n1))
     out.update(gfi_measures(gfi, df, pstar))
     out.update({"mfi": float(np.exp(-0.5 * (x2 - df) / n1)), "ecvi": x2 / n1 + 2 * k / n1})

@@ -253,6 +253,60 @@ def gfi_measures(gfi, df, n_moments) -> dict[str, float]:
 REPORTED = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper")
 
 
+def residual_indices(cov, sigma, mean=None, mu=None) -> dict[str, float]:
+    """lavaan's residual summaries (``lav_residuals_summary``) of sample moments ``cov``
+    (and ``mean``) against the model-implied ``sigma`` (and ``mu``).
+
+    With ``d = diag(cov)^1/2``: RMR is the root mean square of the residuals ``cov - sigma``
+    (lower triangle), SRMR (Bentler) of ``(cov - sigma) / d d'``, CRMR of the correlation
+    residuals off the diagonal and SRMR (Mplus) of the correlation residuals plus the
+    variance residuals ``(cov_jj - sigma_jj) / cov_jj``. With a mean structure each also
+    averages over the mean residuals (``mean - mu``; scaled by d, or ``mean/d - mu/sigma^1/2``
+    for Mplus), and the ``*_nomean`` versions leave them out; without one both are equal.
+    """
+    cov, sigma = np.asarray(cov, dtype=float), np.asarray(sigma, dtype=float)
+    p = cov.shape[0]
+    low, off = np.tril_indices(p), np.tril_indices(p, -1)
+    sd, sd_sig = np.sqrt(np.diag(cov)), np.sqrt(np.diag(sigma))
+    resid = cov - sigma
+    std_resid = resid / np.outer(sd, sd)
+    cor_resid = cov / np.outer(sd, sd) - sigma / np.outer(sd_sig, sd_sig)
+    var_resid = (np.diag(cov) - np.diag(sigma)) / np.diag(cov)
+
+    def rms(*parts) -> float:
+        vals = np.concatenate([np.ravel(v) for v in parts])
+        return float(np.sqrt(np.mean(vals**2))) if len(vals) else 0.0
+
+    nomean = {
+        "rmr": rms(resid[low]),
+        "srmr_bentler": rms(std_resid[low]),
+        "crmr": rms(cor_resid[off]),
+        "srmr_mplus": rms(cor_resid[off], var_resid),
+    }
+    if mean is None:
+        withmean = nomean
+    else:
+        m_resid = np.asarray(mean, dtype=float) - mu
+        m_std = m_resid / sd
+        withmean = {
+            "rmr": rms(resid[low], m_resid),
+            "srmr_bentler": rms(std_resid[low], m_std),
+            "crmr": rms(cor_resid[off], m_std),
+            "srmr_mplus": rms(cor_resid[off], var_resid, mean / sd - mu / sd_sig),
+        }
+    return {
+        "rmr": withmean["rmr"],
+        "rmr_nomean": nomean["rmr"],
+        "srmr": withmean["srmr_bentler"],
+        "srmr_bentler": withmean["srmr_bentler"],
+        "srmr_bentler_nomean": nomean["srmr_bentler"],
+        "crmr": withmean["crmr"],
+        "crmr_nomean": nomean["crmr"],
+        "srmr_mplus": withmean["srmr_mplus"],
+        "srmr_mplus_nomean": nomean["srmr_mplus"],
+    }
+
+
 def reported_fit(measures: dict, version: str | None = None) -> dict:
     """The fit values a report shows, chosen from lavaan's ``fitMeasures`` of any estimator.
 

@@ -56,6 +56,7 @@ from .indices import (
     hoelter_cn,
     incremental_indices,
     information_criteria,
+    residual_indices,
     rmsea_measures,
 )
 from .partable import ParTable, build_partable, require_no_covariates
@@ -737,49 +738,16 @@ def group_estimates_table(rows, est, vcov, std_lv, std_all, level: float) -> pd.
 
 
 def _residual_indices(fit: MultiGroupFit) -> dict[str, float]:
-    """lavaan's residual summaries per group (``lav_residuals_summary``), weighted by N_g/N."""
+    """lavaan's residual summaries per group (:func:`residual_indices`), weighted by N_g/N."""
     w = np.asarray(fit.nobs, dtype=float) / fit.ntotal
     acc: dict[str, float] = {}
     for g, (sig, mu) in enumerate(fit.implied()):
-        s, ybar = fit.sample_cov[g], fit.sample_mean[g]
-        sig, mu = sig.to_numpy(), mu.to_numpy()
-        p = s.shape[0]
-        low = np.tril_indices(p)
-        off = np.tril_indices(p, -1)
-        sd = np.sqrt(np.diag(s))
-        sd_sig = np.sqrt(np.diag(sig))
-        resid = s - sig
-        std_resid = resid / np.outer(sd, sd)
-        cor_resid = s / np.outer(sd, sd) - sig / np.outer(sd_sig, sd_sig)
-        mean_resid = ybar - mu
-        std_mean = mean_resid / sd
-        cor_mean = ybar / sd - mu / sd_sig
-        var_resid = (np.diag(s) - np.diag(sig)) / np.diag(s)
-        nel = len(low[0])
-        vals = {
-            "rmr": np.sqrt((np.sum(resid[low] ** 2) + np.sum(mean_resid**2)) / (nel + p)),
-            "rmr_nomean": np.sqrt(np.mean(resid[low] ** 2)),
-            "srmr_bentler": np.sqrt(
-                (np.sum(std_resid[low] ** 2) + np.sum(std_mean**2)) / (nel + p)
-            ),
-            "srmr_bentler_nomean": np.sqrt(np.mean(std_resid[low] ** 2)),
-            "crmr": np.sqrt(
-                (np.sum(cor_resid[off] ** 2) + np.sum(std_mean**2)) / (len(off[0]) + p)
-            ),
-            "crmr_nomean": np.sqrt(np.mean(cor_resid[off] ** 2)) if p > 1 else 0.0,
-            "srmr_mplus": np.sqrt(
-                (np.sum(cor_resid[off] ** 2) + np.sum(cor_mean**2) + np.sum(var_resid**2))
-                / (nel + p)
-            ),
-            "srmr_mplus_nomean": np.sqrt(
-                (np.sum(cor_resid[off] ** 2) + np.sum(var_resid**2)) / nel
-            ),
-        }
+        vals = residual_indices(
+            fit.sample_cov[g], sig.to_numpy(), fit.sample_mean[g], mu.to_numpy()
+        )
         for key, val in vals.items():
-            acc[key] = acc.get(key, 0.0) + w[g] * float(val)
-    out = {"rmr": acc["rmr"], "rmr_nomean": acc["rmr_nomean"], "srmr": acc["srmr_bentler"]}
-    out.update({k: acc[k] for k in vals if k not in out})
-    return out
+            acc[key] = acc.get(key, 0.0) + w[g] * val
+    return acc
 
 
 def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
