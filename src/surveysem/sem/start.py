@@ -7,8 +7,10 @@ the marker's variance for a factor with one indicator; 0.05 without a marker), a
 of y on f at ``cov(marker(y), marker(f)) / var0(f)`` (clipped to +-10), or at
 ``sqrt(var(y) / 2)`` for a factor without a marker. Residual variances start at half the
 observed variance, regressions and covariances at 0, intercepts at the sample means and
-latent means at 0. A parameter shared by several rows (an equality constraint, or a
-parameter equal across groups) starts at the mean of their values.
+latent means at 0. For ordered items (lavaan WLSMV, :mod:`~surveysem.sem.ordinal`) the moments
+are the polychoric correlations, thresholds start at the sample thresholds and the scale
+factors of the latent responses (``~*~``) at 1. A parameter shared by several rows (an
+equality constraint, or a parameter equal across groups) starts at the mean of their values.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def start_values(rows, ov_names, n_free: int, covs, means=None) -> np.ndarray:
+def start_values(rows, ov_names, n_free: int, covs, means=None, thresholds=None) -> np.ndarray:
     """Starting values for ``n_free`` free parameters.
 
     Parameters
@@ -25,6 +27,8 @@ def start_values(rows, ov_names, n_free: int, covs, means=None) -> np.ndarray:
         several groups are fitted).
     ov_names : observed variables, the order of the moments.
     covs, means : one sample covariance matrix (and mean vector) per group.
+    thresholds : for ordered items, one mapping per group from lavaan's threshold names
+        (``"x1|t1"``) to the sample thresholds.
     """
     ov = {v: i for i, v in enumerate(ov_names)}
     marker: dict[tuple[int, str], str] = {}
@@ -73,6 +77,10 @@ def start_values(rows, ov_names, n_free: int, covs, means=None) -> np.ndarray:
                 val = 1.0
         elif r.op == "~1" and r.lhs in ov and means is not None:
             val = means[g - 1][ov[r.lhs]]
+        elif r.op == "|":
+            val = thresholds[g - 1][f"{r.lhs}|{r.rhs}"]
+        elif r.op == "~*~":
+            val = 1.0
         sums[r.free - 1] += val
         counts[r.free - 1] += 1
     return sums / np.maximum(counts, 1)
