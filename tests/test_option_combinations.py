@@ -188,6 +188,6 @@ def test_ordered_items_in_groups_match_lavaan(equal, case):
     robust = [key for key in gold.index if key.endswith(".robust") and np.isfinite(gold[key])]
     assert robust == [key for key in measures if key.endswith(".robust")]
     assert len(robust) in (0, 9)
-    # chi-squares relative, as everywhere (the scaled one takes the Jacobian by differences)
+    # chi-squares relative, as everywhere
     chisqs = {key: 1e-5 for key in common if "chisq" in key and "scaling" not in key}
     assert_measures_close(measures, gold, common, relative=chisqs)

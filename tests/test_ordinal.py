@@ -3,7 +3,8 @@
 Golden files (tests/golden/lavaan, made by make_golden.R): the HolzingerSwineford items x1-x9 cut
 at their quartiles into 1..4 (hs_ordinal_data.csv), ``lavCor(ordered = all)``
 (hs_ordinal_polychoric.csv) and ``cfa(..., ordered = all)`` = WLSMV
-(hs_cfa_ordinal_wlsmv_estimates.csv / _fit.csv).
+(hs_cfa_ordinal_wlsmv_estimates.csv / _fit.csv); in two schools (make_golden_combos.R:
+hs_ordinal_group_data.csv, hs_mi_ordinal_*), whose estimates test_option_combinations.py checks.
 
 Tolerances are set from what is actually reached, not from lavaan's 3 printed decimals: lavaan's
 polychorics come from ``nlminb`` (converged to ~3e-8), ours from Newton to 1e-12, so the
@@ -28,13 +29,8 @@ from scipy import integrate, optimize, stats
 
 from surveysem.errors import InputError
 from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
-from surveysem.sem.ordinal import (
-    _jacobian,
-    _sigma_vec,
-    fit_dwls,
-    ordinal_estimates,
-    ordinal_fit_measures,
-)
+from surveysem.sem.ordinal import fit_dwls, ordinal_estimates
+from surveysem.sem.ordinal_measures import ordinal_fit_measures
 from surveysem.sem.polychoric import (
     _loglik,
     _pair_grid,
@@ -227,18 +223,71 @@ def test_jacobian_matches_finite_differences(hs_ord):
     fit = fit_dwls(syntax, hs_ord)
     assert fit.converged
     x = fit.x
-    jac = _jacobian(fit.model, x, fit.pairs)
+    jac = fit.model.jacobian(0, x)
     num = np.empty_like(jac)
     for k in range(len(x)):
         e = np.zeros_like(x)
         e[k] = 1e-6
-        up = _sigma_vec(fit.model, x + e, fit.pairs)
-        down = _sigma_vec(fit.model, x - e, fit.pairs)
+        up = fit.model.implied(0, x + e)
+        down = fit.model.implied(0, x - e)
         num[:, k] = (up - down) / 2e-6
     assert np.max(np.abs(jac - num)) < 1e-8
     est = ordinal_estimates(fit)
     x2, x3 = est[(est.op == "=~") & est.rhs.isin(["x2", "x3"])].est
     assert x2 == x3
+
+
+@pytest.fixture(scope="module")
+def hs_groups() -> pd.DataFrame:
+    return read_golden("hs_ordinal_group_data.csv")
+
+
+@pytest.mark.parametrize(
+    ("equal", "case"),
+    [((), "hs_mi_ordinal_configural"),
+     (("thresholds", "loadings"), "hs_mi_ordinal_thresholds_loadings")],
+)  # fmt: skip
+def test_groups_report_every_lavaan_fit_measure(hs_groups, equal, case):
+    """Two groups: every measure lavaan reports (residual indices, GFI, CN, MFI and WRMR too),
+    in lavaan's order, and nothing lavaan does not report (no robust indices with free
+    scales). Tolerances from what is reached: the estimates of these fits agree with lavaan's
+    to ~1e-5 (1e-7 in one group), and so do the measures."""
+    fm = ordinal_fit_measures(fit_dwls(HS_MODEL, hs_groups, "school", equal))
+    gold = read_golden_fit(case)
+    assert list(fm) == [k for k in gold.index if np.isfinite(gold[k])]
+    chisqs = {k: 1e-5 for k in fm if "chisq" in k and "scaling" not in k}
+    assert_measures_close(fm, gold, rel_tol=1e-5, abs_tol=5e-5, relative=chisqs)
+
+
+def test_group_jacobian_matches_finite_differences(hs_groups):
+    """Two groups with equal thresholds and loadings: shared thresholds and labels, free
+    scales and factor means of the second group (through a second-order factor and a
+    regression), a residual covariance."""
+    syntax = """
+    visual  =~ x1 + a*x2 + a*x3
+    textual =~ x4 + x5 + x6
+    speed   =~ x7 + x8 + x9
+    g =~ visual + textual
+    speed ~ g
+    x7 ~~ x8
+    """
+    fit = fit_dwls(syntax, hs_groups, "school", ("thresholds", "loadings"))
+    assert fit.converged
+    assert any(r.free for r in fit.rows if r.op == "~*~")
+    for g in (0, 1):
+        jac = fit.model.jacobian(g, fit.x)
+        num = np.empty_like(jac)
+        for k in range(len(fit.x)):
+            e = np.zeros_like(fit.x)
+            e[k] = 1e-6
+            num[:, k] = (fit.model.implied(g, fit.x + e) - fit.model.implied(g, fit.x - e)) / 2e-6
+        assert np.max(np.abs(jac - num)) < 1e-8
+
+
+def test_defined_parameters_refused_in_groups(hs_groups):
+    syntax = HS_MODEL.replace("x1 + x2 + x3", "x1 + a*x2 + b*x3") + "ratio := a/b\n"
+    with pytest.raises(UnsupportedModelError, match="defined parameters"):
+        fit_dwls(syntax, hs_groups, "school")
 
 
 # --------------------------------------------------------------------------------------------

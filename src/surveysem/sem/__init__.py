@@ -12,7 +12,8 @@ Public API::
 :func:`fit` (:mod:`.entry`) checks the combination of options (:func:`estimation_problems`)
 and hands the model to the module that estimates it: complete-data ML, MLR, GLS and ULS
 (:mod:`.fitting`, :mod:`.robust`, :mod:`.least_squares`, :mod:`.weights`), FIML
-(:mod:`.fiml`), ordered items by WLSMV (:mod:`.ordinal`), several groups (:mod:`.multigroup`).
+(:mod:`.fiml`), ordered items by WLSMV in one or several groups (:mod:`.ordinal`), several
+groups by ML or MLR (:mod:`.multigroup`).
 Each returns lavaan's parameter table and fit measures (one set of index rules,
 :mod:`.indices`); admissibility is judged alike for all (:mod:`.diagnostics`). Parity with
 lavaan 0.6.14 is tested in ``tests/test_sem_parity.py`` and ``tests/test_option_combinations.py``.

@@ -13,9 +13,9 @@ options                     lavaan 0.6.14                           module
 ML, MLR, GLS, ULS           ``estimator =``                         :mod:`.fitting`
 ``sampling_weights``        ``sampling.weights`` (ML becomes MLR)   :mod:`.weights`
 ``missing="fiml"``          ``missing = "ml"`` (ML, MLR; weights)   :mod:`.fiml`
-``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV            :mod:`.ordinal`
+``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV (also with  :mod:`.ordinal`
+                            ``group``, ``group.equal``)
 ``group``, ``group_equal``  ``group =``, ``group.equal =`` (ML, MLR) :mod:`.multigroup`
-``group`` with ordered      WLSMV with ``group``, ``group.equal``    :mod:`.ordinal_groups`
 ==========================  ======================================  ========================
 """
 
@@ -37,8 +37,8 @@ from .fit_measures import fit_measures
 from .fitting import ESTIMATORS as COMPLETE_DATA_ESTIMATORS
 from .fitting import fit_model
 from .multigroup import fit_multigroup, multigroup_estimates, multigroup_fit_measures
-from .ordinal import fit_dwls, ordinal_estimates, ordinal_fit_measures
-from .ordinal_groups import fit_ordinal_groups, ordinal_group_estimates, ordinal_group_fit_measures
+from .ordinal import fit_dwls, ordinal_estimates
+from .ordinal_measures import ordinal_fit_measures
 from .syntax import parse_syntax
 
 #: lavaan's estimator names that :func:`fit` takes.
@@ -405,12 +405,12 @@ class Backend:
 #: module, one entry here, one rule in :meth:`Estimation.problems` and one schema value.
 BACKENDS = (
     Backend(
-        "ordered items in groups (ordinal_groups)",
-        lambda how: how.group is not None and how.ordered,
-        lambda model, data, how: fit_ordinal_groups(model, data, how.group, how.group_equal),
-        ordinal_group_estimates,
-        ordinal_group_fit_measures,
-        lambda backend: None,
+        "ordered items, one or several groups (ordinal)",
+        lambda how: how.ordered,
+        lambda model, data, how: fit_dwls(model, data, how.group, how.group_equal),
+        ordinal_estimates,
+        ordinal_fit_measures,
+        lambda backend: backend.polychoric(),
     ),
     Backend(
         "groups (multigroup)",
@@ -421,14 +421,6 @@ BACKENDS = (
         multigroup_estimates,
         multigroup_fit_measures,
         lambda backend: None,
-    ),
-    Backend(
-        "ordered items (ordinal)",
-        lambda how: how.ordered,
-        lambda model, data, how: fit_dwls(model, data),
-        ordinal_estimates,
-        ordinal_fit_measures,
-        lambda backend: _frame(backend.moments.cor, backend.moments.names),
     ),
     Backend(
         "full-information ML (fiml)",

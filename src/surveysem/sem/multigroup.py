@@ -450,6 +450,17 @@ def _group_data(data: pd.DataFrame, group: str, names: list[str]):
     return labels, covs, means, nobs, values
 
 
+def refuse_definitions(parsed) -> None:
+    """UnsupportedModelError naming the first ``:=`` line of a multi-group model (lavaan
+    accepts them; the multi-group estimates tables here have no defined parameters)."""
+    if parsed.definitions:
+        d = parsed.definitions[0]
+        raise UnsupportedModelError(
+            f"line {d.line} ('{d.text}'): defined parameters (':=') are not supported in "
+            "multi-group models. Remove the ':=' lines (or fit each group on its own)."
+        )
+
+
 def _check_equal(equal) -> tuple[str, ...]:
     if isinstance(equal, str):
         equal = (equal,)
@@ -589,12 +600,7 @@ def fit_multigroup(
     (14.842, 20.0)
     """
     parsed = parse_syntax(syntax)
-    if parsed.definitions:
-        d = parsed.definitions[0]
-        raise UnsupportedModelError(
-            f"line {d.line} ('{d.text}'): defined parameters (':=') are not supported in "
-            "multi-group models. Remove the ':=' lines (or fit each group with fit_model)."
-        )
+    refuse_definitions(parsed)
     equal = _check_equal(equal)
     partial = _normalize_names(partial)
     equal_params = _normalize_names(equal_params)

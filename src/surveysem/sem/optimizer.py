@@ -2,13 +2,14 @@
 
 Fisher scoring (Gauss-Newton for least squares) or Newton-Raphson with step halving, as
 lavaan's ``optim.method = "nlminb"`` is replaced here by the second-order methods that the
-exact derivatives of :mod:`surveysem.sem.ml` and :mod:`surveysem.sem.least_squares` make
-cheap. An objective provides
+exact derivatives of :mod:`surveysem.sem.ml`, :mod:`surveysem.sem.least_squares` and
+:mod:`surveysem.sem.ordinal_model` make cheap. An objective provides
 
 * ``value(x)``: the discrepancy (``inf`` where the model is not defined, e.g. Sigma not
   positive definite);
 * ``first(x)``: its gradient and a positive (semi)definite curvature matrix, the expected
-  Hessian (ML: the expected information ``H``; least squares: ``2 Delta' W Delta``);
+  Hessian (ML: the expected information ``H``; least squares, DWLS included:
+  ``2 Delta' W Delta``);
 * ``hessian(x)`` (only for Newton steps): the exact Hessian.
 
 A step solves ``curvature step = -gradient``; Newton steps (``newton=True``, or once
