@@ -121,22 +121,7 @@ class MGRow:
 
 
 @dataclass
-class GroupedFit:
-    """What every multi-group fit holds: its syntax, grouping, ``group.equal`` and lavaan
-    parameter table (:class:`MGRow`), variables and number of free parameters."""
-
-    syntax: str
-    group: str
-    groups: list
-    equal: tuple[str, ...]
-    rows: list[MGRow] = field(repr=False)
-    ov_names: list[str]
-    lv_names: list[str]
-    n_free: int
-
-
-@dataclass
-class MultiGroupFit(GroupedFit):
+class MultiGroupFit:
     """A fitted multi-group model; pass it to :func:`multigroup_estimates` and
     :func:`multigroup_fit_measures`.
 
@@ -159,6 +144,14 @@ class MultiGroupFit(GroupedFit):
     robust_test : for MLR, the :class:`~surveysem.sem.robust.YuanBentlerTest`; else None.
     """
 
+    syntax: str
+    group: str
+    groups: list
+    equal: tuple[str, ...]
+    rows: list[MGRow] = field(repr=False)
+    ov_names: list[str]
+    lv_names: list[str]
+    n_free: int
     nobs: list[int]
     sample_cov: list[np.ndarray] = field(repr=False)
     sample_mean: list[np.ndarray] = field(repr=False)
