@@ -253,7 +253,7 @@ def gfi_measures(gfi, df, n_moments) -> dict[str, float]:
 REPORTED = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper")
 
 
-def residual_indices(cov, sigma, mean=None, mu=None) -> dict[str, float]:
+def residual_indices(cov, sigma, mean=None, mu=None, mean_of=None) -> dict[str, float]:
     """lavaan's residual summaries (``lav_residuals_summary``) of sample moments ``cov``
     (and ``mean``) against the model-implied ``sigma`` (and ``mu``).
 
@@ -263,6 +263,9 @@ def residual_indices(cov, sigma, mean=None, mu=None) -> dict[str, float]:
     variance residuals ``(cov_jj - sigma_jj) / cov_jj``. With a mean structure each also
     averages over the mean residuals (``mean - mu``; scaled by d, or ``mean/d - mu/sigma^1/2``
     for Mplus), and the ``*_nomean`` versions leave them out; without one both are equal.
+    ``mean_of`` gives the variable (index) of each element of ``mean`` when there is not one
+    per variable: the thresholds of ordered items, which lavaan summarizes in the place of
+    means (on the scale of the polychoric correlations, d = 1).
     """
     cov, sigma = np.asarray(cov, dtype=float), np.asarray(sigma, dtype=float)
     p = cov.shape[0]
@@ -286,13 +289,14 @@ def residual_indices(cov, sigma, mean=None, mu=None) -> dict[str, float]:
     if mean is None:
         withmean = nomean
     else:
+        of = np.arange(p) if mean_of is None else np.asarray(mean_of)
         m_resid = np.asarray(mean, dtype=float) - mu
-        m_std = m_resid / sd
+        m_std = m_resid / sd[of]
         withmean = {
             "rmr": rms(resid[low], m_resid),
             "srmr_bentler": rms(std_resid[low], m_std),
             "crmr": rms(cor_resid[off], m_std),
-            "srmr_mplus": rms(cor_resid[off], var_resid, mean / sd - mu / sd_sig),
+            "srmr_mplus": rms(cor_resid[off], var_resid, mean / sd[of] - mu / sd_sig[of]),
         }
     return {
         "rmr": withmean["rmr"],

@@ -16,13 +16,11 @@ implied ``sigma_g``, weights ``W_g = diag(Gamma_g)^-1`` and Jacobians ``Delta_g`
   its interval times sqrt(G).
 * **Robust CFI/TLI/RNI/RMSEA** (Savalei 2021, lavaan ``lav_fit_catml_dwls``): from the ML
   discrepancy of each polychoric matrix at the DWLS estimates (:func:`_catml`).
-* **Residuals** per group on the correlation scale, the thresholds in the place of means (0
-  in one group, where they are fitted exactly): with the sums of squared residuals ``e_r``
-  (correlations) and ``e_t`` (thresholds), p items, p* = p(p+1)/2 correlations with the
-  diagonal and T thresholds, ``srmr = rmr_nomean = srmr_bentler_nomean = sqrt(e_r / p*)``,
-  ``rmr = srmr_bentler = sqrt((e_r + e_t) / (p* + T))``, ``crmr = sqrt((e_r + e_t) /
-  (p* - p + T))``, ``crmr_nomean = sqrt(e_r / (p* - p))``; averaged with weights N_g / N as
-  lavaan's ``lav_residuals_summary``.
+* **Residuals** per group (:func:`~.indices.residual_indices`): the polychoric against the
+  implied correlations, with the thresholds in the place of means (their residuals are 0 in
+  one group, where they are fitted exactly); ``srmr`` is SRMR without the thresholds
+  (``srmr_bentler_nomean``), as lavaan's for categorical data. Averaged with weights N_g / N
+  as lavaan's ``lav_residuals_summary``.
 * **GFI** (Tanaka & Huba 1985, lavaan ``lav_fit_gfi``): ``1 - e' W_g e / s_g' W_g s_g`` per
   group, averaged with weights N_g / N; AGFI and PGFI count the statistics of all groups.
   ``wrmr = sqrt(chisq / n_s)`` with n_s the statistics of one group (lavaan 0.6.14's count).
@@ -54,9 +52,15 @@ from .indices import (
     gfi_measures,
     hoelter_cn,
     incremental_indices,
+    residual_indices,
     rmsea_measures,
 )
 from .ordinal import OrdinalFit
+
+# lavaan's residual summaries of categorical data (no Mplus SRMR)
+_RESIDUALS = (
+    "rmr", "rmr_nomean", "srmr", "srmr_bentler", "srmr_bentler_nomean", "crmr", "crmr_nomean"
+)  # fmt: skip
 
 
 def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
@@ -90,12 +94,17 @@ def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
     base = []
     for g, m in enumerate(fit.moments):
         s, w, nth = m.wls_obs, fit.weights(g), m.n_thresholds
-        e = s - fit.implied(g)
+        sigma = fit.implied(g)
+        e = s - sigma
         x2 += (m.n - 1) * float(e @ (w * e))
         x2b += (m.n - 1) * float(s[nth:] @ (w[nth:] * s[nth:]))
         gfi += m.n / n * (1 - float(e @ (w * e)) / float(s @ (w * s)))
-        for key, value in _residual_indices(e, nth, len(m.names)).items():
-            residuals[key] = residuals.get(key, 0.0) + m.n / n * value
+        summary = residual_indices(
+            m.cor, fit.implied_cor(g).to_numpy(), s[:nth], sigma[:nth], fit.model.th_item
+        )
+        summary["srmr"] = summary["srmr_bentler_nomean"]  # lavaan: without the thresholds
+        for key in _RESIDUALS:
+            residuals[key] = residuals.get(key, 0.0) + m.n / n * summary[key]
         base.append(np.eye(len(s), nth))  # baseline: the thresholds only
     n_stats = sum(len(m.wls_obs) for m in fit.moments)
     df = float(n_stats - fit.n_free)
@@ -144,24 +153,6 @@ def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
     out["mfi"] = float(np.exp(-0.5 * (x2 - df) / n_rmsea))
     out["wrmr"] = float(np.sqrt(x2 / len(fit.moments[0].wls_obs)))
     return {key: float(val) for key, val in out.items()}
-
-
-def _residual_indices(e: np.ndarray, nth: int, p: int) -> dict[str, float]:
-    """RMR, SRMR and CRMR of one group from its residuals ``e`` (thresholds, then
-    correlations; module docstring)."""
-    e_t, e_r = float(np.sum(e[:nth] ** 2)), float(np.sum(e[nth:] ** 2))
-    npair = len(e) - nth
-    rmr = np.sqrt((e_r + e_t) / (npair + p + nth))
-    nomean = np.sqrt(e_r / (npair + p))
-    return {
-        "rmr": rmr,
-        "rmr_nomean": nomean,
-        "srmr": nomean,
-        "srmr_bentler": rmr,
-        "srmr_bentler_nomean": nomean,
-        "crmr": np.sqrt((e_r + e_t) / (npair + nth)),
-        "crmr_nomean": np.sqrt(e_r / npair),
-    }
 
 
 def _scaled_shifted(delta: np.ndarray, fit: OrdinalFit, x2: float, df: float):
