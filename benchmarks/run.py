@@ -32,7 +32,7 @@ from surveysem.config import validate_config
 from surveysem.mediation import indirect_effects_syntax
 from surveysem.preflight import observed_variables
 from surveysem.sem import fit_model
-from surveysem.sem.bootstrap import bootstrap_draws
+from surveysem.sem.resampling.bootstrap import bootstrap_draws
 from surveysem.validation import read_raw
 
 ROOT = Path(__file__).resolve().parents[1]

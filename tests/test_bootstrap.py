@@ -1,4 +1,4 @@
-"""Nonparametric bootstrap (surveysem.sem.bootstrap) against lavaan 0.6-14 and by hand.
+"""Nonparametric bootstrap (surveysem.sem.resampling.bootstrap) against lavaan 0.6-14 and by hand.
 
 References come from tests/golden/lavaan/make_bootstrap_golden.R (R is needed only to remake
 them):
@@ -25,7 +25,8 @@ from lavaan_golden import PD_MODEL, read_golden
 from scipy import stats
 
 from surveysem.sem import fit_model, parameter_estimates, solution_problems
-from surveysem.sem.bootstrap import (
+from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
+from surveysem.sem.resampling.bootstrap import (
     DRAW_COLUMNS,
     bootstrap_ci,
     bootstrap_draws,
@@ -34,8 +35,7 @@ from surveysem.sem.bootstrap import (
     refit_resamples,
     resample_indices,
 )
-from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-from surveysem.sem.refit import Refitter
+from surveysem.sem.resampling.refit import Refitter
 
 # Our Monte Carlo run for the comparison with lavaan's B = 10000 bootstrap. 1000 PD refits
 # take about 5 s on one core (10 s on a busy one) and give 4-SE tolerances of 0.07-0.08 on the

@@ -20,7 +20,7 @@ from lavaan_golden import (
 
 from surveysem.comparison import COLUMNS, compare_models, is_nested
 from surveysem.sem import fit
-from surveysem.sem.residuals import largest_residuals, residual_correlations
+from surveysem.sem.results.residuals import largest_residuals, residual_correlations
 
 HS1 = "g =~ x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9"
 PD_NO48 = PD_MODEL.replace("  y4 ~~ y8\n", "")
@@ -104,7 +104,7 @@ def test_is_nested_rules(pd_data, hs_data, pd_fits):
         compare_models(pd_fits, baseline="nope")
 
 
-# --- residual correlations (surveysem.sem.residuals) ----------------------------------------
+# --- residual correlations (surveysem.sem.results.residuals) ------------------------------
 
 
 @pytest.mark.parametrize("case", ["hs", "pd"])

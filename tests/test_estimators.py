@@ -27,7 +27,7 @@ from surveysem.sem import (
     parameter_estimates,
     solution_problems,
 )
-from surveysem.sem.fit_measures import LS_NAMES, MLR_EXTRA, MLR_NAMES
+from surveysem.sem.estimators.fit_measures import LS_NAMES, MLR_EXTRA, MLR_NAMES
 
 # The PoliticalDemocracy SEM of make_golden.R without its "total" definition.
 PD_MODEL = PD_TEMPLATE.format(a="a*", b="b*", c="c*") + PD_INDIRECT

@@ -33,7 +33,7 @@ from surveysem.sem import (
     fit_model,
     parameter_estimates,
 )
-from surveysem.sem.fiml import (
+from surveysem.sem.estimators.fiml import (
     FimlFit,
     _em_moments,
     _h1_moments,
@@ -45,7 +45,7 @@ from surveysem.sem.fiml import (
     fiml_fit_measures,
     fit_fiml,
 )
-from surveysem.sem.ram import Ram
+from surveysem.sem.model.ram import Ram
 
 # fitMeasures names fiml_fit_measures must return (all are compared with the golden file).
 REQUIRED_FIT = [
@@ -246,7 +246,7 @@ def test_stalled_search_falls_back_to_trust_region(hs_missing, hs_fiml, monkeypa
     """A first search that stops short of the optimum (here: cut off after two iterations,
     as a search stalled on a ridge stops) is restarted by the trust-region method, which
     reaches lavaan's optimum."""
-    from surveysem.sem import fiml
+    from surveysem.sem.estimators import fiml
 
     original, calls = fiml._maximize, []
 

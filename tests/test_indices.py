@@ -1,5 +1,5 @@
-"""The fit indices every estimator shares (surveysem.sem.indices), by hand calculation and by
-lavaan 0.6.14's edge-case rules (R/lav_fit_cfi.R, lav_fit_rmsea.R): parity on real fits is in
+"""The fit indices every estimator shares (surveysem.sem.measures.indices), by hand calculation
+and by lavaan 0.6.14's edge-case rules (R/lav_fit_cfi.R, lav_fit_rmsea.R): parity on real fits is in
 test_sem_parity.py, test_fiml.py, test_invariance.py and test_ordinal.py."""
 
 import math
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from surveysem.sem import indices
+from surveysem.sem.measures import indices
 
 X2, DF, X2B, DFB, N = 30.0, 10, 210.0, 15, 200
 

@@ -37,14 +37,14 @@ from surveysem.sem import (
     fit_model,
     parameter_estimates,
 )
-from surveysem.sem.multigroup import (
+from surveysem.sem.estimators.multigroup import (
     ESTIMATE_COLUMNS,
     fit_multigroup,
     multigroup_estimates,
     multigroup_fit_measures,
 )
-from surveysem.sem.score_tests import score_tests
-from surveysem.sem.syntax import factor_indicators
+from surveysem.sem.estimators.score_tests import score_tests
+from surveysem.sem.model.syntax import factor_indicators
 from surveysem.tables import invariance_table
 
 ROOT = Path(__file__).resolve().parents[1]

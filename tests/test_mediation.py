@@ -10,8 +10,8 @@ from lavaan_golden import PD_TEMPLATE, golden_estimates
 
 from surveysem.mediation import EFFECT_COLUMNS, effects_table, indirect_effects_syntax
 from surveysem.sem import ModelSpecError, fit_model, parameter_estimates
-from surveysem.sem.partable import build_partable
-from surveysem.sem.syntax import parse_syntax
+from surveysem.sem.model.partable import build_partable
+from surveysem.sem.model.syntax import parse_syntax
 
 ROOT = Path(__file__).resolve().parents[1]
 

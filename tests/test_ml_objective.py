@@ -1,5 +1,5 @@
-"""The complete-data ML discrepancy and its derivatives (surveysem.sem.ml), checked by hand
-calculation (F against its definition) and by finite differences (gradient, Hessian), and the
+"""The complete-data ML discrepancy and its derivatives (surveysem.sem.estimators.ml), checked by
+hand calculation (F against its definition) and by finite differences (gradient, Hessian), and the
 low-rank expected information against the per-parameter dSigma/dtheta of Ram.jacobian.
 
 Models: lavaan's Political Democracy SEM (regressions among factors, residual covariances,
@@ -12,7 +12,7 @@ import pytest
 from lavaan_golden import PD_MODEL
 
 from surveysem.sem import fit_model
-from surveysem.sem.ml import MLObjective, f_ml
+from surveysem.sem.estimators.ml import MLObjective, f_ml
 from surveysem.sem.optimizer import minimize
 
 MEDIATION_MODEL = """

@@ -28,7 +28,7 @@ from lavaan_golden import (
 
 from surveysem.sem import UnsupportedModelError, estimation_problems, fit
 from surveysem.sem.entry import ESTIMATORS
-from surveysem.sem.multigroup import ESTIMATE_COLUMNS as MG_COLUMNS
+from surveysem.sem.estimators.multigroup import ESTIMATE_COLUMNS as MG_COLUMNS
 
 ROBUST_FIT = ["chisq.scaled", "chisq.scaling.factor", "cfi.robust", "tli.robust",
               "rmsea.robust", "rmsea.ci.upper.robust", "srmr"]  # fmt: skip

@@ -29,9 +29,9 @@ from scipy import integrate, optimize, stats
 
 from surveysem.errors import InputError
 from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
-from surveysem.sem.ordinal import fit_dwls, ordinal_estimates
-from surveysem.sem.ordinal_measures import ordinal_fit_measures
-from surveysem.sem.polychoric import (
+from surveysem.sem.estimators.ordinal import fit_dwls, ordinal_estimates
+from surveysem.sem.estimators.ordinal_measures import ordinal_fit_measures
+from surveysem.sem.estimators.polychoric import (
     _loglik,
     _pair_grid,
     _pairs,

@@ -30,7 +30,7 @@ from surveysem.power import (
 )
 from surveysem.sem import factor_indicators
 from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-from surveysem.sem.refit import Refitter
+from surveysem.sem.resampling.refit import Refitter
 from surveysem.step import chunk_range
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,7 +3,7 @@
 import pytest
 
 from surveysem.sem import ModelSpecError, UnsupportedModelError, parse_syntax
-from surveysem.sem.partable import build_partable
+from surveysem.sem.model.partable import build_partable
 
 COLS = [f"x{i}" for i in range(1, 10)]
 

@@ -52,7 +52,8 @@ from surveysem.sem import (
     solution_report,
     solution_warnings,
 )
-from surveysem.sem.bootstrap import (
+from surveysem.sem.examples import two_factor_data
+from surveysem.sem.resampling.bootstrap import (
     INTERVAL_COLUMNS,
     bootstrap_ci,
     bootstrap_draws,
@@ -60,8 +61,7 @@ from surveysem.sem.bootstrap import (
     refit_resamples,
     resample_indices,
 )
-from surveysem.sem.examples import two_factor_data
-from surveysem.sem.refit import Refit, Refitter
+from surveysem.sem.resampling.refit import Refit, Refitter
 from surveysem.validity import fornell_larcker, fornell_larcker_verdicts
 
 SINGLE_MODEL = """

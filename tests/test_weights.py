@@ -29,8 +29,8 @@ from lavaan_golden import (
 
 from surveysem.errors import InputError
 from surveysem.sem import fit_measures, fit_model, parameter_estimates
-from surveysem.sem.fit_measures import MLR_NAMES
-from surveysem.sem.weights import normalized_weights, weighted_moments
+from surveysem.sem.estimators.fit_measures import MLR_NAMES
+from surveysem.sem.estimators.weights import normalized_weights, weighted_moments
 
 PARAM_COLS = ["est", "se", "pvalue", "ci.lower", "ci.upper", "std.lv", "std.all"]
 TOL = 1e-4

@@ -2,10 +2,10 @@
 
 For nested models fitted to the same data with the same estimator, the chi-square difference
 test of the restrictions of the more restricted model R against the more general model G is
-:func:`surveysem.sem.difference.chisq_difference` (lavaan ``anova()`` / ``lavTestLRT()``: the
-standard likelihood-ratio test for ML, GLS, ULS and FIML; the Satorra-Bentler (2001) scaled
-difference for MLR; none for WLSMV). Nesting is decided by :func:`is_nested` (a
-parameter-table heuristic) unless it is stated.
+:func:`surveysem.sem.measures.difference.chisq_difference` (lavaan ``anova()`` /
+``lavTestLRT()``: the standard likelihood-ratio test for ML, GLS, ULS and FIML; the
+Satorra-Bentler (2001) scaled difference for MLR; none for WLSMV). Nesting is decided by
+:func:`is_nested` (a parameter-table heuristic) unless it is stated.
 
 References
 ----------
@@ -23,9 +23,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .sem.difference import DIFFERENCE_KEYS, chisq_difference
 from .sem.entry import ModelFit
-from .sem.indices import reported_fit
+from .sem.measures.difference import DIFFERENCE_KEYS, chisq_difference
+from .sem.measures.indices import reported_fit
 
 COLUMNS = [
     "model",
@@ -127,12 +127,12 @@ def compare_models(
     """Fit indices of several models and chi-square difference tests against a baseline.
 
     For every model the lavaan fit measures ``npar, chisq, df, pvalue, cfi, tli, rmsea, srmr,
-    aic, bic`` in the version a report shows (:func:`~surveysem.sem.indices.reported_fit`:
+    aic, bic`` in the version a report shows (:func:`~surveysem.sem.measures.indices.reported_fit`:
     the scaled chi-square and robust indices for MLR and WLSMV; ``indices`` says which) and
     NaN where the estimator has none (e.g. AIC under WLSMV). For every model nested
     in the baseline or containing it, the chi-square difference test of
-    :func:`~surveysem.sem.difference.chisq_difference` with the models' estimator: the model
-    with more degrees of freedom is the restricted one (a negative ``delta_chisq``, kept as is
+    :func:`~surveysem.sem.measures.difference.chisq_difference` with the models' estimator: the
+    model with more degrees of freedom is the restricted one (a negative ``delta_chisq``, kept as is
     with p = 1 as in lavaan, signals that the models are not nested or a fit is not at its
     optimum). Equal df, or an estimator without a difference test, gives NaN test columns and
     ``delta_note`` says why.

@@ -105,8 +105,8 @@ def add_bootstrap_intervals(
     """Add the bootstrap intervals of each path and, for test "percentile" or "bca", decide
     support by them: the interval must lie entirely on the expected side of zero.
 
-    `intervals` is surveysem.sem.bootstrap.bootstrap_ci output for the same model. With test
-    "wald" the decision of evaluate_hypotheses (sign and p < alpha) stands.
+    `intervals` is surveysem.sem.resampling.bootstrap.bootstrap_ci output for the same model.
+    With test "wald" the decision of evaluate_hypotheses (sign and p < alpha) stands.
     """
     boot = intervals[["lhs", "op", "rhs", *BOOTSTRAP_COLUMNS]].rename(columns=BOOTSTRAP_COLUMNS)
     merged = tested.merge(boot, on=["lhs", "op", "rhs"], how="left", validate="one_to_one")

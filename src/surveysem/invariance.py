@@ -1,7 +1,7 @@
 """Measurement invariance across groups and group comparison of structural paths.
 
 Two steps of a multi-group SEM analysis (Jöreskog 1971; Meredith 1993; Vandenberg & Lance
-2000), estimated with :func:`surveysem.sem.multigroup.fit_multigroup` (lavaan parity):
+2000), estimated with :func:`surveysem.sem.estimators.multigroup.fit_multigroup` (lavaan parity):
 
 1. :func:`invariance_sequence` fits the nested invariance models of the measurement model
    (configural: same form; metric/weak: equal loadings; scalar/strong: equal loadings and
@@ -33,16 +33,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from surveysem.sem.difference import chisq_difference
 from surveysem.sem.entry import fit
 from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
-from surveysem.sem.indices import reported_fit
-from surveysem.sem.multigroup import (
+from surveysem.sem.estimators.multigroup import (
     MultiGroupFit,
     fit_multigroup,
     multigroup_fit_measures,
 )
-from surveysem.sem.syntax import measurement_syntax, parse_syntax
+from surveysem.sem.measures.difference import chisq_difference
+from surveysem.sem.measures.indices import reported_fit
+from surveysem.sem.model.syntax import measurement_syntax, parse_syntax
 
 #: ``group.equal`` constraints of each invariance level (lavaan / semTools convention).
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -115,7 +115,7 @@ def invariance_sequence(
     and strict (also residual variances). Level *j* is compared with level *j - 1* by
 
     * the chi-square difference test of the ``estimator`` (ML or MLR; lavaan
-      ``lavTestLRT``, :func:`surveysem.sem.difference.chisq_difference`): for ML
+      ``lavTestLRT``, :func:`surveysem.sem.measures.difference.chisq_difference`): for ML
       ``delta_chisq = chisq_j - chisq_(j-1)`` on ``delta_df = df_j - df_(j-1)`` degrees of
       freedom, ``delta_pvalue = P(chi2(delta_df) > delta_chisq)``; for MLR the
       Satorra-Bentler (2001) scaled difference;
@@ -161,7 +161,8 @@ def invariance_sequence(
         Reduce a structural model to its measurement model first.
     estimator : {"ML", "MLR", "WLSMV"}
         MLR: sandwich SEs, the scaled difference test, and the fit columns (and so
-        ``delta_cfi``) in their robust versions (:func:`~surveysem.sem.indices.reported_fit`);
+        ``delta_cfi``) in their robust versions
+        (:func:`~surveysem.sem.measures.indices.reported_fit`);
         WLSMV: ordered items (see above).
 
     Returns

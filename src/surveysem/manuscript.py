@@ -16,7 +16,7 @@ from surveysem.audit import software_versions
 from surveysem.mediation import indirect_effects_syntax
 from surveysem.rendering import template_environment
 from surveysem.sem.entry import estimation_text
-from surveysem.sem.indices import reported_fit
+from surveysem.sem.measures.indices import reported_fit
 
 #: Sections a study may write itself, as <name>.typ.j2 in its config's manuscript.text folder.
 STUDY_SECTIONS = ("synthetic", "abstract", "introduction", "discussion", "data")

@@ -6,7 +6,7 @@ changed threshold in the config changes every sentence and table that depends on
 
 import pandas as pd
 
-from surveysem.sem.indices import reported_fit
+from surveysem.sem.measures.indices import reported_fit
 from surveysem.validity import check_thresholds
 
 RELIABILITY_CHECKS = ("alpha", "omega", "ave")

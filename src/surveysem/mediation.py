@@ -5,7 +5,7 @@ the product of the path coefficients on the chain; the total indirect effect of 
 sum over all chains, and the total effect adds the direct path X -> Y if the model has one
 (Alwin & Hauser 1975; Bollen 1987; MacKinnon 2008, ch. 4-5). Written as ``:=`` rows, lavaan
 (and :func:`surveysem.sem.parameter_estimates`) estimate them with delta-method (Sobel 1982)
-standard errors; the bootstrap (:mod:`surveysem.sem.bootstrap`) gives percentile and BCa
+standard errors; the bootstrap (:mod:`surveysem.sem.resampling.bootstrap`) gives percentile and BCa
 intervals, preferred because products of coefficients are skewed (MacKinnon 2008, ch. 12).
 
 Standardized (std.all) effects are the same products of standardized coefficients.
@@ -28,7 +28,7 @@ import re
 import pandas as pd
 
 from .sem.errors import ModelSpecError
-from .sem.syntax import Statement, parse_syntax
+from .sem.model.syntax import Statement, parse_syntax
 
 ARROW = " \u2192 "  # " -> " as a Unicode arrow
 EFFECT_COLUMNS = [
@@ -255,7 +255,7 @@ def effects_table(
     effects : list of dict
         The descriptors returned by :func:`indirect_effects_syntax`.
     bootstrap : pandas.DataFrame, optional
-        :func:`surveysem.sem.bootstrap.bootstrap_ci` output for the same model; adds its
+        :func:`surveysem.sem.resampling.bootstrap.bootstrap_ci` output for the same model; adds its
         ``boot.se, perc.lower, perc.upper, bca.lower, bca.upper`` columns.
 
     Returns

@@ -19,7 +19,7 @@ Monte Carlo standard error::
 ``R_c`` the number of converged replications; replications that did not converge are counted
 and excluded from the denominator (Muthén & Muthén 2002 report power over completed
 replications too). Improper (converged but inadmissible, e.g. a negative variance) solutions
-are kept and counted, as in the bootstrap (:mod:`surveysem.sem.bootstrap`).
+are kept and counted, as in the bootstrap (:mod:`surveysem.sem.resampling.bootstrap`).
 
 Drawing the sample covariance matrix
     Under multivariate normality the unbiased covariance matrix of n rows is Wishart,
@@ -62,7 +62,7 @@ import pandas as pd
 
 from surveysem.errors import InputError
 from surveysem.hypotheses import is_supported, path_position, split_path
-from surveysem.sem.estimates import add_wald_columns
+from surveysem.sem.results.estimates import add_wald_columns
 
 REPLICATION_COLUMNS = [
     "n", "replication", "id", "converged", "improper", "est", "se", "z", "pvalue", "supported",
@@ -74,7 +74,7 @@ SUMMARY_COLUMNS = [
 
 
 class RefitterLike(Protocol):
-    """What :func:`simulate_power` needs of :class:`surveysem.sem.refit.Refitter`."""
+    """What :func:`simulate_power` needs of :class:`surveysem.sem.resampling.refit.Refitter`."""
 
     keys: pd.DataFrame
     fit: object
@@ -150,7 +150,7 @@ def simulate_power(
 
     Parameters
     ----------
-    refitter : :class:`surveysem.sem.refit.Refitter` of the model on the full sample; its
+    refitter : :class:`surveysem.sem.resampling.refit.Refitter` of the model on the full sample; its
         model-implied covariance matrix is the population.
     hypotheses : the config's list of {id, path, expected}.
     sample_sizes : sample sizes n (each at least the number of observed variables + 1).

@@ -13,8 +13,8 @@ from surveysem.codebook import Codebook, load_codebook
 from surveysem.errors import InputError
 from surveysem.hypotheses import split_path
 from surveysem.sem import estimation_problems, measurement_syntax, parse_syntax
-from surveysem.sem.ordinal_model import ordinal_model_problems
-from surveysem.sem.partable import build_partable
+from surveysem.sem.model.ordinal_model import ordinal_model_problems
+from surveysem.sem.model.partable import build_partable
 from surveysem.validation import open_raw, read_raw, validate_raw
 
 #: Table Schema types that hold numbers (the only columns a model can use).
@@ -153,7 +153,7 @@ def estimation_conflicts(config: dict, codebook: Codebook) -> list[str]:
     """The study's estimation options that its config cannot run with, each a sentence:
     a combination :func:`surveysem.sem.estimation_problems` refuses, FIML with observed
     covariates, a model or alternative the ordinal fit cannot estimate (WLSMV,
-    :func:`surveysem.sem.ordinal_model.ordinal_model_problems`), and invariance groupings
+    :func:`surveysem.sem.model.ordinal_model.ordinal_model_problems`), and invariance groupings
     (multi-group models are fitted by ML, MLR or WLSMV with listwise deletion only).
     """
     estimation = config["estimation"]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .sem.estimates import table_moments
+from .sem.results.estimates import table_moments
 
 RELIABILITY_COLUMNS = [
     "construct", "n_items", "alpha", "alpha.ci.lower", "alpha.ci.upper", "omega", "ave", "note",

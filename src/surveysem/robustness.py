@@ -22,8 +22,8 @@ from surveysem.sem import (
     solution_warnings,
 )
 from surveysem.sem.entry import config_options
-from surveysem.sem.estimates import COLUMNS as ESTIMATE_COLUMNS
-from surveysem.sem.indices import reported_fit
+from surveysem.sem.measures.indices import reported_fit
+from surveysem.sem.results.estimates import COLUMNS as ESTIMATE_COLUMNS
 
 METHOD_FACTOR = "METHOD"
 
@@ -145,7 +145,7 @@ def robustness_summary(
     """Per hypothesis and variant: std.all, CI, p, support and the variant's fit.
 
     `fits` maps "main" and each variant to its fit measures (lavaan names), shown in the
-    version a report shows (:func:`~surveysem.sem.indices.reported_fit`: the scaled
+    version a report shows (:func:`~surveysem.sem.measures.indices.reported_fit`: the scaled
     chi-square and robust indices of robust estimators, named in ``indices``); measures a
     variant does not have (e.g. the composite path analysis) are left empty.
 

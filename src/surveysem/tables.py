@@ -8,7 +8,7 @@ import pandas as pd
 
 from surveysem import formatting as fmt
 from surveysem.rendering import Table
-from surveysem.sem.indices import reported_fit
+from surveysem.sem.measures.indices import reported_fit
 
 
 def abbreviations(constructs: dict[str, str]) -> str:
@@ -200,7 +200,7 @@ def discriminant_table(fornell_larcker: pd.DataFrame, htmt: pd.DataFrame) -> Tab
 
 def fit_table(fits: dict[str, dict], thresholds: dict, estimation: str) -> Table:
     """Fit of the compared models (lavaan fitMeasures, the versions of
-    :func:`~surveysem.sem.indices.reported_fit`), with the estimation and cut-offs in the
+    :func:`~surveysem.sem.measures.indices.reported_fit`), with the estimation and cut-offs in the
     note. ``estimation``: the estimation options in words (e.g.
     :func:`surveysem.sem.entry.estimation_text`)."""
     reported = {name: reported_fit(fit) for name, fit in fits.items()}

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .errors import InputError
 from .sem import fit, implied_latent_correlations
-from .sem.difference import DIFFERENCE_KEYS, chisq_difference
+from .sem.measures.difference import DIFFERENCE_KEYS, chisq_difference
 
 #: Podsakoff, MacKenzie, Lee & Podsakoff (2003): a single factor explaining more than half of
 #: the variance signals a common-method problem.
@@ -243,7 +243,7 @@ def compare_fits(fits: dict[str, dict], estimator: str = "ML") -> pd.DataFrame:
     NaN), all fitted to the same data with ``estimator``. The first model is the reference
     and must be the most restricted one (largest df), e.g. the one-factor model of Harman's
     test. Every other model m is tested against it with
-    :func:`surveysem.sem.difference.chisq_difference` (lavaan ``anova()``: the standard
+    :func:`surveysem.sem.measures.difference.chisq_difference` (lavaan ``anova()``: the standard
     likelihood-ratio test, the Satorra-Bentler 2001 scaled test for MLR, none for WLSMV).
     The test is valid only when the first model is nested in m; when the restriction puts a
     parameter on the boundary (e.g. factor correlations fixed to 1 in the one-factor model)

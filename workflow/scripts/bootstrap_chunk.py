@@ -1,4 +1,4 @@
-"""Rule bootstrap_chunk: one slice of the bootstrap draws (surveysem.sem.bootstrap)."""
+"""Rule bootstrap_chunk: one slice of the bootstrap draws (surveysem.sem.resampling.bootstrap)."""
 
 from pathlib import Path
 
@@ -8,8 +8,8 @@ from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
 from surveysem.io import write_csv, write_json
 from surveysem.preflight import observed_variables
-from surveysem.sem.bootstrap import bootstrap_draws
 from surveysem.sem.entry import config_options
+from surveysem.sem.resampling.bootstrap import bootstrap_draws
 from surveysem.step import chunk_range, run_step
 
 

@@ -8,8 +8,8 @@ from surveysem.io import write_csv, write_json
 from surveysem.preflight import observed_variables
 from surveysem.sem import fit, measurement_syntax, modification_indices, solution_warnings
 from surveysem.sem.entry import config_options
-from surveysem.sem.modindices import COLUMNS as MI_COLUMNS
-from surveysem.sem.modindices import ESTIMATORS as MI_ESTIMATORS
+from surveysem.sem.estimators.modindices import COLUMNS as MI_COLUMNS
+from surveysem.sem.estimators.modindices import ESTIMATORS as MI_ESTIMATORS
 from surveysem.step import run_step
 
 

@@ -12,7 +12,7 @@ from surveysem.mediation import indirect_effects_syntax
 from surveysem.preflight import observed_variables
 from surveysem.sem import fit, r_squared, solution_warnings
 from surveysem.sem.entry import config_options
-from surveysem.sem.residuals import largest_residuals, residual_correlations
+from surveysem.sem.results.residuals import largest_residuals, residual_correlations
 from surveysem.step import run_step
 
 

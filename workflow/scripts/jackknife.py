@@ -1,4 +1,4 @@
-"""Rule jackknife: jackknife refits for the BCa acceleration (surveysem.sem.bootstrap)."""
+"""Rule jackknife: jackknife refits for the BCa acceleration (sem.resampling.bootstrap)."""
 
 from pathlib import Path
 
@@ -8,8 +8,8 @@ from surveysem.cleaning import analysis_rows
 from surveysem.codebook import load_codebook
 from surveysem.io import write_csv
 from surveysem.preflight import observed_variables
-from surveysem.sem.bootstrap import jackknife_estimates
 from surveysem.sem.entry import config_options
+from surveysem.sem.resampling.bootstrap import jackknife_estimates
 from surveysem.step import run_step
 
 

@@ -10,7 +10,7 @@ from surveysem.errors import InputError
 from surveysem.io import write_csv
 from surveysem.power import simulate_power
 from surveysem.preflight import observed_variables
-from surveysem.sem.refit import Refitter
+from surveysem.sem.resampling.refit import Refitter
 from surveysem.step import chunk_range, run_step
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 from surveysem.hypotheses import add_bootstrap_intervals, evaluate_hypotheses
 from surveysem.io import read_json, write_csv, write_json
 from surveysem.mediation import effects_table
-from surveysem.sem.bootstrap import bootstrap_ci, combine_status, status_warnings
+from surveysem.sem.resampling.bootstrap import bootstrap_ci, combine_status, status_warnings
 from surveysem.step import run_step
 
 

@@ -7,16 +7,17 @@ that implements the combination (the first of :data:`BACKENDS` that takes it), a
 :class:`ModelFit`: the lavaan-named estimates table, fit measures and admissibility report
 that every stage reads.
 
-==========================  ======================================  ========================
+==========================  ======================================  ============================
 options                     lavaan 0.6.14                           module
-==========================  ======================================  ========================
-ML, MLR, GLS, ULS           ``estimator =``                         :mod:`.fitting`
-``sampling_weights``        ``sampling.weights`` (ML becomes MLR)   :mod:`.weights`
-``missing="fiml"``          ``missing = "ml"`` (ML, MLR; weights)   :mod:`.fiml`
-``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV (also with  :mod:`.ordinal`
+==========================  ======================================  ============================
+ML, MLR, GLS, ULS           ``estimator =``                         :mod:`.estimators.fitting`
+``sampling_weights``        ``sampling.weights`` (ML becomes MLR)   :mod:`.estimators.weights`
+``missing="fiml"``          ``missing = "ml"`` (ML, MLR; weights)   :mod:`.estimators.fiml`
+``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV (also with :mod:`.estimators.ordinal`
                             ``group``, ``group.equal``)
-``group``, ``group_equal``  ``group =``, ``group.equal =`` (ML, MLR) :mod:`.multigroup`
-==========================  ======================================  ========================
+``group``, ``group_equal``  ``group =``, ``group.equal =`` (ML,     :mod:`.estimators.multigroup`
+                            MLR)
+==========================  ======================================  ============================
 """
 
 from __future__ import annotations
@@ -29,17 +30,21 @@ from functools import cached_property, partial
 import numpy as np
 import pandas as pd
 
-from .diagnostics import estimates_report, solution_report
-from .errors import UnsupportedModelError
-from .estimates import parameter_estimates, table_moments
-from .fiml import fiml_estimates, fiml_fit_measures, fit_fiml
-from .fit_measures import fit_measures
-from .fitting import ESTIMATORS as COMPLETE_DATA_ESTIMATORS
-from .fitting import fit_model
-from .multigroup import fit_multigroup, multigroup_estimates, multigroup_fit_measures
-from .ordinal import fit_dwls, ordinal_estimates
-from .ordinal_measures import ordinal_fit_measures
-from .syntax import parse_syntax
+from surveysem.sem.errors import UnsupportedModelError
+from surveysem.sem.estimators.fiml import fiml_estimates, fiml_fit_measures, fit_fiml
+from surveysem.sem.estimators.fit_measures import fit_measures
+from surveysem.sem.estimators.fitting import ESTIMATORS as COMPLETE_DATA_ESTIMATORS
+from surveysem.sem.estimators.fitting import fit_model
+from surveysem.sem.estimators.multigroup import (
+    fit_multigroup,
+    multigroup_estimates,
+    multigroup_fit_measures,
+)
+from surveysem.sem.estimators.ordinal import fit_dwls, ordinal_estimates
+from surveysem.sem.estimators.ordinal_measures import ordinal_fit_measures
+from surveysem.sem.model.syntax import parse_syntax
+from surveysem.sem.results.diagnostics import estimates_report, solution_report
+from surveysem.sem.results.estimates import parameter_estimates, table_moments
 
 #: lavaan's estimator names that :func:`fit` takes.
 ESTIMATORS = (*COMPLETE_DATA_ESTIMATORS, "WLSMV")
@@ -218,7 +223,8 @@ class ModelFit:
 
     def implied_cov(self) -> pd.DataFrame:
         """Model-implied covariance matrix of the observed variables (order of
-        ``sample_cov``), from the estimates (:func:`~surveysem.sem.estimates.table_moments`)."""
+        ``sample_cov``), from the estimates
+        (:func:`~surveysem.sem.results.estimates.table_moments`)."""
         total, _, _ = table_moments(self.estimates)
         names = list(self.sample_cov.index)
         return total.loc[names, names]

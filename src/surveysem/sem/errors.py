@@ -27,4 +27,4 @@ class UnsupportedModelError(ModelSpecError, NotImplementedError):
 
 class ConvergenceError(InputError):
     """The model did not converge where a converged fit is needed, e.g. the full-sample fit
-    from which :class:`~surveysem.sem.refit.Refitter` starts every bootstrap refit."""
+    from which :class:`~surveysem.sem.resampling.refit.Refitter` starts every bootstrap refit."""

@@ -2,8 +2,9 @@
 
 Fisher scoring (Gauss-Newton for least squares) or Newton-Raphson with step halving, as
 lavaan's ``optim.method = "nlminb"`` is replaced here by the second-order methods that the
-exact derivatives of :mod:`surveysem.sem.ml`, :mod:`surveysem.sem.least_squares` and
-:mod:`surveysem.sem.ordinal_model` make cheap. An objective provides
+exact derivatives of :mod:`surveysem.sem.estimators.ml`,
+:mod:`surveysem.sem.estimators.least_squares` and :mod:`surveysem.sem.model.ordinal_model`
+make cheap. An objective provides
 
 * ``value(x)``: the discrepancy (``inf`` where the model is not defined, e.g. Sigma not
   positive definite);

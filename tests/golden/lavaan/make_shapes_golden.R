@@ -45,7 +45,7 @@ mi <- modindices(sem(covariate_model, data = HS))
 out("hs_covariates_modindices", mi[, c("lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all")])
 
 # A data set on which lavaan does not converge: the HolzingerSwineford rows of bootstrap draw
-# 47 with seed 1 (surveysem.sem.bootstrap.resample_indices(301, 47, 1) + 1, written by Python
+# 47 with seed 1 (surveysem.sem.resampling.bootstrap.resample_indices(301, 47, 1) + 1, written by Python
 # to hs_single_nonconverging_rows.csv), single-indicator model. Records lavaan's verdict.
 rows <- read.csv("hs_single_nonconverging_rows.csv")$row
 bad <- suppressWarnings(sem(single_model, data = HS[rows, ]))

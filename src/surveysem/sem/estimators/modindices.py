@@ -30,9 +30,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .fitting import SemFit
-from .partable import ParTable
-from .ram import Ram
+from surveysem.sem.estimators.fitting import SemFit
+from surveysem.sem.model.partable import ParTable
+from surveysem.sem.model.ram import Ram
 
 COLUMNS = ["lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all"]
 

@@ -1,7 +1,7 @@
 """The complete-data ML discrepancy of one group's RAM model, with exact derivatives.
 
 lavaan's ML discrepancy (``likelihood = "normal"``, N divisor) at the model of
-:mod:`surveysem.sem.ram`, ``Sigma = M S M'`` with ``B = (I - A)^-1`` and ``M = B[observed]``:
+:mod:`surveysem.sem.model.ram`, ``Sigma = M S M'`` with ``B = (I - A)^-1`` and ``M = B[observed]``:
 
     F = ln|Sigma| + tr(S_obs Sigma^-1) - ln|S_obs| - p,     chisq = N F,
 
@@ -57,7 +57,7 @@ import dataclasses
 import numpy as np
 from scipy.linalg import lapack
 
-from .ram import Ram
+from surveysem.sem.model.ram import Ram
 
 
 def f_ml(sigma: np.ndarray, s: np.ndarray) -> float:

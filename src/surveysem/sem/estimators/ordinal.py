@@ -37,7 +37,7 @@ items, no observed covariates or observed outcomes in ``~``: lavaan's polyserial
 ``missing = "listwise"``; here they raise an error so that N is explicit); no
 ``parameterization = "theta"``; no single-indicator factors; no user-written residual
 variances of ordinal items (they are not parameters under delta); ``group.equal`` among
-:data:`~surveysem.sem.ordinal_model.EQUAL_TYPES`; no ``:=`` parameters in several groups.
+:data:`~surveysem.sem.model.ordinal_model.EQUAL_TYPES`; no ``:=`` parameters in several groups.
 
 References
 ----------
@@ -57,16 +57,24 @@ import numpy as np
 import pandas as pd
 
 from surveysem.errors import InputError
-
-from . import optimizer
-from .errors import ModelSpecError, UnsupportedModelError
-from .estimates import estimates_table, standardize_rows
-from .multigroup import _normalize_names, group_estimates_table, refuse_definitions
-from .ordinal_model import EQUAL_TYPES, OrdinalModel, model_rows, ordinal_model_problems
-from .partable import build_partable, require_no_covariates
-from .polychoric import OrdinalMoments, ordinal_moments
-from .start import start_values
-from .syntax import parse_syntax
+from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
+from surveysem.sem.estimators.multigroup import (
+    group_estimates_table,
+    refuse_definitions,
+)
+from surveysem.sem.estimators.polychoric import OrdinalMoments, ordinal_moments
+from surveysem.sem.model.groups import normalize_names
+from surveysem.sem.model.ordinal_model import (
+    EQUAL_TYPES,
+    OrdinalModel,
+    model_rows,
+    ordinal_model_problems,
+)
+from surveysem.sem.model.partable import build_partable, require_no_covariates
+from surveysem.sem.model.start import start_values
+from surveysem.sem.model.syntax import parse_syntax
+from surveysem.sem.optimizer import minimize
+from surveysem.sem.results.estimates import estimates_table, standardize_rows
 
 # Largest |dF/dtheta| accepted as converged (F = chisq / N).
 GRAD_TOL = 1e-6
@@ -75,7 +83,8 @@ GRAD_TOL = 1e-6
 @dataclass
 class OrdinalFit:
     """A DWLS (WLSMV) fit of ordered items in one or several groups. Pass it to
-    :func:`ordinal_estimates` and :func:`~surveysem.sem.ordinal_measures.ordinal_fit_measures`.
+    :func:`ordinal_estimates` and
+    :func:`~surveysem.sem.estimators.ordinal_measures.ordinal_fit_measures`.
 
     Attributes
     ----------
@@ -85,7 +94,7 @@ class OrdinalFit:
     equal : the ``group.equal`` types applied.
     model : parameter table and model matrices (:class:`~.ordinal_model.OrdinalModel`).
     moments : thresholds, polychoric correlations and Gamma of every group
-        (:class:`~surveysem.sem.polychoric.OrdinalMoments`).
+        (:class:`~surveysem.sem.estimators.polychoric.OrdinalMoments`).
     x : free parameter estimates (index ``free - 1`` of the table).
     vcov : robust (sandwich) covariance matrix of ``x``; NaN if ``H`` is singular.
     converged : a vanishing gradient (``max |dF/dtheta| < GRAD_TOL``).
@@ -230,7 +239,7 @@ def fit_dwls(
     group : str or None
         Grouping column; groups in order of first appearance, as lavaan.
     equal : sequence of str
-        lavaan ``group.equal`` among :data:`~surveysem.sem.ordinal_model.EQUAL_TYPES`.
+        lavaan ``group.equal`` among :data:`~surveysem.sem.model.ordinal_model.EQUAL_TYPES`.
 
     Returns
     -------
@@ -254,7 +263,7 @@ def fit_dwls(
     --------
     >>> import numpy as np
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> from surveysem.sem.ordinal import fit_dwls, ordinal_estimates
+    >>> from surveysem.sem.estimators.ordinal import fit_dwls, ordinal_estimates
     >>> data = two_factor_data().apply(lambda c: np.digitize(c, [-1.0, 0.0, 1.0]))
     >>> fit = fit_dwls(TWO_FACTOR_MODEL, data)
     >>> fit.converged, fit.n, fit.n_free
@@ -271,7 +280,7 @@ def fit_dwls(
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame")
-    equal = _normalize_names(equal)
+    equal = normalize_names(equal)
     if unknown := [e for e in equal if e not in EQUAL_TYPES]:
         raise InputError(
             f"group_equal {unknown} is not one of {', '.join(EQUAL_TYPES)} for ordinal items"
@@ -299,7 +308,7 @@ def fit_dwls(
     thresholds = [dict(zip(m.labels, m.wls_obs, strict=True)) for m in moments]
     x0 = start_values(rows, pt.ov_names, n_free, [m.cor for m in moments], None, thresholds)
     with np.errstate(all="ignore"):
-        x, max_grad, _, n_iter = optimizer.minimize(_Discrepancy(model, moments), x0)
+        x, max_grad, _, n_iter = minimize(_Discrepancy(model, moments), x0)
     converged = bool(np.isfinite(max_grad) and max_grad < GRAD_TOL)
     message = f"Gauss-Newton: {n_iter} iterations, max |gradient of F| = {max_grad:.2e}"
     jacobians = [model.jacobian(g, x) for g in range(len(moments))]
@@ -351,13 +360,13 @@ def ordinal_estimates(fit: OrdinalFit, level: float = 0.95) -> pd.DataFrame:
         Columns ``lhs, op, rhs, label, est, se, z, pvalue, ci.lower, ci.upper, std.lv,
         std.all`` (then the ``:=`` rows) for one group; with ``block`` and ``group`` (1-based
         group number, see ``fit.groups``) after ``rhs`` for several
-        (:func:`~surveysem.sem.multigroup.group_estimates_table`).
+        (:func:`~surveysem.sem.estimators.multigroup.group_estimates_table`).
 
     Examples
     --------
     >>> import numpy as np
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> from surveysem.sem.ordinal import fit_dwls, ordinal_estimates
+    >>> from surveysem.sem.estimators.ordinal import fit_dwls, ordinal_estimates
     >>> data = two_factor_data().apply(lambda c: np.digitize(c, [-1.0, 0.0, 1.0]))
     >>> est = ordinal_estimates(fit_dwls(TWO_FACTOR_MODEL, data))
     >>> est.loc[est.op == "|", ["lhs", "rhs", "est", "se"]].head(3).round(3)

@@ -23,7 +23,7 @@ Estimation reproduces lavaan ``cfa()/sem(..., group = , group.equal = )`` (ML,
   ``.pK.`` with K the parameter-table id of the group-1 row. User labels (``a*x``) apply to
   every group, so a labelled parameter is equal across groups, as in lavaan;
 * Fisher scoring (:mod:`~surveysem.sem.optimizer`) from the moment-based starting values
-  of :mod:`~surveysem.sem.start` (intercepts = group means);
+  of :mod:`~surveysem.sem.model.start` (intercepts = group means);
 * standard errors from the expected information ``(N/2 H)^-1``, with
   ``H = sum_g (N_g/N) [tr(Sigma^-1 dSigma_i Sigma^-1 dSigma_j) + 2 dmu_i' Sigma^-1 dmu_j]``.
 
@@ -45,12 +45,10 @@ import numpy as np
 import pandas as pd
 
 from surveysem.errors import InputError
-
-from . import optimizer
-from .errors import ModelSpecError, UnsupportedModelError
-from .estimates import add_wald_columns, standard_errors, standardize_rows
-from .fitting import complete_numeric
-from .indices import (
+from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
+from surveysem.sem.estimators.fitting import complete_numeric
+from surveysem.sem.estimators.robust import YuanBentlerTest, yuan_bentler_test
+from surveysem.sem.measures.indices import (
     chisq_tests,
     gfi_measures,
     hoelter_cn,
@@ -58,25 +56,22 @@ from .indices import (
     information_criteria,
     residual_indices,
     rmsea_measures,
+    scaled_measures,
 )
-from .partable import ParTable, build_partable, require_no_covariates
-from .ram import Ram
-from .robust import YuanBentlerTest, scaled_measures, yuan_bentler_test
-from .start import start_values
-from .syntax import parse_syntax
+from surveysem.sem.model.groups import (
+    MGRow,
+    build_multigroup_rows,
+    check_equal,
+    normalize_names,
+)
+from surveysem.sem.model.partable import build_partable, require_no_covariates
+from surveysem.sem.model.ram import Ram
+from surveysem.sem.model.start import start_values
+from surveysem.sem.model.syntax import parse_syntax
+from surveysem.sem.optimizer import minimize
+from surveysem.sem.results.estimates import add_wald_columns, standard_errors, standardize_rows
 
-#: lavaan ``group.equal`` keywords supported here.
-EQUAL_TYPES = (
-    "loadings",
-    "intercepts",
-    "means",
-    "regressions",
-    "residuals",
-    "residual.covariances",
-    "lv.variances",
-    "lv.covariances",
-)
-GRAD_TOL = 1e-4  # largest |dF/dtheta| accepted as converged (as surveysem.sem.fitting)
+GRAD_TOL = 1e-4  # largest |dF/dtheta| accepted as converged (as surveysem.sem.estimators.fitting)
 
 ESTIMATE_COLUMNS = [
     "lhs",
@@ -94,30 +89,6 @@ ESTIMATE_COLUMNS = [
     "std.lv",
     "std.all",
 ]
-
-
-@dataclass
-class MGRow:
-    """One row of the multi-group parameter table (lavaan ``parTable`` semantics).
-
-    ``free`` is 0 for fixed rows, else the 1-based index of the free parameter; rows that
-    share it are constrained equal. ``label`` is the user label or lavaan's ``.pK.``.
-    """
-
-    id: int
-    lhs: str
-    op: str
-    rhs: str
-    group: int
-    user: bool
-    free: int
-    value: float
-    label: str
-
-    @property
-    def key(self) -> str:
-        """``lhs op rhs`` without spaces, as lavaan's ``group.partial`` names it."""
-        return f"{self.lhs}{self.op}{self.rhs}"
 
 
 @dataclass
@@ -141,7 +112,7 @@ class MultiGroupFit:
     converged : vanishing gradient at the solution (``max |dF/dtheta| < 1e-4``).
     message : optimizer details.
     estimator : "ML" or "MLR" (sandwich SEs and the Yuan-Bentler scaled test, :func:`_robust`).
-    robust_test : for MLR, the :class:`~surveysem.sem.robust.YuanBentlerTest`; else None.
+    robust_test : for MLR, the :class:`~surveysem.sem.estimators.robust.YuanBentlerTest`; else None.
     """
 
     syntax: str
@@ -189,131 +160,13 @@ class MultiGroupFit:
 
 
 # --------------------------------------------------------------------------------------
-# parameter table
-# --------------------------------------------------------------------------------------
-
-
-def _equal_flag(row: MGRow, equal: set[str], ov: set[str], lv: set[str]) -> bool:
-    """lavaan ``lav_partable_labels``: is this group-1 row covered by ``group.equal``?"""
-    op, lhs, rhs = row.op, row.lhs, row.rhs
-    if op == "=~":
-        return "loadings" in equal
-    if op == "~":
-        return "regressions" in equal
-    if op == "~1":
-        return ("intercepts" in equal and lhs in ov) or ("means" in equal and lhs in lv)
-    if op == "~~":
-        if lhs in ov:
-            return ("residuals" in equal) if lhs == rhs else ("residual.covariances" in equal)
-        if lhs in lv:
-            return ("lv.variances" in equal) if lhs == rhs else ("lv.covariances" in equal)
-    return False
-
-
-def _normalize_names(names) -> tuple[str, ...]:
-    if isinstance(names, str):
-        names = (names,)
-    return tuple("".join(str(n).split()) for n in names)
-
-
-def build_multigroup_rows(
-    pt: ParTable,
-    n_groups: int,
-    equal: tuple[str, ...] = (),
-    partial: tuple[str, ...] = (),
-    equal_params: tuple[str, ...] = (),
-) -> tuple[list[MGRow], int]:
-    """The multi-group parameter table (lavaan row order and ``.pK.`` labels).
-
-    Each group gets the single-group table of :func:`surveysem.sem.partable.build_partable`
-    followed by the intercepts of the observed variables (free) and the latent means (0;
-    free in groups > 1 when ``"intercepts"`` but not ``"means"`` is in ``equal``).
-
-    Parameters
-    ----------
-    pt : ParTable
-        Single-group table.
-    n_groups : int
-        Number of groups.
-    equal : tuple of str
-        lavaan ``group.equal`` types (see :data:`EQUAL_TYPES`).
-    partial : tuple of str
-        lavaan ``group.partial``: parameters (``"visual=~x2"``, ``"x1~1"``) exempted from
-        ``equal``.
-    equal_params : tuple of str
-        Further parameters (same notation) constrained equal across groups.
-
-    Returns
-    -------
-    rows, n_free
-    """
-    equal_set, partial_set = set(equal), set(partial)
-    extra = set(equal_params)
-    ov, lv = set(pt.ov_names), set(pt.lv_names)
-    free_lv_means = "intercepts" in equal_set and "means" not in equal_set
-    rows: list[MGRow] = []
-    for g in range(1, n_groups + 1):
-        for r in pt.rows:
-            rows.append(
-                MGRow(0, r.lhs, r.op, r.rhs, g, r.user, 1 if r.free else 0, r.value, r.label)
-            )
-        for v in pt.ov_names:
-            rows.append(MGRow(0, v, "~1", "", g, False, 1, np.nan, ""))
-        for v in pt.lv_names:
-            free = g > 1 and free_lv_means
-            rows.append(MGRow(0, v, "~1", "", g, False, int(free), np.nan if free else 0.0, ""))
-    for i, r in enumerate(rows, start=1):
-        r.id = i
-
-    known = {r.key for r in rows}
-    for name in partial_set | extra:
-        if name not in known:
-            raise ModelSpecError(
-                f"parameter '{name}' is not in the model. Write it as lavaan does, e.g. "
-                f"'visual=~x2', 'y~x', 'x1~~x1' or 'x1~1'."
-            )
-
-    # Tie keys: user label > group.equal / equal_params (to the group-1 row) > own row.
-    first = {r.key: r for r in rows if r.group == 1}
-    keys: list[tuple] = []
-    labels: list[str] = []
-    for r in rows:
-        ref = first[r.key]
-        tied = r.key in extra or (_equal_flag(ref, equal_set, ov, lv) and r.key not in partial_set)
-        if r.label:
-            keys.append(("label", r.label))
-            labels.append(r.label)
-        elif tied:
-            keys.append(("row", ref.id))
-            labels.append(f".p{ref.id}.")
-        else:
-            keys.append(("row", r.id))
-            labels.append("")
-    index: dict[tuple, int] = {}
-    for r, key, label in zip(rows, keys, labels, strict=True):
-        if not r.free:
-            r.label = r.label if r.user else ""
-            continue
-        if key not in index:
-            index[key] = len(index) + 1
-        r.free = index[key]
-        r.label = label
-    # A constraint label is shown only where the parameter is shared by more than one row.
-    counts = pd.Series([r.free for r in rows if r.free]).value_counts()
-    for r in rows:
-        if r.free and r.label.startswith(".p") and counts[r.free] < 2:
-            r.label = ""
-    return rows, len(index)
-
-
-# --------------------------------------------------------------------------------------
 # model engine: implied moments, objective, gradient, expected information
 # --------------------------------------------------------------------------------------
 
 
 class _Engine:
     """The stacked ML discrepancy of all groups, each group's model in RAM form
-    (:class:`~surveysem.sem.ram.Ram`), with its gradient and expected information."""
+    (:class:`~surveysem.sem.model.ram.Ram`), with its gradient and expected information."""
 
     def __init__(self, rows, ov_names, lv_names, n_free, covs, means, nobs):
         self.ov, self.lv = list(ov_names), list(lv_names)
@@ -454,18 +307,6 @@ def refuse_definitions(parsed) -> None:
         )
 
 
-def _check_equal(equal) -> tuple[str, ...]:
-    if isinstance(equal, str):
-        equal = (equal,)
-    equal = tuple(equal)
-    unknown = [e for e in equal if e not in EQUAL_TYPES]
-    if unknown:
-        raise ModelSpecError(
-            f"group.equal type(s) {unknown} not supported. Use any of {list(EQUAL_TYPES)}."
-        )
-    return equal
-
-
 # --------------------------------------------------------------------------------------
 # public API
 # --------------------------------------------------------------------------------------
@@ -583,7 +424,7 @@ def fit_multigroup(
     --------
     >>> import numpy as np
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> from surveysem.sem.multigroup import fit_multigroup, multigroup_fit_measures
+    >>> from surveysem.sem.estimators.multigroup import fit_multigroup, multigroup_fit_measures
     >>> data = two_factor_data().assign(g=np.tile(["a", "b"], 150))
     >>> fit = fit_multigroup(TWO_FACTOR_MODEL, data, "g", equal=("loadings",))
     >>> fit.converged, fit.groups, fit.nobs, fit.n_free
@@ -594,9 +435,9 @@ def fit_multigroup(
     """
     parsed = parse_syntax(syntax)
     refuse_definitions(parsed)
-    equal = _check_equal(equal)
-    partial = _normalize_names(partial)
-    equal_params = _normalize_names(equal_params)
+    equal = check_equal(equal)
+    partial = normalize_names(partial)
+    equal_params = normalize_names(equal_params)
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame")
     pt = build_partable(parsed, [str(c) for c in data.columns])
@@ -611,7 +452,7 @@ def fit_multigroup(
             "check the model (e.g. fixed values) and the data"
         )
     with np.errstate(all="ignore"):
-        x, max_grad, info, n_iter = optimizer.minimize(engine, x0)
+        x, max_grad, info, n_iter = minimize(engine, x0)
     converged = bool(np.isfinite(max_grad) and max_grad < GRAD_TOL)
     message = f"Fisher scoring: {n_iter} iterations, max |gradient of F| = {max_grad:.2e}"
     ntotal = float(sum(nobs))
@@ -695,7 +536,7 @@ def multigroup_estimates(fit: MultiGroupFit, level: float = 0.95) -> pd.DataFram
     --------
     >>> import numpy as np
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> from surveysem.sem.multigroup import fit_multigroup, multigroup_estimates
+    >>> from surveysem.sem.estimators.multigroup import fit_multigroup, multigroup_estimates
     >>> data = two_factor_data().assign(g=np.tile(["a", "b"], 150))
     >>> fit = fit_multigroup(TWO_FACTOR_MODEL, data, "g", equal=("loadings",))
     >>> pe = multigroup_estimates(fit)
@@ -712,7 +553,7 @@ def multigroup_estimates(fit: MultiGroupFit, level: float = 0.95) -> pd.DataFram
 
 def group_estimates_table(rows, est, vcov, std_lv, std_all, level: float) -> pd.DataFrame:
     """lavaan's ``parameterEstimates`` table of a multi-group fit from its row values (the
-    Wald columns by :func:`~surveysem.sem.estimates.add_wald_columns`)."""
+    Wald columns by :func:`~surveysem.sem.results.estimates.add_wald_columns`)."""
     frame = pd.DataFrame(
         {
             "lhs": [r.lhs for r in rows],
@@ -782,7 +623,7 @@ def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
     --------
     >>> import numpy as np
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> from surveysem.sem.multigroup import fit_multigroup, multigroup_fit_measures
+    >>> from surveysem.sem.estimators.multigroup import fit_multigroup, multigroup_fit_measures
     >>> data = two_factor_data().assign(g=np.tile(["a", "b"], 150))
     >>> fm = multigroup_fit_measures(fit_multigroup(TWO_FACTOR_MODEL, data, "g"))
     >>> fm["npar"], fm["df"], round(fm["cfi"], 3), round(fm["rmsea"], 3)

@@ -14,11 +14,11 @@ Random numbers
 
 Refits
     Each draw refits the model to the covariance matrix of its rows with
-    :class:`surveysem.sem.refit.Refitter`: Newton-Raphson with exact derivatives, starting
-    afresh from the full-sample estimates (warm start, draws never chain), as lavaan does;
-    see :mod:`surveysem.sem.refit` for the derivatives, the stopping rule and the retry of a
-    refit that does not converge (then Fisher scoring from the full-sample estimates). A draw
-    whose refits do not converge is *failed*.
+    :class:`surveysem.sem.resampling.refit.Refitter`: Newton-Raphson with exact derivatives,
+    starting afresh from the full-sample estimates (warm start, draws never chain), as lavaan
+    does; see :mod:`surveysem.sem.resampling.refit` for the derivatives, the stopping rule and
+    the retry of a refit that does not converge (then Fisher scoring from the full-sample
+    estimates). A draw whose refits do not converge is *failed*.
 
 Failed and improper draws (lavaan's convention, ``lav_bootstrap.R`` and
 ``parameterEstimates``, lavaan 0.6-14)
@@ -69,10 +69,9 @@ import pandas as pd
 from scipy import stats
 
 from surveysem.errors import InputError
-
-from .entry import fit
-from .errors import ConvergenceError
-from .refit import Refit, Refitter
+from surveysem.sem.entry import fit
+from surveysem.sem.errors import ConvergenceError
+from surveysem.sem.resampling.refit import Refit, Refitter
 
 KEY = ["lhs", "op", "rhs"]
 DRAW_COLUMNS = ["draw", "converged", "improper", "lhs", "op", "rhs", "label", "est", "std.all"]
@@ -146,8 +145,8 @@ class FitRefitter:
 
     Attributes
     ----------
-    keys, values : as :class:`~surveysem.sem.refit.Refitter` (``values`` may hold NaN under
-        FIML).
+    keys, values : as :class:`~surveysem.sem.resampling.refit.Refitter` (``values`` may hold
+        NaN under FIML).
     """
 
     def __init__(self, syntax: str, data: pd.DataFrame, estimation: dict):
@@ -181,8 +180,8 @@ def refit_engine(
     syntax: str, data: pd.DataFrame, estimation: dict | None = None, nonnegative_variances=False
 ) -> Refitter | FitRefitter:
     """The refit machinery for a model and its estimation options (:func:`surveysem.sem.fit`
-    keywords): the fast :class:`~surveysem.sem.refit.Refitter` for unweighted ML and MLR with
-    listwise deletion (MLR's estimates are ML's, and the bootstrap resamples estimates, not
+    keywords): the fast :class:`~surveysem.sem.resampling.refit.Refitter` for unweighted ML and
+    MLR with listwise deletion (MLR's estimates are ML's, and the bootstrap resamples estimates, not
     SEs), else
     :class:`FitRefitter`. Raises ConvergenceError when the full-sample fit did not converge."""
     options = dict(estimation or {})

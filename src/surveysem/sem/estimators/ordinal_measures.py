@@ -1,5 +1,5 @@
-"""lavaan's ``fitMeasures()`` of a WLSMV fit (:func:`~surveysem.sem.ordinal.fit_dwls`), in
-one or several groups.
+"""lavaan's ``fitMeasures()`` of a WLSMV fit
+(:func:`~surveysem.sem.estimators.ordinal.fit_dwls`), in one or several groups.
 
 With G groups, N = sum N_g, sample statistics ``s_g`` (thresholds and polychoric correlations),
 implied ``sigma_g``, weights ``W_g = diag(Gamma_g)^-1`` and Jacobians ``Delta_g``:
@@ -46,7 +46,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import block_diag
 
-from .indices import (
+from surveysem.sem.estimators.ordinal import OrdinalFit
+from surveysem.sem.measures.indices import (
     chisq_tests,
     corrected_robust_measures,
     gfi_measures,
@@ -55,7 +56,6 @@ from .indices import (
     residual_indices,
     rmsea_measures,
 )
-from .ordinal import OrdinalFit
 
 # lavaan's residual summaries of categorical data (no Mplus SRMR)
 _RESIDUALS = (
@@ -79,8 +79,8 @@ def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
     --------
     >>> import numpy as np
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> from surveysem.sem.ordinal import fit_dwls
-    >>> from surveysem.sem.ordinal_measures import ordinal_fit_measures
+    >>> from surveysem.sem.estimators.ordinal import fit_dwls
+    >>> from surveysem.sem.estimators.ordinal_measures import ordinal_fit_measures
     >>> data = two_factor_data().apply(lambda c: np.digitize(c, [-1.0, 0.0, 1.0]))
     >>> fm = ordinal_fit_measures(fit_dwls(TWO_FACTOR_MODEL, data))
     >>> {k: round(fm[k], 3) for k in ("chisq", "df", "chisq.scaled", "cfi.scaled", "rmsea")}

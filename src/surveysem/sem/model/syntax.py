@@ -8,7 +8,7 @@ Supported (lavaan semantics, see ``?lavaan::model.syntax``):
 * modifiers ``2*x`` / ``-0.5*x`` (fixed value), ``a*x`` or ``label("a")*x`` (label; a shared
   label is an equality constraint), ``NA*x`` (free a parameter that lavaan would fix, e.g. the
   first loading) and ``start(0.5)*x`` (accepted, ignored: starting values come from the
-  sample moments, :mod:`surveysem.sem.start`);
+  sample moments, :mod:`surveysem.sem.model.start`);
 * comments starting with ``#`` or ``!``, statements separated by new lines or ``;``, and
   statements continued on the next line (a line without an operator continues the previous one,
   as in lavaan).
@@ -19,7 +19,7 @@ multi-group modifiers ``c(...)``) raises :class:`UnsupportedModelError`; malform
 
 Example
 -------
->>> from surveysem.sem.syntax import parse_syntax
+>>> from surveysem.sem.model.syntax import parse_syntax
 >>> p = parse_syntax("f =~ x1 + a*x2 + a*x3\\n y ~ f  # outcome")
 >>> [(s.lhs, s.op, s.rhs, s.label) for s in p.statements][:2]
 [('f', '=~', 'x1', ''), ('f', '=~', 'x2', 'a')]
@@ -30,8 +30,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import ModelSpecError, UnsupportedModelError
-from .expressions import ExpressionError, expression_names, parse_expression
+from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
+from surveysem.sem.model.expressions import ExpressionError, expression_names, parse_expression
 
 # Longest operators first so that "=~" is not read as "=" and "~~" not as "~".
 _OP_RE = re.compile(r"=~|~~|:=|<~|~\*~|==|<=|>=|<|>|\||%|~")

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .multigroup import MultiGroupFit, _Engine
+from surveysem.sem.estimators.multigroup import MultiGroupFit, _Engine
 
 COLUMNS = ["lhs", "op", "rhs", "X2", "df", "p.value", "lhs_param", "rhs_param"]
 
@@ -87,7 +87,7 @@ def score_tests(fit: MultiGroupFit) -> tuple[pd.DataFrame, dict]:
     --------
     >>> import numpy as np
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> from surveysem.sem.multigroup import fit_multigroup
+    >>> from surveysem.sem.estimators.multigroup import fit_multigroup
     >>> data = two_factor_data().assign(g=np.tile(["a", "b"], 150))
     >>> uni, total = score_tests(fit_multigroup(TWO_FACTOR_MODEL, data, "g", ("loadings",)))
     >>> uni[["lhs", "rhs", "df", "lhs_param"]].head(2)

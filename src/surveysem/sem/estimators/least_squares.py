@@ -46,7 +46,7 @@ from itertools import combinations
 
 import numpy as np
 
-from .ram import Ram
+from surveysem.sem.model.ram import Ram
 
 LS_ESTIMATORS = ("GLS", "ULS")
 

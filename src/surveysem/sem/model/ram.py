@@ -61,7 +61,7 @@ class Ram:
 
     @classmethod
     def from_partable(cls, pt) -> Ram:
-        """The model of a single-group :class:`~surveysem.sem.partable.ParTable`."""
+        """The model of a single-group :class:`~surveysem.sem.model.partable.ParTable`."""
         return cls(pt.rows, pt.ov_names, pt.lv_names, pt.n_free)
 
     @staticmethod

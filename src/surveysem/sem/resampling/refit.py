@@ -5,7 +5,7 @@ covariance matrices S. :class:`Refitter` fits the model once with
 :func:`~surveysem.sem.fit_model` and then refits it to any S by Newton-Raphson on lavaan's ML
 discrepancy ``F = ln|Sigma| + tr(S Sigma^-1) - ln|S| - p``, starting from the full-sample
 estimates (warm start; refits never chain), with the exact first and second derivatives of
-:mod:`surveysem.sem.ml` and the optimizer of :mod:`surveysem.sem.optimizer`: the same
+:mod:`surveysem.sem.estimators.ml` and the optimizer of :mod:`surveysem.sem.optimizer`: the same
 discrepancy and optimizer as the full-sample fit, with Newton steps.
 
 Newton iterations
@@ -32,14 +32,19 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from . import optimizer
-from .diagnostics import solution_problems
-from .errors import ConvergenceError
-from .estimates import _definitions, implied_sds, parameter_estimates, standardize_rows
-from .fitting import GRAD_TOL, fit_model, variance_mask
-from .ml import MLObjective
-from .partable import with_exogenous_moments
-from .ram import Ram
+from surveysem.sem.errors import ConvergenceError
+from surveysem.sem.estimators.fitting import GRAD_TOL, fit_model, variance_mask
+from surveysem.sem.estimators.ml import MLObjective
+from surveysem.sem.model.partable import with_exogenous_moments
+from surveysem.sem.model.ram import Ram
+from surveysem.sem.optimizer import Minimum, minimize
+from surveysem.sem.results.diagnostics import solution_problems
+from surveysem.sem.results.estimates import (
+    _definitions,
+    implied_sds,
+    parameter_estimates,
+    standardize_rows,
+)
 
 #: Target max |dF/dtheta| of a refit.
 REFIT_TOL = 1e-10
@@ -144,12 +149,12 @@ class Refitter:
             self._fixed_values[self._exo_rows] = values
         self._ml.use(s)
 
-    def _solve(self, s: np.ndarray) -> optimizer.Minimum:
+    def _solve(self, s: np.ndarray) -> Minimum:
         """Newton from the full-sample estimates; Fisher scoring if that fails."""
         ml, x0 = self._ml, self._x0
         if not self._nonneg:
             try:
-                found = optimizer.minimize(
+                found = minimize(
                     ml, x0, newton=True, first_hessian=self._start_hessian, tol=REFIT_TOL,
                     max_iter=200,
                 )  # fmt: skip
@@ -157,9 +162,7 @@ class Refitter:
                     return found
             except (np.linalg.LinAlgError, ValueError, FloatingPointError):
                 pass
-        return optimizer.minimize(
-            ml, x0, variance_mask=self._mask, nonnegative=self._nonneg, max_iter=300
-        )
+        return minimize(ml, x0, variance_mask=self._mask, nonnegative=self._nonneg, max_iter=300)
 
     # -- results -----------------------------------------------------------------------------
     def refit(self, s: np.ndarray, n: int) -> Refit:

@@ -1,9 +1,9 @@
 """Fit a lavaan-syntax SEM to complete data, reproducing lavaan (ML, MLR, GLS, ULS).
 
 Estimation (lavaan ``sem()`` defaults: ML, ``likelihood = "normal"``, expected information):
-the parameter table (:mod:`~surveysem.sem.partable`) becomes a RAM model
-(:mod:`~surveysem.sem.ram`), whose ML discrepancy F (:mod:`~surveysem.sem.ml`) is minimized
-by Fisher scoring from moment-based starting values (:mod:`~surveysem.sem.start`,
+the parameter table (:mod:`~surveysem.sem.model.partable`) becomes a RAM model
+(:mod:`~surveysem.sem.model.ram`), whose ML discrepancy F (:mod:`~surveysem.sem.estimators.ml`)
+is minimized by Fisher scoring from moment-based starting values (:mod:`~surveysem.sem.model.start`,
 :mod:`~surveysem.sem.optimizer`) until the gradient vanishes (typically
 ``max|dF/dtheta| ~ 1e-12``; "converged" means ``< GRAD_TOL = 1e-4``). Like lavaan,
 (residual) variances may go negative (Heywood cases), which :func:`solution_problems` then
@@ -17,13 +17,13 @@ Other estimators (``estimator=``), each as lavaan 0.6.14 with its defaults:
 
 * ``"MLR"``: the ML estimates with Huber-White sandwich SEs (observed-information bread,
   case-wise score meat) and the Yuan-Bentler (Mplus variant) scaled test, see
-  :mod:`surveysem.sem.robust`;
+  :mod:`surveysem.sem.estimators.robust`;
 * ``"GLS"`` and ``"ULS"``: Gauss-Newton on lavaan's GLS/ULS discrepancy from the ML estimates,
-  with lavaan's "standard" SEs, see :mod:`surveysem.sem.least_squares`.
+  with lavaan's "standard" SEs, see :mod:`surveysem.sem.estimators.least_squares`.
 
 Design weights (``sampling_weights=``, lavaan ``sampling.weights``): ML on the weighted sample
 moments with MLR sandwich SEs and scaled test from weighted case-wise scores, see
-:mod:`surveysem.sem.weights`.
+:mod:`surveysem.sem.estimators.weights`.
 
 Reference: Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
 Journal of Statistical Software, 48(2). https://doi.org/10.18637/jss.v048.i02
@@ -37,13 +37,13 @@ import numpy as np
 import pandas as pd
 
 from surveysem.errors import InputError
-
-from . import least_squares, optimizer, robust, weights
-from .ml import MLObjective, f_ml
-from .partable import ParTable, build_partable, with_exogenous_moments
-from .ram import Ram
-from .start import start_values
-from .syntax import parse_syntax
+from surveysem.sem.estimators import least_squares, robust, weights
+from surveysem.sem.estimators.ml import MLObjective, f_ml
+from surveysem.sem.model.partable import ParTable, build_partable, with_exogenous_moments
+from surveysem.sem.model.ram import Ram
+from surveysem.sem.model.start import start_values
+from surveysem.sem.model.syntax import parse_syntax
+from surveysem.sem.optimizer import minimize
 
 # Largest |dF/dtheta| accepted as converged. lavaan warns when a gradient element of its
 # objective (fmin = F/2) exceeds 1e-3 (optim.dx.tol); regular models reach ~1e-12 here.
@@ -60,8 +60,8 @@ class SemFit:
     Attributes
     ----------
     syntax : the lavaan syntax as given.
-    partable : lavaan-style parameter table (:class:`~surveysem.sem.partable.ParTable`).
-    ram : the model in RAM form (:class:`~surveysem.sem.ram.Ram`); ``ram.implied(x)`` gives
+    partable : lavaan-style parameter table (:class:`~surveysem.sem.model.partable.ParTable`).
+    ram : the model in RAM form (:class:`~surveysem.sem.model.ram.Ram`); ``ram.implied(x)`` gives
         the model-implied moments of all variables.
     n : number of rows used (complete data).
     observed : observed variable names (lavaan's order), the order of ``sample_cov``.
@@ -75,11 +75,11 @@ class SemFit:
     estimator : "ML", "MLR", "GLS" or "ULS" (lavaan's name of the estimator).
     data : the complete rows used, columns in the order of ``observed`` (needed by MLR).
     robust_test : for MLR, the Yuan-Bentler scaled test
-        (:class:`~surveysem.sem.robust.YuanBentlerTest`); None otherwise.
+        (:class:`~surveysem.sem.estimators.robust.YuanBentlerTest`); None otherwise.
     sampling_weights : name of the design-weight column, or None (unweighted).
     weights : the sampling weights of the rows of ``data``, normalized to sum to ``n``; None
         when unweighted. With weights, ``sample_cov`` is the weighted covariance matrix
-        (divisor N) and ``data`` the unweighted rows (see :mod:`surveysem.sem.weights`).
+        (divisor N) and ``data`` the unweighted rows (see :mod:`surveysem.sem.estimators.weights`).
     """
 
     syntax: str
@@ -170,7 +170,7 @@ def fit_model(
     the residual variance of a single indicator to 0), free (residual) variances, free
     covariances among exogenous factors and among pure outcomes, and the (co)variances of
     observed exogenous covariates fixed at their sample values for ML and MLR (lavaan
-    ``fixed.x = TRUE``; free for GLS and ULS, as lavaan), see :mod:`surveysem.sem.partable`.
+    ``fixed.x = TRUE``; free for GLS and ULS, as lavaan), see :mod:`surveysem.sem.model.partable`.
     Minimized discrepancy:
 
     ``F = ln|Sigma(theta)| + tr(S Sigma(theta)^-1) - ln|S| - p``,  chi-square = N F.
@@ -180,17 +180,17 @@ def fit_model(
     * ``"MLR"``: ML estimates; ``vcov = A^-1 B A^-1 / N`` with A the observed information
       (Hessian of F/2) and B the mean outer product of the case-wise scores; Yuan-Bentler
       scaled chi-square ``chisq / c``, ``c = (tr_h1 - tr_h0)/df`` (Mplus variant). Details in
-      :mod:`surveysem.sem.robust`.
+      :mod:`surveysem.sem.estimators.robust`.
     * ``"GLS"``: ``F = 1/2 tr{[S^-1 (S - Sigma)]^2}``; ``"ULS"``:
       ``F = sum_(i <= j) (s_ij - sigma_ij)^2``; both on the N - 1 divisor S, chi-square
       ``(N - 1) F``, ``vcov = (Delta' W Delta)^-1 / (N - 1)``. Details in
-      :mod:`surveysem.sem.least_squares`.
+      :mod:`surveysem.sem.estimators.least_squares`.
 
     With ``sampling_weights`` (lavaan ``sampling.weights``, 0.6.14 defaults) the weights are
     rescaled to sum to N, S above becomes the weighted covariance matrix
     ``S_w = sum_i w_i (x_i - xbar_w)(x_i - xbar_w)' / N`` (so the estimates maximize the weighted
     log-likelihood), and the estimator is MLR with weighted case-wise scores ``w_i s_i`` in the
-    sandwich and in the Yuan-Bentler test. Details in :mod:`surveysem.sem.weights`.
+    sandwich and in the Yuan-Bentler test. Details in :mod:`surveysem.sem.estimators.weights`.
 
     Parameters
     ----------
@@ -287,9 +287,7 @@ def fit_model(
     mask = variance_mask(pt)
     x0 = start_values(pt.rows, pt.ov_names, pt.n_free, [cov])
     ml = MLObjective(ram, cov)
-    x, max_grad, _, _ = optimizer.minimize(
-        ml, x0, variance_mask=mask, nonnegative=nonnegative_variances
-    )
+    x, max_grad, _, _ = minimize(ml, x0, variance_mask=mask, nonnegative=nonnegative_variances)
     if not np.isfinite(max_grad):
         raise InputError(
             "the starting values give a non-positive-definite implied covariance matrix; "
@@ -301,7 +299,7 @@ def fit_model(
     robust_test = None
     if estimator in least_squares.LS_ESTIMATORS:
         disc = least_squares.Discrepancy(estimator, least_squares.unbiased_cov(cov, n))
-        x, max_grad, info, _ = optimizer.minimize(
+        x, max_grad, info, _ = minimize(
             least_squares.Objective(ram, disc), x, variance_mask=mask,
             nonnegative=nonnegative_variances,
         )  # fmt: skip

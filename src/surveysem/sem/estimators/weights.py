@@ -23,7 +23,7 @@
    scores ``s_i`` at the model-implied Sigma ("structured"), ``d_i = x_i - xbar_w``.
 5. **Test**: the Yuan-Bentler (Mplus variant) scaled statistic ``chisq / c`` with
    ``c = (tr_h1 - tr_h0)/df`` built from the same weighted scores
-   (:mod:`surveysem.sem.robust`): ``tr_h1 = 1/(2N) sum_i w_i^2 (m_i^2 - 2 m_i + p)``,
+   (:mod:`surveysem.sem.estimators.robust`): ``tr_h1 = 1/(2N) sum_i w_i^2 (m_i^2 - 2 m_i + p)``,
    ``m_i = d_i' S_w^-1 d_i``; ``tr_h0 = tr(B A^-1)``; for the baseline
    ``tr_h0,b = 1/(2N) sum_j sum_i w_i^2 (z_ij^2 - 1)^2``, ``z_ij = d_ij / sqrt(s_w,jj)``.
    This is a weighted analogue of the design-based tests of Oberski (2014), without strata

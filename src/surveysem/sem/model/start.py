@@ -7,8 +7,8 @@ the marker's variance for a factor with one indicator; 0.05 without a marker), a
 of y on f at ``cov(marker(y), marker(f)) / var0(f)`` (clipped to +-10), or at
 ``sqrt(var(y) / 2)`` for a factor without a marker. Residual variances start at half the
 observed variance, regressions and covariances at 0, intercepts at the sample means and
-latent means at 0. For ordered items (lavaan WLSMV, :mod:`~surveysem.sem.ordinal`) the moments
-are the polychoric correlations, thresholds start at the sample thresholds and the scale
+latent means at 0. For ordered items (lavaan WLSMV, :mod:`~surveysem.sem.estimators.ordinal`)
+the moments are the polychoric correlations, thresholds start at the sample thresholds and the scale
 factors of the latent responses (``~*~``) at 1. A parameter shared by several rows (an
 equality constraint, or a parameter equal across groups) starts at the mean of their values.
 """

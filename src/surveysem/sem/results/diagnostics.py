@@ -12,11 +12,15 @@ symptom of misspecification? Sociological Methods & Research, 41(1), 124-167.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from .estimates import parameter_estimates, table_moments
-from .fitting import SemFit
+from surveysem.sem.results.estimates import parameter_estimates, table_moments
+
+if TYPE_CHECKING:  # the fit types live in the layers above; only their fields are read
+    from surveysem.sem.estimators.fitting import SemFit
 
 BOUND_TOL = 1e-6
 #: lavaan warns when the largest observed variance exceeds the smallest by this factor.

@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import least_squares, robust
-from .fitting import SemFit
-from .indices import (
+from surveysem.sem.estimators import least_squares
+from surveysem.sem.estimators.fitting import SemFit
+from surveysem.sem.estimators.ml import f_ml
+from surveysem.sem.measures.indices import (
+    MLR_NAMES,
     chisq_tests,
     gfi_measures,
     hoelter_cn,
@@ -40,9 +42,8 @@ from .indices import (
     information_criteria,
     residual_indices,
     rmsea_measures,
+    scaled_measures,
 )
-from .ml import f_ml
-from .robust import MLR_NAMES
 
 
 def fit_measures(fit: SemFit) -> dict[str, float]:
@@ -57,8 +58,8 @@ def fit_measures(fit: SemFit) -> dict[str, float]:
       pgfi, mfi, ecvi. Formulas: module docstring.
     * MLR: all ML names plus lavaan's scaled and robust ones (:data:`MLR_EXTRA`):
       ``chisq.scaled = chisq / c``, ``baseline.chisq.scaled = chisq_b / c_b`` (c, c_b the
-      Yuan-Bentler scaling factors, :mod:`surveysem.sem.robust`); ``*.scaled`` incremental
-      indices use the scaled statistics in the usual formulas; ``cfi.robust`` =
+      Yuan-Bentler scaling factors, :mod:`surveysem.sem.estimators.robust`); ``*.scaled``
+      incremental indices use the scaled statistics in the usual formulas; ``cfi.robust`` =
       ``1 - max(chisq - c df, 0) / max(chisq - c df, chisq_b - c_b df_b, 0)``,
       ``tli.robust = 1 - (chisq - c df) df_b / ((chisq_b - c_b df_b) df)`` (Brosseau-Liard &
       Savalei 2014); ``rmsea.scaled = sqrt(max(chisq/(N c df) - 1/N, 0))`` with its interval
@@ -78,7 +79,7 @@ def fit_measures(fit: SemFit) -> dict[str, float]:
       ``chisq = (N - 1) F``, N - 1 in place of N in RMSEA, CN, MFI and ECVI, residual
       measures against the N - 1 divisor S, and GFI weighted by the estimator's W:
       ``GFI = 1 - r'Wr / s'Ws``. For ULS ``pvalue`` and ``baseline.pvalue`` are NaN
-      (lavaan: no reference distribution). See :mod:`surveysem.sem.least_squares`.
+      (lavaan: no reference distribution). See :mod:`surveysem.sem.estimators.least_squares`.
 
     Examples
     --------
@@ -179,7 +180,7 @@ LS_NAMES = (
 
 def _mlr_fit_measures(fit: SemFit, ml: dict[str, float]) -> dict[str, float]:
     """ML measures plus lavaan's Yuan-Bentler scaled and robust measures."""
-    out = {**ml, **robust.scaled_measures(ml, fit.robust_test, fit.n)}
+    out = {**ml, **scaled_measures(ml, fit.robust_test, fit.n)}
     return {key: float(out[key]) for key in MLR_NAMES}
 
 

@@ -146,7 +146,7 @@ def bvn_cdf(h, k, rho) -> np.ndarray:
 
     Examples
     --------
-    >>> from surveysem.sem.polychoric import bvn_cdf
+    >>> from surveysem.sem.estimators.polychoric import bvn_cdf
     >>> float(bvn_cdf(0.0, 0.0, 0.5))  # 1/4 + arcsin(0.5)/(2 pi) = 1/3
     0.3333333333333333
     """
@@ -273,7 +273,7 @@ def thresholds(data: pd.DataFrame, items: list[str] | None = None) -> pd.Series:
     Examples
     --------
     >>> import pandas as pd
-    >>> from surveysem.sem.polychoric import thresholds
+    >>> from surveysem.sem.estimators.polychoric import thresholds
     >>> df = pd.DataFrame({"a": [1, 1, 2, 2, 2, 3, 3, 3], "b": [1, 2, 2, 1, 2, 2, 1, 2]})
     >>> thresholds(df).round(4)
     a|t1   -0.6745
@@ -453,7 +453,7 @@ def polychoric_matrix(data: pd.DataFrame, items: list[str] | None = None) -> pd.
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from surveysem.sem.polychoric import polychoric_matrix
+    >>> from surveysem.sem.estimators.polychoric import polychoric_matrix
     >>> rng = np.random.default_rng(1)
     >>> z = rng.multivariate_normal([0, 0], [[1, 0.6], [0.6, 1]], size=2000)
     >>> df = pd.DataFrame(np.digitize(z, [-0.5, 0.3, 1.0]) + 1, columns=["a", "b"])
@@ -563,7 +563,7 @@ def ordinal_moments(data: pd.DataFrame, items: list[str] | None = None) -> Ordin
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from surveysem.sem.polychoric import ordinal_moments
+    >>> from surveysem.sem.estimators.polychoric import ordinal_moments
     >>> rng = np.random.default_rng(1)
     >>> z = rng.multivariate_normal([0, 0, 0], 0.5 * np.eye(3) + 0.5, size=500)
     >>> m = ordinal_moments(pd.DataFrame(np.digitize(z, [-0.5, 0.5]), columns=list("abc")))

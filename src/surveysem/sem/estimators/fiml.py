@@ -62,11 +62,11 @@ import pandas as pd
 from scipy import optimize
 
 from surveysem.errors import InputError
-
-from . import optimizer
-from .errors import UnsupportedModelError
-from .estimates import _row_values, estimates_table, standardize_rows
-from .indices import (
+from surveysem.sem.errors import UnsupportedModelError
+from surveysem.sem.estimators.robust import YuanBentlerTest, yuan_bentler_test
+from surveysem.sem.estimators.weights import normalized_weights
+from surveysem.sem.measures.indices import (
+    MLR_NAMES,
     chisq_tests,
     corrected_robust_measures,
     hoelter_cn,
@@ -74,13 +74,14 @@ from .indices import (
     information_criteria,
     residual_indices,
     rmsea_measures,
+    scaled_measures,
 )
-from .partable import ParRow, ParTable, build_partable, require_no_covariates
-from .ram import Ram
-from .robust import MLR_NAMES, YuanBentlerTest, scaled_measures, yuan_bentler_test
-from .start import start_values
-from .syntax import parse_syntax
-from .weights import normalized_weights
+from surveysem.sem.model.partable import ParRow, ParTable, build_partable, require_no_covariates
+from surveysem.sem.model.ram import Ram
+from surveysem.sem.model.start import start_values
+from surveysem.sem.model.syntax import parse_syntax
+from surveysem.sem.optimizer import minimize
+from surveysem.sem.results.estimates import _row_values, estimates_table, standardize_rows
 
 #: Estimators FIML is implemented for (lavaan missing = "ml" with estimator ML or MLR).
 ESTIMATORS = ("ML", "MLR")
@@ -665,7 +666,7 @@ def _maximize(obj: _Objective, theta: np.ndarray, max_iter: int = 200):
     neg = _NegativeLoglik(obj)
     if neg.state(theta) is None:
         raise InputError("the starting values give a non-positive-definite implied covariance")
-    x, max_grad, _, it = optimizer.minimize(neg, theta, newton_below=1e-3, max_iter=max_iter)
+    x, max_grad, _, it = minimize(neg, theta, newton_below=1e-3, max_iter=max_iter)
     return x, neg.state(x), max_grad, it
 
 
@@ -696,7 +697,7 @@ class FimlFit:
         estimates, and the observed information is positive definite.
     message : convergence details.
     estimator : "ML" or "MLR".
-    robust_test : for MLR, the Yuan-Bentler scaled test (:mod:`surveysem.sem.robust`).
+    robust_test : for MLR, the Yuan-Bentler scaled test (:mod:`surveysem.sem.estimators.robust`).
     sampling_weights : the design-weight column, or None (every case's log-likelihood and
         score is weighted, the weights normalized to sum to n; lavaan ``sampling.weights``).
     corrected : the FIML-corrected statistics of the robust indices
@@ -782,7 +783,7 @@ def fit_fiml(
 
     Cases with missing values contribute the likelihood of their observed part (see the module
     docstring), which is consistent under MAR. The parameter table is lavaan's ``sem()`` table
-    (:mod:`surveysem.sem.partable`) plus a mean structure: free intercepts for the observed
+    (:mod:`surveysem.sem.model.partable`) plus a mean structure: free intercepts for the observed
     variables and factor means fixed at 0. Casewise log-likelihood, with ``o_i`` the observed
     variables of case i:
 
@@ -829,7 +830,7 @@ def fit_fiml(
     Examples
     --------
     >>> import numpy as np
-    >>> from surveysem.sem.fiml import fit_fiml
+    >>> from surveysem.sem.estimators.fiml import fit_fiml
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
     >>> data = two_factor_data()
     >>> data = data.mask(np.random.default_rng(1).random(data.shape) < 0.1)
@@ -971,7 +972,7 @@ def fiml_estimates(fit: FimlFit, level: float = 0.95) -> pd.DataFrame:
     Examples
     --------
     >>> import numpy as np
-    >>> from surveysem.sem.fiml import fiml_estimates, fit_fiml
+    >>> from surveysem.sem.estimators.fiml import fiml_estimates, fit_fiml
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
     >>> data = two_factor_data()
     >>> data = data.mask(np.random.default_rng(1).random(data.shape) < 0.1)
@@ -1015,9 +1016,9 @@ def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
     * MFI = exp(-(chisq - df)/(2N)), ECVI = chisq/N + 2k/N, Hoelter CN.
 
     * MLR: the scaled measures (``*.scaled``, scaling factors) of
-      :func:`surveysem.sem.robust.scaled_measures` from the Yuan-Bentler test of the fit.
+      :func:`surveysem.sem.estimators.robust.scaled_measures` from the Yuan-Bentler test of the fit.
     * ML and MLR: lavaan's robust CFI, TLI, NNFI, RNI and RMSEA under missing data
-      (``*.robust``, :func:`~surveysem.sem.indices.corrected_robust_measures` of the
+      (``*.robust``, :func:`~surveysem.sem.measures.indices.corrected_robust_measures` of the
       FIML-corrected statistics,
       :func:`_corrected_test`; Zhang & Savalei 2023).
 
@@ -1026,7 +1027,7 @@ def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
     Examples
     --------
     >>> import numpy as np
-    >>> from surveysem.sem.fiml import fiml_fit_measures, fit_fiml
+    >>> from surveysem.sem.estimators.fiml import fiml_fit_measures, fit_fiml
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
     >>> data = two_factor_data()
     >>> data = data.mask(np.random.default_rng(1).random(data.shape) < 0.1)

@@ -45,8 +45,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .multigroup import MGRow
-from .partable import ParRow, ParTable
+from surveysem.sem.model.groups import MGRow
+from surveysem.sem.model.partable import ParRow, ParTable
 
 #: ``group.equal`` types of ordinal multi-group fits.
 EQUAL_TYPES = ("thresholds", "loadings", "regressions", "lv.variances", "lv.covariances")

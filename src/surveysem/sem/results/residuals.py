@@ -19,10 +19,14 @@ analysis. Structural Equation Modeling, 6(1), 1-55.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from .entry import ModelFit
+if TYPE_CHECKING:  # the fit types live in the layers above; only their fields are read
+    from surveysem.sem.entry import ModelFit
+
 
 
 def residual_correlations(fit: ModelFit) -> pd.DataFrame:

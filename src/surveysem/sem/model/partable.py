@@ -38,8 +38,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from .errors import ModelSpecError, UnsupportedModelError
-from .syntax import Definition, ParsedSyntax, Statement
+from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
+from surveysem.sem.model.syntax import Definition, ParsedSyntax, Statement
 
 
 @dataclass
@@ -123,7 +123,7 @@ def build_partable(
     Parameters
     ----------
     parsed : ParsedSyntax
-        Output of :func:`surveysem.sem.syntax.parse_syntax`.
+        Output of :func:`surveysem.sem.model.syntax.parse_syntax`.
     columns : iterable of str
         Column names of the data the model will be fitted to.
     fixed_x : bool, keyword-only
@@ -140,7 +140,7 @@ def build_partable(
 
     Examples
     --------
-    >>> from surveysem.sem.syntax import parse_syntax
+    >>> from surveysem.sem.model.syntax import parse_syntax
     >>> pt = build_partable(parse_syntax("F =~ y1 + y2 + y3\\nF ~ x"), ["y1", "y2", "y3", "x"])
     >>> pt.ov_x, [(r.lhs, r.rhs, r.free, r.exo) for r in pt.rows if r.exo]
     (['x'], [('x', 'x', 0, True)])
@@ -302,7 +302,7 @@ def with_exogenous_moments(pt: ParTable, cov: np.ndarray) -> ParTable:
 
     Examples
     --------
-    >>> from surveysem.sem.syntax import parse_syntax
+    >>> from surveysem.sem.model.syntax import parse_syntax
     >>> pt = build_partable(parse_syntax("F =~ y1 + y2 + y3\\nF ~ x"), ["y1", "y2", "y3", "x"])
     >>> [r.value for r in with_exogenous_moments(pt, 2.0 * np.eye(4)).rows if r.exo]
     [2.0]

@@ -16,16 +16,18 @@ Defined parameters get delta-method standard errors, ``se = sqrt(J V J')``, with
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .expressions import evaluate, parse_expression
-from .fitting import SemFit
-from .partable import ParTable
-from .ram import Ram
+from surveysem.sem.model.expressions import evaluate, parse_expression
+from surveysem.sem.model.partable import ParTable
+from surveysem.sem.model.ram import Ram
+
+if TYPE_CHECKING:  # the fit types live in the layers above; only their fields are read
+    from surveysem.sem.estimators.fitting import SemFit
 
 
 class Estimated(Protocol):

@@ -253,6 +253,68 @@ def gfi_measures(gfi, df, n_moments) -> dict[str, float]:
 REPORTED = ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper")
 
 
+#: lavaan's fitMeasures names of an MLR fit, in its order (ML names with the scaled and robust).
+MLR_NAMES = (
+    "npar fmin chisq df pvalue chisq.scaled df.scaled pvalue.scaled chisq.scaling.factor "
+    "baseline.chisq baseline.df baseline.pvalue baseline.chisq.scaled baseline.df.scaled "
+    "baseline.pvalue.scaled baseline.chisq.scaling.factor cfi tli cfi.scaled tli.scaled "
+    "cfi.robust tli.robust nnfi rfi nfi pnfi ifi rni nnfi.scaled rfi.scaled nfi.scaled "
+    "pnfi.scaled ifi.scaled rni.scaled nnfi.robust rni.robust logl unrestricted.logl aic bic "
+    "ntotal bic2 scaling.factor.h1 scaling.factor.h0 rmsea rmsea.ci.lower rmsea.ci.upper "
+    "rmsea.ci.level rmsea.pvalue rmsea.close.h0 rmsea.notclose.pvalue rmsea.notclose.h0 "
+    "rmsea.scaled rmsea.ci.lower.scaled rmsea.ci.upper.scaled rmsea.pvalue.scaled "
+    "rmsea.notclose.pvalue.scaled rmsea.robust rmsea.ci.lower.robust rmsea.ci.upper.robust "
+    "rmsea.pvalue.robust rmsea.notclose.pvalue.robust rmr rmr_nomean srmr srmr_bentler "
+    "srmr_bentler_nomean crmr crmr_nomean srmr_mplus srmr_mplus_nomean cn_05 cn_01 gfi agfi "
+    "pgfi mfi ecvi"
+).split()
+
+
+def scaled_measures(ml: dict[str, float], yb, n: float, n_groups: int = 1) -> dict[str, float]:
+    """lavaan's Yuan-Bentler scaled and robust fit measures, from the normal-theory measures
+    ``ml`` of the same fit (complete-data ML, FIML or several groups) and its test ``yb``
+    (:class:`surveysem.sem.estimators.robust.YuanBentlerTest`).
+
+    ``chisq.scaled = chisq / c``, ``baseline.chisq.scaled = chisq_b / c_b``; ``*.scaled``
+    incremental indices use the scaled statistics in the usual formulas; ``cfi.robust`` and
+    ``tli.robust`` those of Brosseau-Liard & Savalei (2014); ``rmsea.scaled`` uses ``c df``
+    degrees of freedom at the unscaled chisq (lavaan ``df2 = trace.UGamma``),
+    ``rmsea.robust = sqrt(max(chisq/(N df) - c/N, 0))`` with its interval inverted at
+    ``chisq.scaled`` (Brosseau-Liard, Savalei & Li 2012); ``scaling.factor.h1/h0``.
+    """
+    x2, df = ml["chisq"], ml["df"]
+    x2b, dfb = ml["baseline.chisq"], ml["baseline.df"]
+    c, cb = yb.scaling_factor, yb.baseline_scaling_factor
+    x2s = x2 if df == 0 else x2 / c
+    x2bs = x2b / cb
+    df2 = yb.trace_ugamma if np.isfinite(yb.trace_ugamma) and yb.trace_ugamma != 0 else np.nan
+    out = {
+        "chisq.scaled": x2s,
+        "df.scaled": df,
+        "pvalue.scaled": chisq_pvalue(x2s, df),
+        "chisq.scaling.factor": c,
+        "baseline.chisq.scaled": x2bs,
+        "baseline.df.scaled": dfb,
+        "baseline.pvalue.scaled": chisq_pvalue(x2bs, dfb),
+        "baseline.chisq.scaling.factor": cb,
+        **robust_incremental_indices(x2, df, x2b, dfb, c, cb),
+        "scaling.factor.h1": yb.scaling_factor_h1,
+        "scaling.factor.h0": yb.scaling_factor_h0,
+        "rmsea.scaled": rmsea(x2, df2, n) * np.sqrt(n_groups),
+        "rmsea.pvalue.scaled": rmsea_close(x2, df2, n, n_groups, h0=0.05),
+        "rmsea.notclose.pvalue.scaled": rmsea_close(x2, df2, n, n_groups, h0=0.08, close=False),
+        "rmsea.robust": rmsea(x2, df, n, c) * np.sqrt(n_groups),
+        "rmsea.pvalue.robust": rmsea_close(x2s, df, n, c * n_groups, h0=0.05),
+        "rmsea.notclose.pvalue.robust": rmsea_close(x2s, df, n, c * n_groups, h0=0.08, close=False),
+    }
+    out.update(incremental_indices(x2s, df, x2bs, dfb, suffix=".scaled"))
+    lo, hi = rmsea_ci(x2, df2, n, n_groups)
+    out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = lo, hi
+    lo, hi = rmsea_ci(x2s, df, n, c * n_groups)
+    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo, hi
+    return {key: float(value) for key, value in out.items()}
+
+
 def residual_indices(cov, sigma, mean=None, mu=None, mean_of=None) -> dict[str, float]:
     """lavaan's residual summaries (``lav_residuals_summary``) of sample moments ``cov``
     (and ``mean``) against the model-implied ``sigma`` (and ``mu``).
