@@ -4,8 +4,9 @@
 Covered here: MLR on the PoliticalDemocracy SEM with `:=` effects (robust delta-method SEs
 of the defined parameters), MLR with sampling weights, MLR with FIML (robust FIML: sandwich
 SEs and the Yuan-Bentler scaled test) on the CFA and on the SEM with `:=` effects, WLSMV
-with ordered items and the multi-group metric model; and that every other combination of
-lavaan's options is refused with a message naming them, never fitted another way.
+with ordered items and the multi-group metric model (ML, MLR, MLR with sampling weights); and
+that every other combination of lavaan's options is refused with a message naming them, never
+fitted another way.
 Tolerances as in test_sem_parity.py: 1e-3 for estimates, SEs and standardized values, 5e-4
 for fit indices.
 """
@@ -107,17 +108,25 @@ def test_ordered_items_match_lavaan_wlsmv():
 
 
 @pytest.mark.parametrize(
-    ("estimator", "case"), [("ML", "hs_mi_metric"), ("MLR", "hs_mi_metric_mlr")]
-)
-def test_groups_match_lavaan_metric_invariance(hs_data, estimator, case):
+    ("estimator", "weights", "case"),
+    [("ML", None, "hs_mi_metric"), ("MLR", None, "hs_mi_metric_mlr"),
+     ("ML", "w", "hs_mi_metric_weights_mlr")],
+)  # fmt: skip
+def test_groups_match_lavaan_metric_invariance(hs_data, estimator, weights, case):
     """Multi-group metric invariance by ML and by MLR (sandwich SEs per case of every group,
-    Yuan-Bentler test with traces added over groups, robust RMSEA times sqrt(G))."""
-    result = fit(HS_MODEL, hs_data, estimator=estimator, group="school", group_equal=["loadings"])
+    Yuan-Bentler test with traces added over groups, robust RMSEA times sqrt(G)); with
+    sampling weights (make_golden_combos.R's weight) ML becomes MLR, as in lavaan, the
+    weights are normalized over all rows and each group is weighed by its sum of weights."""
+    data = hs_data.assign(w=1 + (hs_data["id"] % 5) / 2)
+    result = fit(HS_MODEL, data, estimator=estimator, group="school", group_equal=["loadings"],
+                 sampling_weights=weights)  # fmt: skip
+    if weights:
+        assert result.estimation.estimator == "MLR"
     key = ["lhs", "op", "rhs", "block", "group", "label"]
     assert_estimates_match(result.estimates, golden_estimates(case), key=key, columns=MG_COLUMNS)
     measures, gold = result.measures, golden_fit(case)
     common = common_measures(measures, gold)
-    if estimator == "MLR":
+    if estimator == "MLR" or weights:
         assert set(ROBUST_FIT) <= set(common)
     assert_measures_close(measures, gold, common)
     assert result.solution["admissible"] and result.sample_cov is None
@@ -135,12 +144,12 @@ OPTIONS = {
 # The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator, weights
 # with GLS/ULS) and those surveysem does not implement yet (weights with ordered items,
 # WLSMV on continuous items, ordered items with other estimators or FIML, multi-group models
-# with weights, FIML, GLS or ULS).
+# with FIML, GLS or ULS).
 def _supported(estimator, missing, sampling_weights, ordered, group):
     if group is not None and (ordered or estimator == "WLSMV"):
         return ordered and estimator == "WLSMV" and missing == "listwise" and not sampling_weights
     if group is not None:
-        return estimator in ("ML", "MLR") and missing == "listwise" and not sampling_weights
+        return estimator in ("ML", "MLR") and missing == "listwise"
     if ordered or estimator == "WLSMV":
         return ordered and estimator == "WLSMV" and missing == "listwise" and not sampling_weights
     if missing == "fiml":

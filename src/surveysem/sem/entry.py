@@ -16,7 +16,7 @@ ML, MLR, GLS, ULS           ``estimator =``                         :mod:`.estim
 ``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV (also with :mod:`.estimators.ordinal`
                             ``group``, ``group.equal``)
 ``group``, ``group_equal``  ``group =``, ``group.equal =`` (ML,     :mod:`.estimators.multigroup`
-                            MLR)
+                            MLR; weights)
 ==========================  ======================================  ============================
 """
 
@@ -113,17 +113,15 @@ class Estimation:
             )
         if self.group_equal and group is None:
             problems.append("group_equal without group: name the grouping column in group")
-        if group is not None and (
-            estimator not in ("ML", "MLR", "WLSMV") or fiml or sampling_weights
-        ):
+        if group is not None and (estimator not in ("ML", "MLR", "WLSMV") or fiml):
             other = [
                 f"estimator {estimator}" * (estimator not in ("ML", "MLR", "WLSMV")),
                 "missing fiml" * fiml,
-                "sampling weights" * (sampling_weights is not None),
             ]
             problems.append(
                 f"group with {' and '.join(o for o in other if o)}: " + not_yet + "multi-group "
-                "models are fitted by ML, MLR or WLSMV (ordered items) with listwise deletion"
+                "models are fitted by ML or MLR (also with sampling weights) or WLSMV (ordered "
+                "items) with listwise deletion"
             )
         return problems
 
@@ -422,7 +420,12 @@ BACKENDS = (
         "groups (multigroup)",
         lambda how: how.group is not None,
         lambda model, data, how: fit_multigroup(
-            model, data, how.group, how.group_equal, estimator=how.estimator
+            model,
+            data,
+            how.group,
+            how.group_equal,
+            estimator=how.estimator,
+            sampling_weights=how.sampling_weights,
         ),
         multigroup_estimates,
         multigroup_fit_measures,

@@ -26,6 +26,10 @@ Estimation reproduces lavaan ``cfa()/sem(..., group = , group.equal = )`` (ML,
   of :mod:`~surveysem.sem.model.start` (intercepts = group means);
 * standard errors from the expected information ``(N/2 H)^-1``, with
   ``H = sum_g (N_g/N) [tr(Sigma^-1 dSigma_i Sigma^-1 dSigma_j) + 2 dmu_i' Sigma^-1 dmu_j]``.
+* ``estimator="MLR"``: sandwich SEs and the Yuan-Bentler test (:func:`_robust`);
+* sampling weights (lavaan ``sampling.weights``): normalized over all rows to sum to N, each
+  group's moments weighted and N_g its sum of weights; ML becomes MLR with weighted scores,
+  as in lavaan (:mod:`~surveysem.sem.estimators.weights`).
 
 References
 ----------
@@ -48,6 +52,7 @@ from surveysem.errors import InputError
 from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
 from surveysem.sem.estimators.fitting import complete_numeric
 from surveysem.sem.estimators.robust import YuanBentlerTest, yuan_bentler_test
+from surveysem.sem.estimators.weights import normalized_weights, weighted_moments
 from surveysem.sem.measures.indices import (
     chisq_tests,
     gfi_measures,
@@ -113,6 +118,10 @@ class MultiGroupFit:
     message : optimizer details.
     estimator : "ML" or "MLR" (sandwich SEs and the Yuan-Bentler scaled test, :func:`_robust`).
     robust_test : for MLR, the :class:`~surveysem.sem.estimators.robust.YuanBentlerTest`; else None.
+    sampling_weights : name of the design-weight column, or None.
+    weights : per group, the weights of its rows normalized over all rows to sum to the total
+        N (lavaan ``sampling.weights.normalization = "total"``); None when unweighted. Then
+        ``sample_cov`` and ``sample_mean`` are the weighted moments of each group.
     """
 
     syntax: str
@@ -134,11 +143,19 @@ class MultiGroupFit:
     equal_params: tuple[str, ...] = ()
     estimator: str = "ML"
     robust_test: YuanBentlerTest | None = field(default=None, repr=False)
+    sampling_weights: str | None = None
+    weights: list[np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def ntotal(self) -> int:
         """Total number of complete cases."""
         return int(sum(self.nobs))
+
+    @property
+    def group_sizes(self) -> list[float]:
+        """The sizes N_g that weigh each group's discrepancy: the complete cases, or with
+        sampling weights the sum of the group's normalized weights (as lavaan)."""
+        return self.nobs if self.weights is None else [float(w.sum()) for w in self.weights]
 
     @property
     def fmin(self) -> float:
@@ -240,7 +257,7 @@ def _engine(fit: MultiGroupFit) -> _Engine:
         fit.n_free,
         fit.sample_cov,
         fit.sample_mean,
-        fit.nobs,
+        fit.group_sizes,
     )
 
 
@@ -254,7 +271,9 @@ def _engine(fit: MultiGroupFit) -> _Engine:
 # --------------------------------------------------------------------------------------
 
 
-def _group_data(data: pd.DataFrame, group: str, names: list[str]):
+def _group_data(data: pd.DataFrame, group: str, names: list[str], weights=None):
+    """Per group (lavaan's order): sample covariance matrix and mean (weighted by the
+    normalized ``weights`` of the rows when given), complete cases, rows and weights."""
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame with one column per observed variable")
     if group not in data.columns:
@@ -272,17 +291,22 @@ def _group_data(data: pd.DataFrame, group: str, names: list[str]):
     labels = [v.item() if isinstance(v, np.generic) else v for v in pd.unique(gcol)]
     if len(labels) < 2:
         raise InputError(f"group column '{group}' has {len(labels)} group(s); need at least 2")
-    covs, means, nobs, values = [], [], [], []
+    covs, means, nobs, values, group_weights = [], [], [], [], []
     p = len(names)
     for lab in labels:
-        vals = sub[(gcol == lab).to_numpy()].to_numpy(dtype=float)
+        rows = (gcol == lab).to_numpy()
+        vals = sub[rows].to_numpy(dtype=float)
         n = vals.shape[0]
         if n <= p:
             raise InputError(
                 f"group {lab!r} has {n} complete rows, not more than the {p} observed "
                 "variables; merge small groups or simplify the model"
             )
-        cov = np.cov(vals, rowvar=False, bias=True)
+        if weights is None:
+            mean, cov = vals.mean(axis=0), np.cov(vals, rowvar=False, bias=True)
+        else:
+            group_weights.append(weights[rows])
+            mean, cov = weighted_moments(vals, weights[rows])
         eig = np.linalg.eigvalsh(cov)
         if eig.min() <= 1e-12 * eig.max():
             raise InputError(
@@ -290,10 +314,10 @@ def _group_data(data: pd.DataFrame, group: str, names: list[str]):
                 "collinear items in that group); remove or recode the offending items"
             )
         covs.append(cov)
-        means.append(vals.mean(axis=0))
+        means.append(mean)
         nobs.append(n)
         values.append(vals)
-    return labels, covs, means, nobs, values
+    return labels, covs, means, nobs, values, group_weights or None
 
 
 def refuse_definitions(parsed) -> None:
@@ -326,26 +350,30 @@ def _observed_information(engine: _Engine, x: np.ndarray) -> np.ndarray:
     return n / 2 * (hessian + hessian.T) / 2
 
 
-def _robust(engine: _Engine, x: np.ndarray, values: list[np.ndarray]):
+def _robust(engine: _Engine, x: np.ndarray, values: list[np.ndarray], weights=None):
     """lavaan MLR for several groups: ``vcov = I^-1 B I^-1`` (I the observed information, B
-    the outer product of every case's score) and the Yuan-Bentler test. With mean
-    structures, the saturated model of a group (means and covariances) has the trace
-    ``p + (mean_i m_i^2 - p)/2``, ``m_i = d_i' S^-1 d_i``, and the baseline (free means and
-    variances) ``sum_j [1 + (mean_i z_ij^4 - 1)/2]``; the traces add over groups."""
+    the outer product of every case's score, ``w_i s_i`` with sampling weights) and the
+    Yuan-Bentler test. With mean structures the saturated model of a group (means and
+    covariances) has the trace ``[sum_i w_i^2 m_i + 1/2 sum_i w_i^2 (m_i^2 - 2 m_i + p)] / N_g``,
+    ``m_i = d_i' S^-1 d_i`` (``p + (mean_i m_i^2 - p)/2`` unweighted), and the baseline (free
+    means and variances) ``sum_j [sum_i w_i^2 z_ij^2 + 1/2 sum_i w_i^2 (z_ij^2 - 1)^2] / N_g``;
+    the traces add over groups."""
     k, p, n_groups = len(x), engine.p, len(values)
     scores = []
     tr_h1 = tr_b = 0.0
     for g, (mats, ram) in enumerate(zip(engine.moments(x), engine.rams, strict=True)):
+        w = np.ones(len(values[g])) if weights is None else weights[g]
+        w2, n_g = w**2, w.sum()
         d_sig, d_mu = ram.jacobian(x)
         sinv = np.linalg.inv(mats["sigma"])
         u = (values[g] - mats["mu"]) @ sinv
         quad = np.einsum("kpq,np,nq->nk", d_sig, u, u) - np.einsum("kpq,pq->k", d_sig, sinv)
-        scores.append(0.5 * quad + u @ d_mu.T)
+        scores.append((0.5 * quad + u @ d_mu.T) * w[:, None])
         centered = values[g] - engine.means[g]
         mahal = np.einsum("ni,ij,nj->n", centered, np.linalg.inv(engine.covs[g]), centered)
-        tr_h1 += p + 0.5 * (np.mean(mahal**2) - p)
-        z4 = np.mean(centered**4, axis=0) / np.diag(engine.covs[g]) ** 2
-        tr_b += float(np.sum(1 + (z4 - 1) / 2))
+        tr_h1 += float(w2 @ mahal + 0.5 * w2 @ (mahal**2 - 2 * mahal + p)) / n_g
+        z2 = centered**2 / np.diag(engine.covs[g])
+        tr_b += float(np.sum(w2 @ z2 + 0.5 * w2 @ (z2 - 1) ** 2)) / n_g
     scores = np.vstack(scores)
     meat = scores.T @ scores
     info = _observed_information(engine, x)
@@ -370,6 +398,7 @@ def fit_multigroup(
     partial: tuple[str, ...] = (),
     equal_params: tuple[str, ...] = (),
     estimator: str = "ML",
+    sampling_weights: str | None = None,
 ) -> MultiGroupFit:
     """Fit a lavaan-syntax CFA/SEM to several groups at once by ML, as lavaan
     ``sem(syntax, data, group = group, group.equal = equal)``; ``estimator="MLR"`` adds
@@ -400,6 +429,13 @@ def fit_multigroup(
         lavaan ``group.partial``: parameters exempted from ``equal``, e.g. ``("x3~1",)``.
     equal_params : tuple of str, keyword-only
         Additional single parameters held equal across groups, e.g. ``("CRP~CO",)``.
+    estimator : {"ML", "MLR"}, keyword-only
+        lavaan's estimator; MLR adds sandwich SEs and the Yuan-Bentler scaled test.
+    sampling_weights : str or None, keyword-only
+        A column of design weights (lavaan ``sampling.weights``): normalized over all rows to
+        sum to N, each group's moments are weighted, the groups' discrepancies are weighed by
+        their sums of weights, and, as in lavaan, ML becomes MLR with weighted case-wise
+        scores (:mod:`surveysem.sem.estimators.weights`).
 
     Returns
     -------
@@ -442,9 +478,14 @@ def fit_multigroup(
         raise TypeError("data must be a pandas DataFrame")
     pt = build_partable(parsed, [str(c) for c in data.columns])
     require_no_covariates(pt, "multi-group")
-    labels, covs, means, nobs, values = _group_data(data, group, pt.ov_names)
+    wts = None
+    if sampling_weights is not None:
+        estimator = "MLR"  # lavaan: ML becomes MLR with sampling.weights
+        wts = normalized_weights(data, sampling_weights, [*pt.ov_names, group])
+    labels, covs, means, nobs, values, group_wts = _group_data(data, group, pt.ov_names, wts)
     rows, n_free = build_multigroup_rows(pt, len(labels), equal, partial, equal_params)
-    engine = _Engine(rows, pt.ov_names, pt.lv_names, n_free, covs, means, nobs)
+    sizes = nobs if group_wts is None else [float(w.sum()) for w in group_wts]
+    engine = _Engine(rows, pt.ov_names, pt.lv_names, n_free, covs, means, sizes)
     x0 = start_values(rows, pt.ov_names, n_free, covs, means)
     if not np.isfinite(engine.value(x0)):
         raise InputError(
@@ -455,7 +496,7 @@ def fit_multigroup(
         x, max_grad, info, n_iter = minimize(engine, x0)
     converged = bool(np.isfinite(max_grad) and max_grad < GRAD_TOL)
     message = f"Fisher scoring: {n_iter} iterations, max |gradient of F| = {max_grad:.2e}"
-    ntotal = float(sum(nobs))
+    ntotal = float(sum(sizes))
     vcov = np.full((n_free, n_free), np.nan)
     eig = np.linalg.eigvalsh(info) if n_free else np.array([1.0])
     if n_free and eig.min() > 1e-10 * eig.max():
@@ -463,7 +504,7 @@ def fit_multigroup(
         vcov = (vcov + vcov.T) / 2
     robust_test = None
     if estimator == "MLR":
-        vcov, robust_test = _robust(engine, x, values)
+        vcov, robust_test = _robust(engine, x, values, group_wts)
     elif estimator != "ML":
         raise ValueError(f"estimator must be ML or MLR for multi-group models, not {estimator!r}")
     return MultiGroupFit(
@@ -486,6 +527,8 @@ def fit_multigroup(
         equal_params=equal_params,
         estimator=estimator,
         robust_test=robust_test,
+        sampling_weights=sampling_weights,
+        weights=group_wts,
     )
 
 
@@ -579,7 +622,7 @@ def group_estimates_table(rows, est, vcov, std_lv, std_all, level: float) -> pd.
 
 def _residual_indices(fit: MultiGroupFit) -> dict[str, float]:
     """lavaan's residual summaries per group (:func:`residual_indices`), weighted by N_g/N."""
-    w = np.asarray(fit.nobs, dtype=float) / fit.ntotal
+    w = np.asarray(fit.group_sizes, dtype=float) / fit.ntotal
     acc: dict[str, float] = {}
     for g, (sig, mu) in enumerate(fit.implied()):
         vals = residual_indices(
@@ -642,7 +685,7 @@ def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
     gfi_num = 0.0
     implied = fit.implied()
     for g in range(n_groups):
-        s, ybar, ng = fit.sample_cov[g], fit.sample_mean[g], fit.nobs[g]
+        s, ybar, ng = fit.sample_cov[g], fit.sample_mean[g], fit.group_sizes[g]
         sig, mu = implied[g][0].to_numpy(), implied[g][1].to_numpy()
         _, logdet_s = np.linalg.slogdet(s)
         chisq_b += ng * (np.sum(np.log(np.diag(s))) - logdet_s)

@@ -101,11 +101,11 @@ def score_tests(fit: MultiGroupFit) -> tuple[pd.DataFrame, dict]:
     if not len(pairs):
         raise ValueError("the fit has no equality constraints to release")
     engine = _Engine(
-        rows, fit.ov_names, fit.lv_names, len(x), fit.sample_cov, fit.sample_mean, fit.nobs
+        rows, fit.ov_names, fit.lv_names, len(x), fit.sample_cov, fit.sample_mean, fit.group_sizes
     )
     grad_f, hessian_f = engine.first(x)
     grad, info = grad_f / 2, hessian_f / 2  # lavaan's fmin = F/2 and its unit information
-    n = float(sum(fit.nobs))
+    n = float(sum(fit.group_sizes))
     records = []
     for i, (a, b) in enumerate(pairs):
         x2 = _statistic(n, grad, info, np.delete(restrictions, i, axis=0))

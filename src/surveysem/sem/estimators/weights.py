@@ -31,9 +31,10 @@
 
 Differences from lavaan: zero weights are rejected here (lavaan only rejects negative ones),
 weights must be finite, and only ``estimator = "MLR"`` (or ``"ML"``, which lavaan turns into
-MLR when weights are given) is supported. Clustering and stratification (``cluster =``,
-``lavaan.survey``) are not modelled: SEs treat the cases as independent draws with unequal
-selection probabilities.
+MLR when weights are given) is supported, in one group, several groups
+(:mod:`~surveysem.sem.estimators.multigroup`) or with FIML. Clustering and stratification
+(``cluster =``, ``lavaan.survey``) are not modelled: SEs treat the cases as independent draws
+with unequal selection probabilities.
 
 References
 ----------

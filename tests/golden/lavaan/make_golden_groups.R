@@ -1,0 +1,20 @@
+# Golden values for multi-group models with sampling weights (lavaan 0.6.14).
+# Same conventions as make_golden.R. Usage: Rscript make_golden_groups.R
+# (Debian r-base-core r-cran-lavaan), in this folder.
+suppressPackageStartupMessages({library(lavaan)})
+out <- function(name, df) write.csv(df, sprintf("%s.csv", name), row.names = FALSE)
+fm <- function(fit) { v <- fitMeasures(fit); data.frame(measure = names(v), value = as.numeric(v)) }
+save_fit <- function(case, fit) {
+  out(sprintf("%s_estimates", case), parameterEstimates(fit, standardized = TRUE))
+  out(sprintf("%s_fit", case), fm(fit))
+}
+cat(R.version.string, "| lavaan", as.character(packageVersion("lavaan")), "\n")
+hs_model <- ' visual  =~ x1 + x2 + x3
+              textual =~ x4 + x5 + x6
+              speed   =~ x7 + x8 + x9 '
+HS <- HolzingerSwineford1939
+w <- 1 + (HS$id %% 5) / 2                        # the weight pattern of make_golden_combos.R
+# metric invariance across schools with design weights (ML becomes MLR, as lavaan does)
+save_fit("hs_mi_metric_weights_mlr", cfa(hs_model, data = cbind(HS, w = w), group = "school",
+                                         group.equal = "loadings", sampling.weights = "w",
+                                         estimator = "MLR"))
