@@ -387,7 +387,7 @@ def ordinal_estimates(fit: OrdinalFit, level: float = 0.95) -> pd.DataFrame:
             r = rows[i]
             if r.op == "~~" and r.lhs == r.rhs and r.lhs in ov:
                 j = ov[r.lhs]
-                est[i] = 1.0 / q.scale[j] ** 2 - q.common[j, j]
+                est[i] = 1.0 / q.scale[j] ** 2 - q.v[j, j]
         sd = {v: 1.0 / q.scale[j] for v, j in ov.items()}
         var = np.diag(q.phi)
         with np.errstate(invalid="ignore"):

@@ -1,33 +1,30 @@
 """The model of ordered items under lavaan's delta parameterization, in one or several groups:
 parameter table, implied thresholds and polychoric correlations, and their Jacobian.
 
-Latent responses ``y*`` underlie the items; in group g
+Latent responses ``y*`` underlie the items. In group g the factors and the latent responses
+follow the RAM model of :mod:`surveysem.sem.model.ram` (loadings and regressions in A, factor
+(co)variances and item residual covariances in S, factor means in m), with the residual
+variances of the items left out of S, so that
 
-    eta = alpha_g + B eta + zeta,  Cov(zeta) = Psi_g,    y* = Lambda eta + eps,
-    Cov(eps) = Theta_g,
+    V_g = [B S B']_items,      mu*_g = [B m]_items,      Phi_g = [B S B']_factors
 
-so with ``C = (I - B)^-1`` and ``Phi_g = C Psi_g C'`` the means and covariances of y* are
-``mu*_g = Lambda C alpha_g`` and ``V_g = Lambda Phi_g Lambda' + Theta_g``. The scale factors
-``Delta_g`` (lavaan ``~*~``) standardize y*, so the model-implied sample statistics
+are the covariances of y* without their residual variances and the means of y*. The scale
+factors ``Delta_g`` (lavaan ``~*~``) standardize y*, so the model-implied sample statistics
 ``sigma_g`` (thresholds item by item, then the correlations in lavaan's order) are
 
     tau*_gjk = (tau_jk - mu*_gj) Delta_gj,        rho_g,ij = Delta_gi Delta_gj V_g,ij  (i > j).
 
-The residual variances of y* are not parameters: ``theta_g,jj = Delta_gj^-2 - [Lambda Phi_g
-Lambda']_jj`` gives y* the variance ``Delta_gj^-2``; they are reported as fixed rows (se 0).
-As lavaan, the scales are 1 and the factor means and item intercepts 0 in every group, with
-free thresholds; with ``"thresholds"`` in ``group.equal`` the thresholds are shared and the
-scales and factor means of groups 2, 3, ... become free (Millsap & Yun-Tein 2004).
+The residual variances of y* are not parameters: ``theta_g,jj = Delta_gj^-2 - V_g,jj`` gives
+y* the variance ``Delta_gj^-2``; they are reported as fixed rows (se 0). As lavaan, the scales
+are 1 and the factor means and item intercepts 0 in every group, with free thresholds; with
+``"thresholds"`` in ``group.equal`` the thresholds are shared and the scales and factor means
+of groups 2, 3, ... become free (Millsap & Yun-Tein 2004).
 
-``Delta = d sigma_g / d theta'`` is analytic (:meth:`OrdinalModel.jacobian`), with
-``LC = Lambda C``, ``a = C alpha_g`` and ``E_ab`` the unit matrix of element (a, b):
+``Delta = d sigma_g / d theta'`` is analytic (:meth:`OrdinalModel.jacobian`): with ``dV`` and
+``d mu*`` from :meth:`Ram.jacobian`,
 
-* thresholds: ``d tau*_jk = Delta_j d tau_jk + (tau_jk - mu*_j) d Delta_j - Delta_j d mu*_j``,
-  ``d mu* / d Lambda_ab = e_a a_b``, ``d mu* / d B_ab = LC_a a_b``, ``d mu* / d alpha_a = LC_a``;
-* correlations: ``d rho_ij = Delta_i Delta_j dV_ij + V_ij (Delta_j d Delta_i + Delta_i
-  d Delta_j)``, ``dV / d Lambda_ab = e_a (Lambda Phi)_b' + transpose``, ``dV / d B_ab = LC_a
-  (Lambda Phi)_b' + transpose`` (``dC = C E_ab C``), ``dV / d Psi_ab = LC_a LC_b'`` (plus its
-  transpose when a != b), ``dV / d Theta_ab = E_ab + E_ba``.
+* ``d tau*_jk = Delta_j d tau_jk + (tau_jk - mu*_j) d Delta_j - Delta_j d mu*_j``;
+* ``d rho_ij = Delta_i Delta_j dV_ij + V_ij (Delta_j d Delta_i + Delta_i d Delta_j)``.
 
 References
 ----------
@@ -47,6 +44,7 @@ import numpy as np
 
 from surveysem.sem.model.groups import MGRow
 from surveysem.sem.model.partable import ParRow, ParTable
+from surveysem.sem.model.ram import Ram
 
 #: ``group.equal`` types of ordinal multi-group fits.
 EQUAL_TYPES = ("thresholds", "loadings", "regressions", "lv.variances", "lv.covariances")
@@ -169,30 +167,26 @@ def model_rows(
 
 
 class Parts(NamedTuple):
-    """The model matrices of one group at a parameter vector, and what they imply."""
+    """What the model of one group implies at a parameter vector."""
 
-    lam: np.ndarray  # Lambda (p x m)
-    c: np.ndarray  # (I - B)^-1
-    phi: np.ndarray  # C Psi C'
-    common: np.ndarray  # Lambda Phi Lambda'
-    v: np.ndarray  # common + Theta (off-diagonal)
+    v: np.ndarray  # covariances of y* without the item residual variances (p x p)
+    phi: np.ndarray  # factor covariance matrix (m x m)
+    mean: np.ndarray  # mu*, the means of y*
     scale: np.ndarray  # Delta
-    alpha: np.ndarray  # factor means
     tau: np.ndarray  # thresholds
-    mean: np.ndarray  # mu* = Lambda C alpha
 
 
 class _Slot(NamedTuple):
-    mat: str  # "L", "B", "P", "T", "tau", "scale" or "alpha"
+    mat: str  # "tau" or "scale"
     a: int
-    b: int
     col: int  # free - 1; -1 for a fixed value
     value: float
 
 
 class OrdinalModel:
-    """The parameter table of :func:`model_rows` as model matrices per group (module
-    docstring): implied statistics :meth:`implied` and their Jacobian :meth:`jacobian`.
+    """The parameter table of :func:`model_rows` as one RAM model per group plus thresholds
+    and scales (module docstring): implied statistics :meth:`implied` and their Jacobian
+    :meth:`jacobian`.
 
     Parameters
     ----------
@@ -210,28 +204,32 @@ class OrdinalModel:
         self.ii = np.array([i for i, _ in pairs], dtype=int)
         self.jj = np.array([j for _, j in pairs], dtype=int)
         ov = {v: i for i, v in enumerate(self.ov_names)}
-        lv = {v: i for i, v in enumerate(self.lv_names)}
         self.th_item = np.array([ov[r.lhs] for r in rows if r.group == 1 and r.op == "|"], int)
         self.n_th = len(self.th_item)
+        items = set(self.ov_names)
+        # the item residual variances are derived, not part of S
+        self.rams = [
+            Ram(
+                [
+                    r
+                    for r in rows
+                    if r.group == g and not (r.op == "~~" and r.lhs == r.rhs and r.lhs in items)
+                ],
+                self.ov_names,
+                self.lv_names,
+                n_free,
+            )  # fmt: skip
+            for g in range(1, self.n_groups + 1)
+        ]
         self._slots: list[list[_Slot]] = [[] for _ in range(self.n_groups)]
         n_tau = [0] * self.n_groups
         for r in rows:
-            if r.op == "=~":
-                at = ("L", ov[r.rhs], lv[r.lhs]) if r.rhs in ov else ("B", lv[r.rhs], lv[r.lhs])
-            elif r.op == "~":
-                at = ("B", lv[r.lhs], lv[r.rhs])
-            elif r.op == "~~" and r.lhs in lv:
-                at = ("P", lv[r.lhs], lv[r.rhs])
-            elif r.op == "~~" and r.lhs != r.rhs:
-                at = ("T", ov[r.lhs], ov[r.rhs])
-            elif r.op == "|":
-                at = ("tau", n_tau[r.group - 1], 0)
+            if r.op == "|":
+                at = ("tau", n_tau[r.group - 1])
                 n_tau[r.group - 1] += 1
             elif r.op == "~*~":
-                at = ("scale", ov[r.lhs], 0)
-            elif r.op == "~1" and r.lhs in lv:
-                at = ("alpha", lv[r.lhs], 0)
-            else:  # derived residual variances, item intercepts (fixed at 0)
+                at = ("scale", ov[r.lhs])
+            else:
                 continue
             self._slots[r.group - 1].append(_Slot(*at, r.free - 1, r.value))
 
@@ -241,23 +239,13 @@ class OrdinalModel:
         return ParTable(self.rows, self.definitions, self.lv_names, self.ov_names, self.n_free)
 
     def parts(self, g: int, x: np.ndarray) -> Parts:
-        """Model matrices of group ``g`` (0-based) at ``x``."""
-        p, m = len(self.ov_names), len(self.lv_names)
-        lam, beta, psi = np.zeros((p, m)), np.zeros((m, m)), np.zeros((m, m))
-        theta, scale, alpha, tau = np.zeros((p, p)), np.ones(p), np.zeros(m), np.zeros(self.n_th)
-        at = {"L": lam, "B": beta, "P": psi, "T": theta, "tau": tau, "scale": scale, "alpha": alpha}
+        """What group ``g`` (0-based) implies at ``x``."""
+        p = len(self.ov_names)
+        scale, tau = np.ones(p), np.zeros(self.n_th)
         for s in self._slots[g]:
-            value, target = (x[s.col] if s.col >= 0 else s.value), at[s.mat]
-            if target.ndim == 1:
-                target[s.a] = value
-            else:
-                target[s.a, s.b] = value
-                if s.mat in ("P", "T"):  # symmetric
-                    target[s.b, s.a] = value
-        c = np.linalg.inv(np.eye(m) - beta)
-        phi = c @ psi @ c.T
-        common = lam @ phi @ lam.T
-        return Parts(lam, c, phi, common, common + theta, scale, alpha, tau, lam @ c @ alpha)
+            (tau if s.mat == "tau" else scale)[s.a] = x[s.col] if s.col >= 0 else s.value
+        _, total, mean = self.rams[g].implied(x)
+        return Parts(total[:p, :p], total[p:, p:], mean[:p], scale, tau)
 
     def implied(self, g: int, x: np.ndarray) -> np.ndarray:
         """sigma_g: the implied thresholds, then the implied correlations."""
@@ -270,33 +258,18 @@ class OrdinalModel:
         """``Delta_g = d sigma_g / d theta'`` (analytic, module docstring)."""
         q = self.parts(g, x)
         ii, jj, k, nth = self.ii, self.jj, self.th_item, self.n_th
-        lc, lphi, c_alpha = q.lam @ q.c, q.lam @ q.phi, q.c @ q.alpha
         s_th, s_i, s_j = q.scale[k], q.scale[ii], q.scale[jj]
-        jac = np.zeros((nth + len(ii), self.n_free))
+        d_sig, d_mu = self.rams[g].jacobian(x)
+        jac = np.empty((nth + len(ii), self.n_free))
+        jac[:nth] = -(s_th[:, None] * d_mu[:, k].T)
+        jac[nth:] = (s_i * s_j)[:, None] * d_sig[:, ii, jj].T
         for s in self._slots[g]:
             if s.col < 0:
                 continue
-            a, b, col = s.a, s.b, s.col
-            d_mean = d_v = None
             if s.mat == "tau":
-                jac[a, col] += s_th[a]
-            elif s.mat == "scale":
-                jac[:nth, col] += np.where(k == a, q.tau - q.mean[a], 0.0)
-                jac[nth:, col] += q.v[ii, jj] * ((ii == a) * s_j + (jj == a) * s_i)
-            elif s.mat == "alpha":
-                d_mean = lc[:, a]
-            elif s.mat == "L":
-                d_mean = np.where(np.arange(len(q.mean)) == a, c_alpha[b], 0.0)
-                d_v = (ii == a) * lphi[jj, b] + (jj == a) * lphi[ii, b]
-            elif s.mat == "B":
-                d_mean = lc[:, a] * c_alpha[b]
-                d_v = lc[ii, a] * lphi[jj, b] + lc[jj, a] * lphi[ii, b]
-            elif s.mat == "P":
-                d_v = lc[ii, a] * lc[jj, b] + (a != b) * lc[jj, a] * lc[ii, b]
-            else:  # "T"
-                d_v = ((ii == a) & (jj == b)) | ((ii == b) & (jj == a))
-            if d_mean is not None:
-                jac[:nth, col] -= s_th * d_mean[k]
-            if d_v is not None:
-                jac[nth:, col] += s_i * s_j * d_v
+                jac[s.a, s.col] += s_th[s.a]
+            else:  # scale of item a
+                a = s.a
+                jac[:nth, s.col] += np.where(k == a, q.tau - q.mean[a], 0.0)
+                jac[nth:, s.col] += q.v[ii, jj] * ((ii == a) * s_j + (jj == a) * s_i)
         return jac

@@ -169,9 +169,9 @@ def build_partable(
         )
     ov_names = ov_ind + ov_y + ov_x
 
-    # The LISREL form of the ordinal (WLSMV) fit keeps indicators that predict nothing in its
-    # Theta block and every other variable in Psi; a covariance across the two blocks cannot
-    # be represented there (the RAM form of the other fits could: a possible extension).
+    # Not supported yet: covariances between an indicator and a factor or outcome, and
+    # regressions on an indicator. The RAM form of every fit could represent them, but no
+    # lavaan parity case checks how lavaan parametrizes them (it adds phantom variables).
     theta_block = {v for v in ov_ind if v not in eqs_x}
     for st in statements:
         if st.op == "~~" and (st.lhs in theta_block) != (st.rhs in theta_block):
