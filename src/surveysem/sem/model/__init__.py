@@ -6,8 +6,8 @@
   with lavaan's defaults (marker loadings, free variances, exogenous covariances), and
   :mod:`.groups` the table of several groups with ``group.equal`` constraints;
 * :mod:`.ram` holds one group's model in RAM form (A, S, m) with its implied moments and
-  their derivatives, the form every estimator of continuous items shares;
-  :mod:`.ordinal_model` the LISREL form of ordered items (thresholds, delta scales);
+  their derivatives, the one model form of every estimator; :mod:`.ordinal_model` adds the
+  thresholds and scales of ordered items (delta parameterization) to it;
 * :mod:`.start` gives the starting values of the free parameters from the sample moments.
 
 Nothing here depends on an estimator.
