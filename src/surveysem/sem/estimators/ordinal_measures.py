@@ -55,6 +55,7 @@ from surveysem.sem.measures.indices import (
     incremental_indices,
     residual_indices,
     rmsea_measures,
+    scaled_shifted,
 )
 
 # lavaan's residual summaries of categorical data (no Mplus SRMR)
@@ -161,9 +162,7 @@ def _scaled_shifted(delta: np.ndarray, fit: OrdinalFit, x2: float, df: float):
     a_mat = block_diag(*[np.diag((m.n - 1) / np.diag(m.gamma)) for m in fit.moments])
     omega = block_diag(*[m.gamma / (m.n - 1) for m in fit.moments])
     ad = a_mat @ delta
-    uo = (a_mat - ad @ np.linalg.solve(delta.T @ ad, ad.T)) @ omega
-    a = np.sqrt(df / np.sum(uo * uo.T)) if df > 0 else np.nan
-    return a * x2 + (df - a * np.trace(uo)), 1.0 / a
+    return scaled_shifted(x2, df, (a_mat - ad @ np.linalg.solve(delta.T @ ad, ad.T)) @ omega)
 
 
 def _catml(fit: OrdinalFit, df: float, dfb: float) -> tuple[float, ...] | None:

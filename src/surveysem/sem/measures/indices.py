@@ -315,6 +315,20 @@ def scaled_measures(ml: dict[str, float], yb, n: float, n_groups: int = 1) -> di
     return {key: float(value) for key, value in out.items()}
 
 
+def scaled_shifted(x2: float, df: float, u_gamma: np.ndarray) -> tuple[float, float]:
+    """The scaled-and-shifted statistic ``a x2 + b`` and its scaling factor ``1 / a`` (lavaan
+    ``test = "scaled.shifted"``; Asparouhov & Muthén 2010): ``a = sqrt(df / tr[(U Gamma)^2])``
+    and ``b = df - a tr(U Gamma)``, where ``u_gamma`` is ``U Gamma`` (U the residual weight
+    matrix of the model's estimator, Gamma the asymptotic covariance of the statistics).
+
+    >>> x2s, c = scaled_shifted(10.0, 4.0, np.diag([0.5, 0.5, 0.5, 0.5]))
+    >>> round(x2s, 6), round(c, 6)  # a = sqrt(4 / 1) = 2, b = 4 - 2 * 2 = 0
+    (20.0, 0.5)
+    """
+    a = np.sqrt(df / np.sum(u_gamma * u_gamma.T)) if df > 0 else np.nan
+    return float(a * x2 + (df - a * np.trace(u_gamma))), float(1.0 / a)
+
+
 def residual_indices(cov, sigma, mean=None, mu=None, mean_of=None) -> dict[str, float]:
     """lavaan's residual summaries (``lav_residuals_summary``) of sample moments ``cov``
     (and ``mean``) against the model-implied ``sigma`` (and ``mu``).
