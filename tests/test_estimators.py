@@ -97,12 +97,12 @@ def test_uls_reports_no_pvalues(fits):
 
 
 def test_estimator_names(hs_data):
-    assert ESTIMATORS == ("ML", "MLR", "GLS", "ULS")
+    assert ESTIMATORS == ("ML", "MLR", "GLS", "ULS", "WLSMV")
     fit = fit_model("visual =~ x1 + x2 + x3", hs_data, estimator="gls")
     assert fit.estimator == "GLS"
     assert fit_model("visual =~ x1 + x2 + x3", hs_data).estimator == "ML"
     with pytest.raises(ValueError, match="estimator must be one of"):
-        fit_model(HS_MODEL, hs_data, estimator="WLSMV")
+        fit_model(HS_MODEL, hs_data, estimator="WLS")
 
 
 @pytest.mark.parametrize("est", NEW)

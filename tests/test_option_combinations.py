@@ -95,6 +95,18 @@ def test_robust_fiml_matches_lavaan(model, data, case, weights):
     assert_measures_close(measures, gold, common)
 
 
+def test_continuous_items_match_lavaan_wlsmv(hs_data):
+    """WLSMV on continuous items is DWLS on the covariances (weights 1/diag(Gamma_ADF)), with
+    robust.sem SEs, the scaled-and-shifted test and Savalei's (2018) robust CFI/TLI/RMSEA."""
+    result = fit(HS_MODEL, hs_data, estimator="WLSMV")
+    assert result.converged and result.estimation.ordered is False
+    gold_estimates = golden_estimates("hs_cfa_wlsmv_continuous")
+    assert_estimates_match(result.estimates, gold_estimates, columns=PE_COLUMNS)
+    gold = golden_fit("hs_cfa_wlsmv_continuous")
+    assert list(result.measures) == list(gold.index)  # every measure lavaan reports, in order
+    assert_measures_close(result.measures, gold, common_measures(result.measures, gold))
+
+
 def test_ordered_items_match_lavaan_wlsmv():
     result = fit(HS_MODEL, read_golden("hs_ordinal_data.csv"), estimator="WLSMV", ordered=True)
     assert result.converged and result.solution["admissible"]
@@ -143,15 +155,17 @@ OPTIONS = {
 
 # The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator, weights
 # with GLS/ULS) and those surveysem does not implement yet (weights with ordered items,
-# WLSMV on continuous items, ordered items with other estimators or FIML, multi-group models
-# with FIML, GLS or ULS).
+# WLSMV on continuous items with weights or groups, ordered items with other estimators or
+# FIML, multi-group models with FIML, GLS or ULS).
 def _supported(estimator, missing, sampling_weights, ordered, group):
     if group is not None and (ordered or estimator == "WLSMV"):
         return ordered and estimator == "WLSMV" and missing == "listwise" and not sampling_weights
     if group is not None:
         return estimator in ("ML", "MLR") and missing == "listwise"
-    if ordered or estimator == "WLSMV":
-        return ordered and estimator == "WLSMV" and missing == "listwise" and not sampling_weights
+    if ordered:
+        return estimator == "WLSMV" and missing == "listwise" and not sampling_weights
+    if estimator == "WLSMV":  # continuous items: DWLS in one group, without weights
+        return missing == "listwise" and not sampling_weights
     if missing == "fiml":
         return estimator in ("ML", "MLR")
     return not (sampling_weights and estimator in ("GLS", "ULS"))

@@ -175,11 +175,12 @@ def test_covariate_parameter_table_matches_lavaan(hs_data):
     assert pt.ov_x == ["ageyr", "sex"]
 
 
-@pytest.mark.parametrize("estimator", ["ML", "MLR", "GLS", "ULS"])
+@pytest.mark.parametrize("estimator", ["ML", "MLR", "GLS", "ULS", "WLSMV"])
 def test_covariates_match_lavaan(hs_data, estimator):
     """Estimates and every fit measure: lavaan fixes the covariates' moments for ML and MLR
-    (fixed.x: conditional likelihood, df and baseline without them) and frees them for GLS
-    and ULS."""
+    (fixed.x: conditional likelihood, df and baseline without them) and frees them for GLS,
+    ULS and WLSMV on continuous items (DWLS, whose baseline also frees the covariates'
+    covariance, with its scaled-and-shifted and robust measures)."""
     fit = fit_model(COVARIATE_MODEL, hs_data, estimator=estimator)
     assert fit.converged, fit.message
     name = f"hs_covariates_{estimator.lower()}"

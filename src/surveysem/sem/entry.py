@@ -10,7 +10,8 @@ that every stage reads.
 ==========================  ======================================  ============================
 options                     lavaan 0.6.14                           module
 ==========================  ======================================  ============================
-ML, MLR, GLS, ULS           ``estimator =``                         :mod:`.estimators.fitting`
+ML, MLR, GLS, ULS; WLSMV    ``estimator =`` (WLSMV: DWLS, robust    :mod:`.estimators.fitting`
+on continuous items         SEs, scaled-and-shifted test)
 ``sampling_weights``        ``sampling.weights`` (ML becomes MLR)   :mod:`.estimators.weights`
 ``missing="fiml"``          ``missing = "ml"`` (ML, MLR; weights)   :mod:`.estimators.fiml`
 ``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV (also with :mod:`.estimators.ordinal`
@@ -47,7 +48,7 @@ from surveysem.sem.results.diagnostics import estimates_report, solution_report
 from surveysem.sem.results.estimates import parameter_estimates, table_moments
 
 #: lavaan's estimator names that :func:`fit` takes.
-ESTIMATORS = (*COMPLETE_DATA_ESTIMATORS, "WLSMV")
+ESTIMATORS = COMPLETE_DATA_ESTIMATORS
 #: Missing-data treatments (lavaan ``missing = "listwise"`` and ``"ml"``).
 MISSING = ("listwise", "fiml")
 _LAVAAN_MISSING = {"listwise": "listwise", "fiml": "fiml", "ml": "fiml"}
@@ -97,10 +98,13 @@ class Estimation:
                 "(it fits ordered items by WLSMV, lavaan's default for ordered data); set "
                 "estimator WLSMV"
             )
-        if estimator == "WLSMV" and not ordered:
+        if estimator == "WLSMV" and not ordered and (sampling_weights is not None or group):
+            other = ["sampling weights" * (sampling_weights is not None), "group" * bool(group)]
             problems.append(
-                "estimator WLSMV without ordered items: " + not_yet + "set ordered (the items are "
-                "then treated as ordinal) or use estimator MLR for continuous items"
+                f"estimator WLSMV on continuous items with {' and '.join(o for o in other if o)}: "
+                + not_yet
+                + "WLSMV on continuous items (DWLS) is fitted in one group without weights; set "
+                "ordered for ordinal items, or use estimator MLR"
             )
         if sampling_weights is not None and estimator in ("GLS", "ULS"):
             problems.append(

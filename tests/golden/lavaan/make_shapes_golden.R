@@ -6,8 +6,9 @@
 #   hs_single_*: a single-indicator factor (speed =~ x7): lavaan fixes its loading at 1 and the
 #     residual variance of x7 at 0 (auto.fix.single), ML;
 #   hs_covariates_<est>: observed covariates ageyr and sex (numeric) in the structural part,
-#     for ML, MLR, GLS and ULS; lavaan fixes their (co)variances at the sample values for ML
-#     and MLR (fixed.x = TRUE) and frees them for GLS and ULS. Rows with a missing value on a
+#     for ML, MLR, GLS, ULS and WLSMV (continuous items: DWLS); lavaan fixes their
+#     (co)variances at the sample values for ML and MLR (fixed.x = TRUE) and frees them for
+#     GLS, ULS and WLSMV. Rows with a missing value on a
 #     model variable are dropped before fitting (none are).
 # Writes <case>_estimates.csv (parameterEstimates(standardized = TRUE)) and <case>_fit.csv
 # (fitMeasures), hs_covariates_partable.csv (free and exo columns of the ML table),
@@ -36,7 +37,7 @@ covariate_model <- ' visual  =~ x1 + x2 + x3
                      visual  ~ ageyr + sex
                      textual ~ visual + ageyr
                      speed   ~ textual '
-for (est in c("ML", "MLR", "GLS", "ULS")) {
+for (est in c("ML", "MLR", "GLS", "ULS", "WLSMV")) {
   save_fit(sprintf("hs_covariates_%s", tolower(est)), sem(covariate_model, data = HS, estimator = est))
 }
 pt <- parTable(sem(covariate_model, data = HS))

@@ -28,6 +28,8 @@ Reference: lavaan ``R/lav_fit_measures.R`` and friends (Rosseel 2012, JSS 48(2))
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
 
 from surveysem.sem.estimators import least_squares
@@ -41,8 +43,13 @@ from surveysem.sem.measures.indices import (
     incremental_indices,
     information_criteria,
     residual_indices,
+    rmsea,
+    rmsea_ci,
+    rmsea_close,
     rmsea_measures,
+    robust_incremental_indices,
     scaled_measures,
+    scaled_shifted,
 )
 
 
@@ -178,6 +185,22 @@ LS_NAMES = (
 ).split()
 
 
+#: The names :func:`fit_measures` returns for WLSMV (DWLS) on continuous items, lavaan's order.
+WLSMV_NAMES = (
+    "npar fmin chisq df pvalue chisq.scaled df.scaled pvalue.scaled chisq.scaling.factor "
+    "baseline.chisq baseline.df baseline.pvalue baseline.chisq.scaled baseline.df.scaled "
+    "baseline.pvalue.scaled baseline.chisq.scaling.factor cfi tli cfi.scaled tli.scaled "
+    "cfi.robust tli.robust nnfi rfi nfi pnfi ifi rni nnfi.scaled rfi.scaled nfi.scaled "
+    "pnfi.scaled ifi.scaled rni.scaled nnfi.robust rni.robust rmsea rmsea.ci.lower "
+    "rmsea.ci.upper rmsea.ci.level rmsea.pvalue rmsea.close.h0 rmsea.notclose.pvalue "
+    "rmsea.notclose.h0 rmsea.scaled rmsea.ci.lower.scaled rmsea.ci.upper.scaled "
+    "rmsea.pvalue.scaled rmsea.notclose.pvalue.scaled rmsea.robust rmsea.ci.lower.robust "
+    "rmsea.ci.upper.robust rmsea.pvalue.robust rmsea.notclose.pvalue.robust rmr rmr_nomean "
+    "srmr srmr_bentler srmr_bentler_nomean crmr crmr_nomean srmr_mplus srmr_mplus_nomean "
+    "cn_05 cn_01 gfi agfi pgfi mfi ecvi"
+).split()
+
+
 def _mlr_fit_measures(fit: SemFit, ml: dict[str, float]) -> dict[str, float]:
     """ML measures plus lavaan's Yuan-Bentler scaled and robust measures."""
     out = {**ml, **scaled_measures(ml, fit.robust_test, fit.n)}
@@ -193,11 +216,11 @@ def _ls_fit_measures(fit: SemFit) -> dict[str, float]:
     sigma = fit.ram.moments(fit.x)[1]
     p = s.shape[0]
     pstar = p * (p + 1) // 2
-    disc = least_squares.Discrepancy(est, s)
+    disc = least_squares.Discrepancy(est, s, fit.gamma)
     f = disc.value(sigma)
-    x = covariate_positions(fit)  # free under GLS and ULS, so df = p* - k as usual
+    x = covariate_positions(fit)  # free under GLS, ULS and WLSMV, so df = p* - k as usual
     x2, df = n1 * f, float(pstar - k)
-    x2b = n1 * least_squares.baseline_discrepancy(est, s, x)
+    x2b = n1 * least_squares.baseline_discrepancy(est, s, x, fit.gamma)
     dfb = float(pstar - p - len(x) * (len(x) - 1) // 2)
     has_p = est != "ULS"  # lavaan: ULS statistic has no reference distribution
     gfi = 1 - f / float(disc.inner(s[None], s[None])[0, 0])
@@ -214,4 +237,48 @@ def _ls_fit_measures(fit: SemFit) -> dict[str, float]:
     out.update(hoelter_cn(x2, df, n1))
     out.update(gfi_measures(gfi, df, pstar))
     out.update({"mfi": float(np.exp(-0.5 * (x2 - df) / n1)), "ecvi": x2 / n1 + 2 * k / n1})
-    return {key: float(out[key]) for key in LS_NAMES}
+    if est != "WLSMV":
+        return {key: float(out[key]) for key in LS_NAMES}
+    out.update(_scaled_shifted_measures(fit, x2, df, x2b, dfb, x, n1))
+    return {key: float(out[key]) for key in WLSMV_NAMES}
+
+
+def _scaled_shifted_measures(fit: SemFit, x2, df, x2b, dfb, covariates, n1) -> dict:
+    """WLSMV's scaled and robust measures (lavaan ``test = "scaled.shifted"``): the
+    scaled-and-shifted statistics of the model and of the baseline (free variances and the
+    covariates' covariances), the scaled indices from them, and the robust CFI/TLI/RMSEA
+    (Savalei 2018) with ``c = a (df - b) / df = tr(U Gamma) / df``."""
+    p = len(fit.sample_cov)
+    i, j = np.tril_indices(p)
+    delta = fit.ram.jacobian(fit.x)[0][:, i, j].T
+    ug = least_squares.u_gamma(delta, fit.gamma)
+    position = {pair: row for row, pair in enumerate(zip(i.tolist(), j.tolist(), strict=True))}
+    pairs = [(a, a) for a in range(p)] + [(b, a) for a, b in combinations(sorted(covariates), 2)]
+    delta_b = np.zeros((len(i), len(pairs)))
+    delta_b[[position[pair] for pair in pairs], np.arange(len(pairs))] = 1.0
+    ugb = least_squares.u_gamma(delta_b, fit.gamma)
+    x2s, scaling = scaled_shifted(x2, df, ug)
+    x2bs, scaling_b = scaled_shifted(x2b, dfb, ugb)
+    c, cb = np.trace(ug) / df, np.trace(ugb) / dfb
+    scaled_tests = chisq_tests(x2s, df, x2bs, dfb)
+    out = {
+        "chisq.scaled": x2s,
+        "df.scaled": df,
+        "pvalue.scaled": scaled_tests["pvalue"],
+        "chisq.scaling.factor": scaling,
+        "baseline.chisq.scaled": x2bs,
+        "baseline.df.scaled": dfb,
+        "baseline.pvalue.scaled": scaled_tests["baseline.pvalue"],
+        "baseline.chisq.scaling.factor": scaling_b,
+        **incremental_indices(x2s, df, x2bs, dfb, suffix=".scaled"),
+        **robust_incremental_indices(x2, df, x2b, dfb, c, cb),
+        **{f"{key}.scaled": value for key, value in rmsea_measures(x2s, df, n1).items()
+           if key.endswith(("rmsea", "lower", "upper", "pvalue"))},
+        "rmsea.robust": rmsea(x2, df, n1, c),
+        # lavaan: the interval and p-values of the robust RMSEA invert the scaled-and-shifted
+        # statistic with the scaling factor (Savalei 2018)
+        "rmsea.pvalue.robust": rmsea_close(x2s, df, n1, scaling, h0=0.05),
+        "rmsea.notclose.pvalue.robust": rmsea_close(x2s, df, n1, scaling, h0=0.08, close=False),
+    }  # fmt: skip
+    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = rmsea_ci(x2s, df, n1, scaling)
+    return out

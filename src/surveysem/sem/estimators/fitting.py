@@ -1,4 +1,4 @@
-"""Fit a lavaan-syntax SEM to complete data, reproducing lavaan (ML, MLR, GLS, ULS).
+"""Fit a lavaan-syntax SEM to complete data, reproducing lavaan (ML, MLR, GLS, ULS, WLSMV).
 
 Estimation (lavaan ``sem()`` defaults: ML, ``likelihood = "normal"``, expected information):
 the parameter table (:mod:`~surveysem.sem.model.partable`) becomes a RAM model
@@ -19,7 +19,9 @@ Other estimators (``estimator=``), each as lavaan 0.6.14 with its defaults:
   case-wise score meat) and the Yuan-Bentler (Mplus variant) scaled test, see
   :mod:`surveysem.sem.estimators.robust`;
 * ``"GLS"`` and ``"ULS"``: Gauss-Newton on lavaan's GLS/ULS discrepancy from the ML estimates,
-  with lavaan's "standard" SEs, see :mod:`surveysem.sem.estimators.least_squares`.
+  with lavaan's "standard" SEs, see :mod:`surveysem.sem.estimators.least_squares`;
+* ``"WLSMV"`` on continuous items: DWLS with the distribution-free weights
+  ``diag(Gamma)^-1``, robust SEs and the scaled-and-shifted test (same module).
 
 Design weights (``sampling_weights=``, lavaan ``sampling.weights``): ML on the weighted sample
 moments with MLR sandwich SEs and scaled test from weighted case-wise scores, see
@@ -50,7 +52,7 @@ from surveysem.sem.optimizer import minimize
 GRAD_TOL = 1e-4
 
 #: Estimators accepted by :func:`fit_model` (lavaan names).
-ESTIMATORS = ("ML", "MLR", "GLS", "ULS")
+ESTIMATORS = ("ML", "MLR", "GLS", "ULS", "WLSMV")
 
 
 @dataclass
@@ -72,7 +74,7 @@ class SemFit:
     converged : the gradient vanishes at the solution.
     message : convergence details.
     nonnegative_variances : whether variances were bounded at zero.
-    estimator : "ML", "MLR", "GLS" or "ULS" (lavaan's name of the estimator).
+    estimator : "ML", "MLR", "GLS", "ULS" or "WLSMV" (lavaan's name of the estimator).
     data : the complete rows used, columns in the order of ``observed`` (needed by MLR).
     robust_test : for MLR, the Yuan-Bentler scaled test
         (:class:`~surveysem.sem.estimators.robust.YuanBentlerTest`); None otherwise.
@@ -80,6 +82,8 @@ class SemFit:
     weights : the sampling weights of the rows of ``data``, normalized to sum to ``n``; None
         when unweighted. With weights, ``sample_cov`` is the weighted covariance matrix
         (divisor N) and ``data`` the unweighted rows (see :mod:`surveysem.sem.estimators.weights`).
+    gamma : for WLSMV, N times the distribution-free covariance matrix of vech(S)
+        (:func:`~surveysem.sem.estimators.least_squares.adf_gamma`); None otherwise.
     """
 
     syntax: str
@@ -98,6 +102,7 @@ class SemFit:
     robust_test: robust.YuanBentlerTest | None = field(default=None, repr=False)
     sampling_weights: str | None = None
     weights: np.ndarray | None = field(default=None, repr=False)
+    gamma: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def fmin(self) -> float:
@@ -105,7 +110,7 @@ class SemFit:
         sigma = self.ram.moments(self.x)[1]
         if self.estimator in least_squares.LS_ESTIMATORS:
             s = least_squares.unbiased_cov(self.sample_cov, self.n)
-            disc = least_squares.Discrepancy(self.estimator, s)
+            disc = least_squares.Discrepancy(self.estimator, s, self.gamma)
             return 0.5 * (self.n - 1) / self.n * disc.value(sigma)
         return f_ml(sigma, self.sample_cov) / 2
 
@@ -163,7 +168,8 @@ def fit_model(
     nonnegative_variances: bool = False,
     sampling_weights: str | None = None,
 ) -> SemFit:
-    """Fit a lavaan-syntax SEM/CFA (ML, MLR, GLS or ULS), reproducing lavaan ``sem()``.
+    """Fit a lavaan-syntax SEM/CFA (ML, MLR, GLS, ULS or WLSMV on continuous items),
+    reproducing lavaan ``sem()``.
 
     The model is estimated from the N-divisor sample covariance matrix of the complete rows
     (lavaan ``likelihood = "normal"``) with lavaan's defaults: first loading fixed to 1 (and
@@ -198,7 +204,7 @@ def fit_model(
         lavaan model syntax (``=~``, ``~``, ``~~``, labels, fixed values, ``:=``).
     data : pandas.DataFrame
         Raw data containing at least the observed variables of the model; must be complete.
-    estimator : {"ML", "MLR", "GLS", "ULS"}, keyword-only
+    estimator : {"ML", "MLR", "GLS", "ULS", "WLSMV"}, keyword-only
         lavaan's estimator name (case-insensitive). Default "ML".
     nonnegative_variances : bool, keyword-only
         False (default, as lavaan): variances may become negative (Heywood cases are reported
@@ -296,16 +302,22 @@ def fit_model(
     converged = bool(max_grad < GRAD_TOL)
     message = f"Fisher scoring: max |gradient of F| = {max_grad:.2e}"
 
-    robust_test = None
+    robust_test = gamma = None
     if estimator in least_squares.LS_ESTIMATORS:
-        disc = least_squares.Discrepancy(estimator, least_squares.unbiased_cov(cov, n))
+        gamma = least_squares.adf_gamma(values) if estimator == "WLSMV" else None
+        disc = least_squares.Discrepancy(estimator, least_squares.unbiased_cov(cov, n), gamma)
         x, max_grad, info, _ = minimize(
             least_squares.Objective(ram, disc), x, variance_mask=mask,
             nonnegative=nonnegative_variances,
         )  # fmt: skip
         converged = bool(np.isfinite(max_grad) and max_grad < GRAD_TOL)
         message += f"; {estimator} Gauss-Newton: max |gradient of F_{estimator}| = {max_grad:.2e}"
-        vcov = least_squares.vcov(info, n)
+        if gamma is None:
+            vcov = least_squares.vcov(info, n)
+        else:
+            i, j = np.tril_indices(len(cov))
+            delta = ram.jacobian(x)[0][:, i, j].T
+            vcov = least_squares.robust_sem_vcov([delta], [gamma], [n])
     elif estimator == "MLR":
         sigma, d_sig = ram.moments(x)[1], ram.jacobian(x)[0]
         covariates = [pt.ov_names.index(v) for v in pt.ov_x]
@@ -332,6 +344,7 @@ def fit_model(
         robust_test=robust_test,
         sampling_weights=sampling_weights,
         weights=wts,
+        gamma=gamma,
     )
 
 

@@ -1,13 +1,17 @@
-"""Least-squares estimators GLS and ULS as lavaan 0.6.14 computes them.
+"""Least-squares estimators GLS, ULS and DWLS (WLSMV on continuous items) as lavaan 0.6.14
+computes them.
 
-Both are fitted to the *unbiased* sample covariance matrix ``S = sum_i d_i d_i' / (N - 1)``
+All are fitted to the *unbiased* sample covariance matrix ``S = sum_i d_i d_i' / (N - 1)``
 (lavaan rescales S to the N divisor only for ML). With ``s = vech(S)``,
 ``sigma = vech(Sigma(theta))`` and ``r = s - sigma`` (lower triangle with diagonal, p* entries)
 they minimize ``F = r' W r``:
 
 * GLS (Browne 1984, normal-theory weight): ``W = 1/2 D'(S^-1 x S^-1) D``, i.e.
   ``F_GLS = 1/2 tr{[S^-1 (S - Sigma)]^2}``;
-* ULS: ``W = I`` on vech, i.e. ``F_ULS = sum_(i <= j) (s_ij - sigma_ij)^2``.
+* ULS: ``W = I`` on vech, i.e. ``F_ULS = sum_(i <= j) (s_ij - sigma_ij)^2``;
+* DWLS (lavaan ``estimator = "WLSMV"`` with continuous items): ``W = diag(Gamma)^-1`` with
+  ``Gamma`` the asymptotically distribution-free covariance matrix of vech(S) (Browne 1984;
+  N divisor, :func:`adf_gamma`), i.e. ``F_DWLS = sum_(i <= j) (s_ij - sigma_ij)^2 / gamma_ij``.
 
 lavaan conventions reproduced here (``lav_model_objective``, ``lav_test``, ``lav_model_vcov``):
 
@@ -18,6 +22,10 @@ lavaan conventions reproduced here (``lav_model_objective``, ``lav_test``, ``lav
   is the normal-theory asymptotic covariance; for ULS it treats W = I as if it were the
   optimal weight, which is lavaan's default for ``estimator = "ULS"`` (not a sandwich; lavaan
   uses the robust ``Delta' W Gamma W Delta`` sandwich only for ULSM/ULSMV).
+* WLSMV: robust SEs (``se = "robust.sem"``) ``E^-1 Delta' W Gamma W Delta E^-1 / (N - 1)``,
+  ``E = Delta' W Delta`` (:func:`robust_sem_vcov`), and the scaled-and-shifted test
+  (``test = "scaled.shifted"``) from ``U Gamma``, ``U = W - W Delta E^-1 Delta' W``
+  (:func:`u_gamma`; Asparouhov & Muthén 2010).
 * The baseline model (diagonal Sigma) is fitted with the same estimator: for ULS
   ``sigma_jj = s_jj`` and ``F_b = sum_(i < j) s_ij^2``; for GLS the variances solve
   ``(S^-1 o S^-1) d = diag(S^-1)`` (``o`` the elementwise product). As lavaan's, the baseline
@@ -48,7 +56,7 @@ import numpy as np
 
 from surveysem.sem.model.ram import Ram
 
-LS_ESTIMATORS = ("GLS", "ULS")
+LS_ESTIMATORS = ("GLS", "ULS", "WLSMV")
 
 
 def unbiased_cov(sample_cov: np.ndarray, n: int) -> np.ndarray:
@@ -60,15 +68,19 @@ class Discrepancy:
     """``F = <S - Sigma, S - Sigma>_W`` with the inner product of the estimator on vech.
 
     ``<A, B>_W = vech(A)' W vech(B)`` for symmetric A, B:
-    GLS ``1/2 tr(S^-1 A S^-1 B)``; ULS ``1/2 [sum_ij a_ij b_ij + sum_i a_ii b_ii]``.
+    GLS ``1/2 tr(S^-1 A S^-1 B)``; ULS ``1/2 [sum_ij a_ij b_ij + sum_i a_ii b_ii]``;
+    WLSMV (DWLS) ``sum_(i <= j) w_ij a_ij b_ij`` with ``w = 1 / diag(gamma)`` (``gamma``:
+    :func:`adf_gamma` of the data, required for WLSMV).
     """
 
-    def __init__(self, estimator: str, s: np.ndarray):
+    def __init__(self, estimator: str, s: np.ndarray, gamma: np.ndarray | None = None):
         if estimator not in LS_ESTIMATORS:
             raise ValueError(f"not a least-squares estimator: {estimator!r}")
         self.estimator = estimator
         self.s = np.asarray(s, dtype=float)
         self.sinv = np.linalg.inv(self.s) if estimator == "GLS" else None
+        self.low = np.tril_indices(len(self.s))
+        self.w = 1.0 / np.diag(gamma) if estimator == "WLSMV" else None
 
     def inner(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """<a_k, b_l> for stacks ``a`` (K x p x p) and ``b`` (L x p x p): a K x L array."""
@@ -76,6 +88,9 @@ class Discrepancy:
             va = np.einsum("ij,kjl->kil", self.sinv, a)
             vb = np.einsum("ij,kjl->kil", self.sinv, b)
             return 0.5 * np.einsum("kij,lji->kl", va, vb)
+        if self.estimator == "WLSMV":
+            i, j = self.low
+            return (a[:, i, j] * self.w) @ b[:, i, j].T
         diag_a = np.einsum("kii->ki", a)
         diag_b = np.einsum("kii->ki", b)
         return 0.5 * (np.einsum("kij,lij->kl", a, b) + diag_a @ diag_b.T)
@@ -124,7 +139,49 @@ def vcov(curvature: np.ndarray, n: int) -> np.ndarray:
     return 2.0 * np.linalg.inv(curvature) / (n - 1)
 
 
-def baseline_discrepancy(estimator: str, s: np.ndarray, covariates: Sequence[int] = ()) -> float:
+def adf_gamma(values: np.ndarray) -> np.ndarray:
+    """N times the asymptotic covariance matrix of vech(S), distribution-free (Browne 1984;
+    lavaan's ``Gamma`` with ``gamma.n.minus.one = FALSE``): the covariance matrix, divisor N,
+    of ``vech(d_i d_i')`` over the cases, ``d_i`` the centred rows (vech order of
+    ``np.tril_indices``)."""
+    d = values - values.mean(axis=0)
+    i, j = np.tril_indices(values.shape[1])
+    z = d[:, i] * d[:, j]
+    z = z - z.mean(axis=0)
+    return z.T @ z / len(z)
+
+
+def robust_sem_vcov(jacobians, gammas, ns) -> np.ndarray:
+    """lavaan ``se = "robust.sem"`` over groups g (one for continuous items):
+    ``H^-1 J H^-1`` with ``H = sum_g (N_g - 1) Delta_g' W_g Delta_g`` and ``J = sum_g (N_g - 1)
+    Delta_g' W_g Gamma_g W_g Delta_g``, ``W_g = diag(Gamma_g)^-1`` (Muthén, du Toit & Spisic
+    1997); NaN when H is singular (the model is not identified)."""
+    bread = meat = 0.0
+    for delta, gamma, n in zip(jacobians, gammas, ns, strict=True):
+        wd = (n - 1) / np.diag(gamma)[:, None] * delta
+        bread = bread + delta.T @ wd
+        meat = meat + wd.T @ gamma @ wd / (n - 1)
+    k = len(bread)
+    eig = np.linalg.eigvalsh(bread)
+    if eig.min() <= 1e-10 * eig.max():
+        return np.full((k, k), np.nan)
+    bread_inv = np.linalg.inv(bread)
+    vcov = bread_inv @ meat @ bread_inv
+    return (vcov + vcov.T) / 2
+
+
+def u_gamma(delta: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    """``U Gamma`` of the scaled-and-shifted test of a DWLS fit with Jacobian ``delta``
+    (statistics by parameters): ``U = W - W Delta (Delta' W Delta)^-1 Delta' W``,
+    ``W = diag(Gamma)^-1``."""
+    w = 1.0 / np.diag(gamma)
+    wd = w[:, None] * delta
+    return (np.diag(w) - wd @ np.linalg.solve(delta.T @ wd, wd.T)) @ gamma
+
+
+def baseline_discrepancy(
+    estimator: str, s: np.ndarray, covariates: Sequence[int] = (), gamma: np.ndarray | None = None
+) -> float:
     """Minimum of F over the baseline Sigma (the independence model), see the module docstring.
 
     The baseline has free variances and, as lavaan's, free covariances among the observed
@@ -133,7 +190,7 @@ def baseline_discrepancy(estimator: str, s: np.ndarray, covariates: Sequence[int
     (``E_k`` the symmetric unit matrix of element k); for diagonal Sigma these are the
     equations of the module docstring.
     """
-    disc = Discrepancy(estimator, s)
+    disc = Discrepancy(estimator, s, gamma)
     p = len(s)
     pairs = [(j, j) for j in range(p)] + list(combinations(sorted(covariates), 2))
     basis = np.zeros((len(pairs), p, p))

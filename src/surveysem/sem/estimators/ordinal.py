@@ -58,6 +58,7 @@ import pandas as pd
 
 from surveysem.errors import InputError
 from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
+from surveysem.sem.estimators.least_squares import robust_sem_vcov
 from surveysem.sem.estimators.multigroup import (
     group_estimates_table,
     refuse_definitions,
@@ -312,27 +313,10 @@ def fit_dwls(
     converged = bool(np.isfinite(max_grad) and max_grad < GRAD_TOL)
     message = f"Gauss-Newton: {n_iter} iterations, max |gradient of F| = {max_grad:.2e}"
     jacobians = [model.jacobian(g, x) for g in range(len(moments))]
-    vcov = _sandwich(jacobians, moments)
+    vcov = robust_sem_vcov(jacobians, [m.gamma for m in moments], [m.n for m in moments])
     return OrdinalFit(
         syntax, group, labels, equal, model, moments, x, vcov, converged, message, jacobians
     )
-
-
-def _sandwich(jacobians: list[np.ndarray], moments: list[OrdinalMoments]) -> np.ndarray:
-    """lavaan robust.sem: ``H^-1 J H^-1`` (module docstring); NaN when H is singular (the
-    model is not identified)."""
-    bread = meat = 0.0
-    for delta, m in zip(jacobians, moments, strict=True):
-        wd = (m.n - 1) / np.diag(m.gamma)[:, None] * delta
-        bread = bread + delta.T @ wd
-        meat = meat + wd.T @ m.gamma @ wd / (m.n - 1)
-    k = len(bread)
-    eig = np.linalg.eigvalsh(bread)
-    if eig.min() <= 1e-10 * eig.max():
-        return np.full((k, k), np.nan)
-    bread_inv = np.linalg.inv(bread)
-    vcov = bread_inv @ meat @ bread_inv
-    return (vcov + vcov.T) / 2
 
 
 def ordinal_estimates(fit: OrdinalFit, level: float = 0.95) -> pd.DataFrame:

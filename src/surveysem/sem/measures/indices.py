@@ -50,37 +50,39 @@ def _missing(*values) -> bool:
     return bool(np.isnan(np.asarray(values, dtype=float)).any())
 
 
-def _factors(df: float, c: float, cb: float) -> tuple[float, float]:
-    """The scaling factors a robust index uses: lavaan applies them only when df > 0 and
-    neither is 1 (otherwise the index is the plain one)."""
-    return (c, cb) if df > 0 and c != 1 and cb != 1 else (1.0, 1.0)
+def _factors(df: float, c: float, cb: float, robust: bool) -> tuple[float, float]:
+    """The scaling factors an index uses: lavaan applies them only when df > 0 and neither is
+    1 (its test of whether a robust version was asked for). ``robust`` says so directly: the
+    baseline of a scaled-and-shifted test has ``c_b = 1`` in theory, which lavaan's rounding
+    never hits exactly, so lavaan does correct the model's statistic there."""
+    return (c, cb) if df > 0 and (robust or (c != 1 and cb != 1)) else (1.0, 1.0)
 
 
-def cfi(x2, df, x2b, dfb, c=1.0, cb=1.0) -> float:
+def cfi(x2, df, x2b, dfb, c=1.0, cb=1.0, robust=False) -> float:
     """Comparative fit index (robust with the scaling factors c, cb)."""
     if _missing(x2, df, x2b, dfb, c, cb):
         return np.nan
-    c, cb = _factors(df, c, cb)
+    c, cb = _factors(df, c, cb, robust)
     t1 = max(x2 - c * df, 0.0)
     t2 = max(x2 - c * df, x2b - cb * dfb, 0.0)
     return 1.0 if _zero(t1) and _zero(t2) else 1 - t1 / t2
 
 
-def tli(x2, df, x2b, dfb, c=1.0, cb=1.0) -> float:
+def tli(x2, df, x2b, dfb, c=1.0, cb=1.0, robust=False) -> float:
     """Tucker-Lewis index = NNFI (robust with the scaling factors c, cb)."""
     if _missing(x2, df, x2b, dfb, c, cb):
         return np.nan
-    c, cb = _factors(df, c, cb)
+    c, cb = _factors(df, c, cb, robust)
     t1 = (x2 - c * df) * dfb
     t2 = (x2b - cb * dfb) * df
     return 1 - t1 / t2 if df > 0 and abs(t2) > 0 else 1.0
 
 
-def rni(x2, df, x2b, dfb, c=1.0, cb=1.0) -> float:
+def rni(x2, df, x2b, dfb, c=1.0, cb=1.0, robust=False) -> float:
     """Relative noncentrality index (robust with the scaling factors c, cb)."""
     if _missing(x2, df, x2b, dfb, c, cb):
         return np.nan
-    c, cb = _factors(df, c, cb)
+    c, cb = _factors(df, c, cb, robust)
     t1, t2 = x2 - c * df, x2b - cb * dfb
     return np.nan if _zero(t2) else 1 - t1 / t2
 
@@ -135,12 +137,13 @@ def incremental_indices(x2, df, x2b, dfb, suffix: str = "") -> dict[str, float]:
 
 
 def robust_incremental_indices(x2, df, x2b, dfb, c, cb) -> dict[str, float]:
-    """The robust CFI, TLI, NNFI and RNI (Brosseau-Liard & Savalei 2014) of a scaled test."""
+    """The robust CFI, TLI, NNFI and RNI (Brosseau-Liard & Savalei 2014; Savalei 2018 for a
+    scaled-and-shifted test, with ``c = a (df - b) / df``) of a scaled test."""
     return {
-        "cfi.robust": cfi(x2, df, x2b, dfb, c, cb),
-        "tli.robust": tli(x2, df, x2b, dfb, c, cb),
-        "nnfi.robust": tli(x2, df, x2b, dfb, c, cb),
-        "rni.robust": rni(x2, df, x2b, dfb, c, cb),
+        "cfi.robust": cfi(x2, df, x2b, dfb, c, cb, robust=True),
+        "tli.robust": tli(x2, df, x2b, dfb, c, cb, robust=True),
+        "nnfi.robust": tli(x2, df, x2b, dfb, c, cb, robust=True),
+        "rni.robust": rni(x2, df, x2b, dfb, c, cb, robust=True),
     }
 
 
