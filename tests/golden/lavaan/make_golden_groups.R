@@ -1,4 +1,4 @@
-# Golden values for multi-group models with sampling weights (lavaan 0.6.14).
+# Golden values for multi-group models with sampling weights or FIML (lavaan 0.6.14).
 # Same conventions as make_golden.R. Usage: Rscript make_golden_groups.R
 # (Debian r-base-core r-cran-lavaan), in this folder.
 suppressPackageStartupMessages({library(lavaan)})
@@ -18,3 +18,14 @@ w <- 1 + (HS$id %% 5) / 2                        # the weight pattern of make_go
 save_fit("hs_mi_metric_weights_mlr", cfa(hs_model, data = cbind(HS, w = w), group = "school",
                                          group.equal = "loadings", sampling.weights = "w",
                                          estimator = "MLR"))
+# several groups with FIML (missing = "ml") on hs_missing_data.csv (written by make_golden.R;
+# 10% of each item set missing, fixed pattern): configural and metric invariance across
+# schools by ML, metric invariance by MLR (sandwich SEs, Yuan-Bentler test, FIML-corrected
+# robust indices)
+HSm <- read.csv("hs_missing_data.csv")
+save_fit("hs_mi_configural_fiml", cfa(hs_model, data = HSm, group = "school", missing = "ml"))
+save_fit("hs_mi_metric_fiml", cfa(hs_model, data = HSm, group = "school",
+                                  group.equal = "loadings", missing = "ml"))
+save_fit("hs_mi_metric_mlr_fiml", cfa(hs_model, data = HSm, group = "school",
+                                      group.equal = "loadings", missing = "ml",
+                                      estimator = "MLR"))
