@@ -37,13 +37,13 @@ from surveysem.sem.estimators.fiml import (
     FimlFit,
     _em_moments,
     _h1_moments,
-    _incomplete_numeric,
     _loglik_moments,
     _Objective,
     _Patterns,
     fiml_estimates,
     fiml_fit_measures,
     fit_fiml,
+    incomplete_numeric,
 )
 from surveysem.sem.model.ram import Ram
 
@@ -169,8 +169,8 @@ def test_structural_model_labels_and_defined_parameters(pd_missing):
 def test_analytic_observed_information_matches_numeric_hessian(pd_missing):
     fit = fit_fiml(PD_MODEL, pd_missing)
     pt = fit.partable
-    values, _ = _incomplete_numeric(pd_missing, pt.ov_names)
-    obj = _Objective(Ram.from_partable(pt), _Patterns.from_values(values))
+    values, _ = incomplete_numeric(pd_missing, pt.ov_names)
+    obj = _Objective([Ram.from_partable(pt)], [_Patterns.from_values(values)])
     theta = fit.x * 1.03  # away from the optimum, where the second-order terms matter
     st = obj.state(theta)
     analytic, numeric = obj.hessian(theta, st), obj.numeric_hessian(theta)
@@ -270,7 +270,7 @@ def test_newton_polished_h1_moments_equal_em_to_convergence():
     """With 40% missing cells EM is slow; the Newton polish reaches EM's fixed point."""
     data = read_hs_data()[HS_ITEMS]
     data = data.mask(np.random.default_rng(5).random(data.shape) < 0.4)
-    pat = _Patterns.from_values(_incomplete_numeric(data, HS_ITEMS)[0])
+    pat = _Patterns.from_values(incomplete_numeric(data, HS_ITEMS)[0])
     mu, sigma, note, ok = _h1_moments(pat)
     assert ok and "Newton" in note
     mu_em, sigma_em, _, done = _em_moments(pat, max_iter=20000, tol=1e-12)

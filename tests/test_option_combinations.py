@@ -4,9 +4,10 @@
 Covered here: MLR on the PoliticalDemocracy SEM with `:=` effects (robust delta-method SEs
 of the defined parameters), MLR with sampling weights, MLR with FIML (robust FIML: sandwich
 SEs and the Yuan-Bentler scaled test) on the CFA and on the SEM with `:=` effects, WLSMV
-with ordered items and the multi-group metric model (ML, MLR, MLR with sampling weights); and
-that every other combination of lavaan's options is refused with a message naming them, never
-fitted another way.
+with ordered items, the multi-group metric model (ML, MLR, MLR with sampling weights) and
+several groups with FIML (configural and metric by ML, metric by MLR; golden files of
+make_golden_groups.R); and that every other combination of lavaan's options is refused with
+a message naming them, never fitted another way.
 Tolerances as in test_sem_parity.py: 1e-3 for estimates, SEs and standardized values, 5e-4
 for fit indices.
 """
@@ -144,6 +145,39 @@ def test_groups_match_lavaan_metric_invariance(hs_data, estimator, weights, case
     assert result.solution["admissible"] and result.sample_cov is None
 
 
+@pytest.mark.parametrize(
+    ("estimator", "equal", "case"),
+    [("ML", (), "hs_mi_configural_fiml"), ("ML", ("loadings",), "hs_mi_metric_fiml"),
+     ("MLR", ("loadings",), "hs_mi_metric_mlr_fiml")],
+)  # fmt: skip
+def test_groups_with_fiml_match_lavaan(estimator, equal, case):
+    """Several groups with FIML (lavaan group = "school", missing = "ml"): the casewise
+    likelihood summed over groups, each with its own patterns and EM moments; SEs from the
+    observed information (MLR: sandwich over every case, Yuan-Bentler traces added over
+    groups); chisq = 2 (logL_H1 - logL), RMSEA times sqrt(G), SRMR from each group's EM
+    moments weighted by N_g/N, GFI from the pairwise moments, and the FIML-corrected robust
+    CFI/TLI/RMSEA (Zhang & Savalei 2023) with block-diagonal group information."""
+    data = read_golden("hs_missing_data.csv")
+    result = fit(HS_MODEL, data, estimator=estimator, missing="fiml", group="school",
+                 group_equal=equal)  # fmt: skip
+    assert result.converged and result.solution["admissible"]
+    assert result.estimation.missing == "fiml" and result.n == 301
+    key = ["lhs", "op", "rhs", "block", "group", "label"]
+    assert_estimates_match(result.estimates, golden_estimates(case), key=key, columns=MG_COLUMNS)
+    measures, gold = result.measures, golden_fit(case)
+    common = common_measures(measures, gold)
+    assert set(gold.index) == set(measures)  # every measure lavaan reports, none more
+    fiml = ["chisq", "df", "logl", "unrestricted.logl", "baseline.chisq", "rmsea", "srmr",
+            "gfi", "cfi.robust", "tli.robust", "rni.robust", "rmsea.robust",
+            "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "rmsea.pvalue.robust"]  # fmt: skip
+    scaled = ["chisq.scaled", "chisq.scaling.factor", "baseline.chisq.scaling.factor",
+              "scaling.factor.h1", "scaling.factor.h0", "cfi.scaled", "rmsea.scaled"]  # fmt: skip
+    assert set(fiml + scaled * (estimator == "MLR")) <= set(common)
+    assert ("chisq.scaled" in measures) == (estimator == "MLR")
+    chisqs = {key: 1e-3 for key in common if "chisq" in key and "scaling" not in key}
+    assert_measures_close(measures, gold, common, relative=chisqs)
+
+
 OPTIONS = {
     "estimator": ESTIMATORS,
     "missing": ("listwise", "fiml"),
@@ -156,12 +190,12 @@ OPTIONS = {
 # The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator, weights
 # with GLS/ULS) and those surveysem does not implement yet (weights with ordered items,
 # WLSMV on continuous items with weights or groups, ordered items with other estimators or
-# FIML, multi-group models with FIML, GLS or ULS).
+# FIML, multi-group models with GLS or ULS, or with FIML and sampling weights together).
 def _supported(estimator, missing, sampling_weights, ordered, group):
     if group is not None and (ordered or estimator == "WLSMV"):
         return ordered and estimator == "WLSMV" and missing == "listwise" and not sampling_weights
     if group is not None:
-        return estimator in ("ML", "MLR") and missing == "listwise"
+        return estimator in ("ML", "MLR") and not (missing == "fiml" and sampling_weights)
     if ordered:
         return estimator == "WLSMV" and missing == "listwise" and not sampling_weights
     if estimator == "WLSMV":  # continuous items: DWLS in one group, without weights

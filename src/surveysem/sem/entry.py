@@ -17,7 +17,7 @@ on continuous items         SEs, scaled-and-shifted test)
 ``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV (also with :mod:`.estimators.ordinal`
                             ``group``, ``group.equal``)
 ``group``, ``group_equal``  ``group =``, ``group.equal =`` (ML,     :mod:`.estimators.multigroup`
-                            MLR; weights)
+                            MLR; weights or ``missing = "ml"``)
 ==========================  ======================================  ============================
 """
 
@@ -117,15 +117,16 @@ class Estimation:
             )
         if self.group_equal and group is None:
             problems.append("group_equal without group: name the grouping column in group")
-        if group is not None and (estimator not in ("ML", "MLR", "WLSMV") or fiml):
-            other = [
-                f"estimator {estimator}" * (estimator not in ("ML", "MLR", "WLSMV")),
-                "missing fiml" * fiml,
-            ]
+        if group is not None and estimator not in ("ML", "MLR", "WLSMV"):
             problems.append(
-                f"group with {' and '.join(o for o in other if o)}: " + not_yet + "multi-group "
-                "models are fitted by ML or MLR (also with sampling weights) or WLSMV (ordered "
-                "items) with listwise deletion"
+                f"group with estimator {estimator}: " + not_yet + "multi-group models are "
+                "fitted by ML or MLR (with listwise deletion, sampling weights or missing fiml) "
+                "or WLSMV (ordered items, listwise deletion)"
+            )
+        elif group is not None and fiml and sampling_weights is not None:
+            problems.append(
+                "group with missing fiml and sampling weights: " + not_yet + "multi-group "
+                "models take missing fiml without weights, or weights with listwise deletion"
             )
         return problems
 
@@ -430,6 +431,7 @@ BACKENDS = (
             how.group_equal,
             estimator=how.estimator,
             sampling_weights=how.sampling_weights,
+            missing=how.missing,
         ),
         multigroup_estimates,
         multigroup_fit_measures,

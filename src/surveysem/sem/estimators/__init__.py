@@ -10,8 +10,9 @@ estimates tables come from :mod:`surveysem.sem.results` and the fit measures fro
   :mod:`.weights` (sampling weights), :mod:`.least_squares` (GLS, ULS), combined by
   :mod:`.fitting` (:func:`fit_model`) with :mod:`.fit_measures`; local tests of an ML fit:
   :mod:`.modindices`;
-* :mod:`.fiml`: ML on incomplete data (lavaan ``missing = "ml"``);
-* :mod:`.multigroup`: several groups (ML, MLR), with :mod:`.score_tests` (``lavTestScore``);
+* :mod:`.fiml`: ML on incomplete data (lavaan ``missing = "ml"``), in one or several groups;
+* :mod:`.multigroup`: several groups (ML, MLR; complete data, or incomplete data through the
+  FIML engine of :mod:`.fiml`), with :mod:`.score_tests` (``lavTestScore``, complete data);
 * ordered items by WLSMV: :mod:`.polychoric` (sample statistics), :mod:`.ordinal` (the fit)
   and :mod:`.ordinal_measures`.
 """

@@ -37,6 +37,13 @@ likelihood ratio ``chisq = 2 (logL_H1 - logL_H0)`` with ``df = p(p+1)/2 + p - np
 (independence) model has free means and variances only, so its FIML estimates are the
 available-case means and N-divisor variances of each variable.
 
+Several groups (lavaan ``group =`` with ``missing = "ml"``) are the same likelihood summed
+over groups, ``logL = sum_g logL_g``: group g has its own patterns, EM moments and RAM model
+(:func:`estimate_fiml`; the models of all groups index one parameter vector, so the
+``group.equal`` constraints of :mod:`surveysem.sem.model.groups` are shared entries). One
+group is the case G = 1. The observed information is the sum of the groups' Hessians; the
+saturated and baseline models are fitted per group, so ``df = G (p(p+1)/2 + p) - npar``.
+
 References
 ----------
 Arbuckle, J. L. (1996). Full information estimation in the presence of incomplete data. In
@@ -60,6 +67,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import optimize
+from scipy.linalg import block_diag
 
 from surveysem.errors import InputError
 from surveysem.sem.errors import UnsupportedModelError
@@ -69,10 +77,11 @@ from surveysem.sem.measures.indices import (
     MLR_NAMES,
     chisq_tests,
     corrected_robust_measures,
+    gfi_measures,
+    group_residual_indices,
     hoelter_cn,
     incremental_indices,
     information_criteria,
-    residual_indices,
     rmsea_measures,
     scaled_measures,
 )
@@ -275,31 +284,43 @@ def _saturated_scores(values, pat: _Patterns, h1_mean, h1_cov, weights) -> np.nd
     return _casewise_scores(values, pat, h1_mean, h1_cov, d_sig1, d_mu1) * w[:, None]
 
 
-def _robust(values, pat: _Patterns, obj, x, info, h1_mean, h1_cov, baseline_z, weights, scores1):
-    """lavaan MLR with ``missing = "ml"``: the sandwich covariance ``H^-1 B H^-1`` (H the
-    observed information of the model, B the outer product of the case-wise scores at the
-    estimates, each times its sampling weight w_i) and the Yuan-Bentler test, whose
-    saturated-model trace ``tr(A1^-1 B1)`` takes the observed information and case-wise
-    scores of (mu, vech Sigma) at the EM moments, and whose baseline trace (free mean and
-    variance of each variable j, z standardized by them over its observed cases) is
-    ``sum_j [sum_i w_i^2 z_ij^2 + sum_i w_i^2 (z_ij^2 - 1)^2 / 2] / sum_i w_i``, i.e.
-    ``sum_j [1 + (mean z_j^4 - 1) / 2]`` without weights. ``scores1``: the weighted
-    case-wise scores of the saturated model (:func:`_saturated_scores`)."""
-    p, k = pat.obs.shape[1], len(x)
-    w = np.ones(len(values)) if weights is None else weights
-    mu, sigma = obj.ram.moments(x)
-    scores = _casewise_scores(values, pat, mu, sigma, *obj.ram.jacobian(x)) * w[:, None]
+def _robust(obj, x, info, groups, scores1):
+    """lavaan MLR with ``missing = "ml"``, for G >= 1 groups: the sandwich covariance
+    ``H^-1 B H^-1`` (H the observed information of the model, summed over groups; B the
+    outer product of the case-wise scores of every case of every group at the estimates,
+    each times its sampling weight w_i) and the Yuan-Bentler test. Its traces add over
+    groups (lavaan ``lav_test_yuan_bentler_mplus_trace``, where each group's unit
+    information and first-order matrix carry the same factor N_g/N, which cancels): the
+    saturated trace ``sum_g tr(A1_g^-1 B1_g)`` takes each group's observed information and
+    case-wise scores of (mu, vech Sigma) at its EM moments (``scores1``, weighted, from
+    :func:`_saturated_scores`), and the baseline trace (free mean and variance of each
+    variable j in each group, z standardized by them over the group's observed cases) is
+    ``sum_g sum_j [sum_i w_i^2 z_ij^2 + sum_i w_i^2 (z_ij^2 - 1)^2 / 2] / sum_i w_i``, i.e.
+    ``sum_g sum_j [1 + (mean z_j^4 - 1) / 2]`` without weights. ``scaling.factor.h0``
+    divides by the free parameters before equality constraints, as lavaan."""
+    p, k, n_groups = obj.ram.p, len(x), len(groups)
+    scores, tr_h1, tr_b = [], 0.0, 0.0
+    d_sig1, d_mu1 = _saturated_directions(p)
+    for ram, grp, s1 in zip(obj.rams, groups, scores1, strict=True):
+        w = np.ones(len(grp.values)) if grp.weights is None else grp.weights
+        mu, sigma = ram.moments(x)
+        case = _casewise_scores(grp.values, grp.pat, mu, sigma, *ram.jacobian(x))
+        scores.append(case * w[:, None])
+        a1 = _h1_information(grp.pat, grp.h1_mean, grp.h1_cov, d_sig1, d_mu1)
+        tr_h1 += float(np.sum((s1.T @ s1) * np.linalg.inv(a1).T))
+        z2 = ((grp.values - grp.avail_mean) / np.sqrt(grp.avail_var)) ** 2
+        w2 = (w**2)[:, None]
+        counted = np.nansum(np.where(np.isnan(z2), 0.0, w[:, None]), axis=0)
+        per_var = np.nansum(w2 * z2, axis=0) + np.nansum(w2 * (z2 - 1) ** 2, axis=0) / 2
+        tr_b += float(np.sum(per_var / counted))
+    scores = np.vstack(scores)
     meat = scores.T @ scores
     bread = np.linalg.inv(info)
-    a1 = _h1_information(pat, h1_mean, h1_cov, *_saturated_directions(p))
-    tr_h1 = float(np.sum((scores1.T @ scores1) * np.linalg.inv(a1).T))
-    z2, w2 = baseline_z**2, (w**2)[:, None]
-    counted = np.nansum(np.where(np.isnan(z2), 0.0, w[:, None]), axis=0)
-    tr_b = float(
-        np.sum((np.nansum(w2 * z2, axis=0) + np.nansum(w2 * (z2 - 1) ** 2, axis=0) / 2) / counted)
+    ndat = n_groups * (p * (p + 1) // 2 + p)
+    copies = sum(int(np.sum(part[2] >= 0)) for ram in obj.rams for part in (ram.a, ram.s, ram.m))
+    test = yuan_bentler_test(
+        tr_h1, float(np.sum(meat * bread.T)), tr_b, ndat, k, ndat - 2 * p * n_groups, copies
     )
-    ndat = p * (p + 1) // 2 + p
-    test = yuan_bentler_test(tr_h1, float(np.sum(meat * bread.T)), tr_b, ndat, k, ndat - 2 * p)
     vcov = bread @ meat @ bread
     return (vcov + vcov.T) / 2, test
 
@@ -335,57 +356,73 @@ def _complete_discrepancy(mean, cov, h1_mean, h1_cov) -> float:
     return float(logdet + np.trace(h1_cov @ inv) - len(d) + d @ inv @ d)
 
 
-def _corrected_test(pat, ram, x, h1_mean, h1_cov, scores1, base_mean, base_var, scaled):
-    """:class:`CorrectedTest` of a FIML fit (lavaan ``lav_fit_fiml_corrected``).
+def _corrected_test(rams, x, groups, scores1, scaled):
+    """:class:`CorrectedTest` of a FIML fit of G >= 1 groups (lavaan ``lav_fit_fiml_corrected``).
 
-    With the saturated model's (mu, vech Sigma) observed information per case Wm (missing
-    data, EM moments) and Wc (the same moments as complete data), its first-order
-    information Jm (``scores1``) and the model's Jacobian Delta,
-    ``U = Wm - Wm Delta (Delta' Wm Delta)^-1 Delta' Wm`` and the correction
-    ``k = tr(U Wm^-1 Wc Wm^-1 U Gamma)``, ``Gamma = Wm^-1 Jm Wm^-1`` for a scaled test
-    (lavaan's "V3", MLR), else
-    ``k = tr(Wc Wm^-1 U Wm^-1)`` ("V6", ML); ``c3 = k / df``. The baseline (free means
-    and variances, fitted by FIML) gives the same with its own Delta.
+    Per group g (N_g cases of N, ``f_g = N_g/N``), with the saturated model's (mu, vech
+    Sigma) observed information per case Wm_g (missing data, EM moments) and Wc_g (the same
+    moments as complete data) and its first-order information Jm_g (``scores1``), lavaan
+    stacks the block-diagonal matrices ``Wm = diag(f_g Wm_g)``, ``Wc = diag(f_g Wc_g)``,
+    ``Wm^-1`` and ``Gamma = diag(Wm_g^-1 Jm_g Wm_g^-1 / f_g)`` and the models' Jacobians
+    Delta (rows of all groups), and with
+    ``U = Wm - Wm Delta (Delta' Wm Delta)^-1 Delta' Wm`` takes the correction
+    ``k = tr(U Wm^-1 Wc Wm^-1 U Gamma)`` for a scaled test (lavaan's "V3", MLR), else
+    ``k = tr(Wc Wm^-1 U Wm^-1)`` ("V6", ML); ``c3 = k / df``. ``xx3 = sum_g N_g F_g`` is
+    the complete-data ML statistic of the estimates against the EM moments. The baseline
+    (free means and variances in every group, fitted by FIML) gives the same with its own
+    Delta. One group is the case ``f_1 = 1``.
     """
-    n, p = pat.n_total, len(h1_mean)
+    n = float(sum(grp.pat.n_total for grp in groups))
+    p, k, n_groups = len(groups[0].h1_mean), len(x), len(groups)
     d_sig1, d_mu1 = _saturated_directions(p)
-    wm = _h1_information(pat, h1_mean, h1_cov, d_sig1, d_mu1) / n
-    one = np.ones((1, p), bool)  # the EM moments as one complete pattern of n cases
-    complete = _Patterns(
-        one, one[:, :, None] & one[:, None, :], np.array([n]), h1_mean[None], h1_cov[None],
-        np.array([float(p)]), np.zeros(1, int),
-    )  # fmt: skip
-    wc = _h1_information(complete, h1_mean, h1_cov, d_sig1, d_mu1) / n
-    wmi = np.linalg.inv(wm)
-    gamma = wmi @ (scores1.T @ scores1 / n) @ wmi
     a, b = np.tril_indices(p)
+    ndat = p + len(a)
+    one = np.ones((1, p), bool)
+    wm, wc, wmi, gamma, delta, delta_b = [], [], [], [], [], []
+    xx3 = xx3_null = 0.0
+    base_sig, base_mu = np.zeros((2 * p, p, p)), np.zeros((2 * p, p))
+    base_mu[np.arange(p), np.arange(p)] = 1.0
+    base_sig[p + np.arange(p), np.arange(p), np.arange(p)] = 1.0
+    for ram, grp, s1 in zip(rams, groups, scores1, strict=True):
+        n_g = grp.pat.n_total
+        f_g = n_g / n
+        wm_g = _h1_information(grp.pat, grp.h1_mean, grp.h1_cov, d_sig1, d_mu1) / n_g
+        complete = _Patterns(  # the EM moments as one complete pattern of n_g cases
+            one, one[:, :, None] & one[:, None, :], np.array([n_g]), grp.h1_mean[None],
+            grp.h1_cov[None], np.array([float(p)]), np.zeros(1, int),
+        )  # fmt: skip
+        wc_g = _h1_information(complete, grp.h1_mean, grp.h1_cov, d_sig1, d_mu1) / n_g
+        wmi_g = np.linalg.inv(wm_g)
+        wm.append(f_g * wm_g)
+        wc.append(f_g * wc_g)
+        wmi.append(wmi_g / f_g)
+        gamma.append(wmi_g @ (s1.T @ s1 / n_g) @ wmi_g / f_g)
+        d_sig, d_mu = ram.jacobian(x)
+        delta.append(np.vstack([d_mu.T, d_sig[:, a, b].T]))  # (mu, vech Sigma) by parameter
+        delta_b.append(np.vstack([base_mu.T, base_sig[:, a, b].T]))
+        mu, sigma = ram.moments(x)
+        xx3 += n_g * _complete_discrepancy(mu, sigma, grp.h1_mean, grp.h1_cov)
+        # the baseline's FIML estimates: the available-case means and variances
+        base = _complete_discrepancy(
+            grp.avail_mean, np.diag(grp.avail_var), grp.h1_mean, grp.h1_cov
+        )
+        xx3_null += n_g * base
+    wm, wc, wmi, gamma = (block_diag(*mats) for mats in (wm, wc, wmi, gamma))
 
     def correction(delta: np.ndarray, df: float) -> float:
         # lavaan's "h1" observed information of the model, Delta' Wm Delta
         u = wm - wm @ delta @ np.linalg.solve(delta.T @ wm @ delta, delta.T) @ wm
         if scaled:
-            k = np.trace(u @ wmi @ wc @ wmi @ u @ gamma)
+            corr = np.trace(u @ wmi @ wc @ wmi @ u @ gamma)
         else:
-            k = np.trace(wc @ wmi @ u @ wmi)
-        return float(k / df) if df > 0 else np.nan
+            corr = np.trace(wc @ wmi @ u @ wmi)
+        return float(corr / df) if df > 0 else np.nan
 
-    d_sig, d_mu = ram.jacobian(x)
-    delta = np.vstack([d_mu.T, d_sig[:, a, b].T])  # (mu, vech Sigma) by parameter
-    mu, sigma = ram.moments(x)
-    ndat = p + len(a)
-    xx3 = n * _complete_discrepancy(mu, sigma, h1_mean, h1_cov)
-    # the baseline: means and variances, their FIML estimates the available-case moments
-    base_cov = np.diag(base_var)
-    dir_sig, dir_mu = np.zeros((2 * p, p, p)), np.zeros((2 * p, p))
-    dir_mu[np.arange(p), np.arange(p)] = 1.0
-    dir_sig[p + np.arange(p), np.arange(p), np.arange(p)] = 1.0
-    delta_b = np.vstack([dir_mu.T, dir_sig[:, a, b].T])
-    xx3_null = n * _complete_discrepancy(base_mean, base_cov, h1_mean, h1_cov)
     return CorrectedTest(
         xx3=xx3,
         xx3_null=xx3_null,
-        c3=correction(delta, ndat - len(x)),
-        c3_null=correction(delta_b, ndat - 2 * p),
+        c3=correction(np.vstack(delta), n_groups * ndat - k),
+        c3_null=correction(block_diag(*delta_b), n_groups * (ndat - 2 * p)),
     )
 
 
@@ -451,129 +488,82 @@ def _h1_moments(pat: _Patterns):
 
 
 @dataclass
-class _State:
-    """Casewise log-likelihood at one theta and what its derivatives need."""
+class _GroupState:
+    """One group's casewise log-likelihood at one theta and what its derivatives need."""
 
     ll: float
     g_sigma: np.ndarray  # dlogL/dSigma (p, p)
     g_mu: np.ndarray  # dlogL/dmu (p,)
-    winv: np.ndarray  # (G, p, p) padded Sigma_g^-1
-    d: np.ndarray  # (G, p) ybar_g - mu, 0 where missing
-    m: np.ndarray  # (G, p, p) S_g + d_g d_g'
+    winv: np.ndarray  # (patterns, p, p) padded Sigma_pattern^-1
+    d: np.ndarray  # (patterns, p) ybar_pattern - mu, 0 where missing
+    m: np.ndarray  # (patterns, p, p) S_pattern + d d'
+
+
+@dataclass
+class _State:
+    """The log-likelihood summed over groups at one theta, its gradient and the groups'
+    states."""
+
+    ll: float
     grad: np.ndarray  # dlogL/dtheta (k,)
+    groups: list[_GroupState]
 
 
 class _Objective:
-    """Casewise log-likelihood of the structured model, its gradient and Hessians."""
+    """Casewise log-likelihood of the structured model, its gradient and Hessians, summed
+    over G >= 1 groups: group g has its own model ``rams[g]`` (all indexing the one vector
+    theta, so that parameters shared by groups are equality constraints) and its own
+    missing-data patterns ``pats[g]``; ``logL = sum_g logL_g``."""
 
-    def __init__(self, ram: Ram, pat: _Patterns):
-        self.ram, self.pat = ram, pat
+    def __init__(self, rams: list[Ram], pats: list[_Patterns]):
+        self.rams, self.pats = list(rams), list(pats)
+        self.ram = self.rams[0]  # p and k are the same in every group
+        self.n_total = float(sum(pat.n_total for pat in self.pats))
 
     def loglik(self, theta: np.ndarray) -> float:
-        try:
-            mu, sigma = self.ram.moments(theta)
-        except np.linalg.LinAlgError:
-            return -np.inf
-        return _loglik_moments(self.pat, mu, sigma)
+        total = 0.0
+        for ram, pat in zip(self.rams, self.pats, strict=True):
+            try:
+                mu, sigma = ram.moments(theta)
+            except np.linalg.LinAlgError:
+                return -np.inf
+            total += _loglik_moments(pat, mu, sigma)
+        return total
 
     def state(self, theta: np.ndarray) -> _State | None:
-        """Everything at theta; None if Sigma(theta) is not positive definite."""
-        try:
-            mu, sigma = self.ram.moments(theta)
-        except np.linalg.LinAlgError:
-            return None
-        ll, g_sig, g_mu, winv = _loglik_moments(self.pat, mu, sigma, grad=True)
-        if not np.isfinite(ll):
-            return None
-        d = (self.pat.ybar - mu) * self.pat.obs
-        m = self.pat.s + d[:, :, None] * d[:, None, :]
-        grad = self.chain(theta, g_sig, g_mu)
-        return _State(ll, g_sig, g_mu, winv, d, m, grad)
-
-    def chain(self, theta: np.ndarray, g_sigma: np.ndarray, g_mu: np.ndarray) -> np.ndarray:
-        """Gradient of f(theta) = tr(G Sigma(theta)) + g' mu(theta) for fixed G, g.
-
-        With C = B S B' (all variables) and G, g padded to all variables:
-        df/dS_ij = (B'GB)_ij (doubled off the diagonal), df/dA_ij = 2 (B'GC)_ij +
-        (B'g)_i (Bm)_j, df/dm_i = (B'g)_i. At G, g = dlogL/dSigma, dlogL/dmu this is dlogL/dtheta.
-        """
-        ram = self.ram
-        b, cov, mean = ram.implied(theta)
-        p, nv = ram.p, ram.nv
-        g_full = np.zeros((nv, nv))
-        g_full[:p, :p] = g_sigma
-        btg = b.T @ g_full
-        bg = b[:p].T @ g_mu
-        out = np.zeros(ram.k)
-        ai, aj, af, _ = ram.a
-        sel = af >= 0
-        grad_a = 2 * btg @ cov + np.outer(bg, mean)
-        np.add.at(out, af[sel], grad_a[ai[sel], aj[sel]])
-        si, sj, sf, _ = ram.s
-        sel = sf >= 0
-        grad_s = btg @ b
-        np.add.at(out, sf[sel], grad_s[si[sel], sj[sel]] * np.where(si[sel] == sj[sel], 1, 2))
-        mi, _, mf, _ = ram.m
-        sel = mf >= 0
-        np.add.at(out, mf[sel], bg[mi[sel]])
-        return out
+        """Everything at theta; None if some Sigma_g(theta) is not positive definite."""
+        parts, ll, grad = [], 0.0, np.zeros(self.ram.k)
+        for ram, pat in zip(self.rams, self.pats, strict=True):
+            try:
+                mu, sigma = ram.moments(theta)
+            except np.linalg.LinAlgError:
+                return None
+            ll_g, g_sig, g_mu, winv = _loglik_moments(pat, mu, sigma, grad=True)
+            if not np.isfinite(ll_g):
+                return None
+            d = (pat.ybar - mu) * pat.obs
+            m = pat.s + d[:, :, None] * d[:, None, :]
+            parts.append(_GroupState(ll_g, g_sig, g_mu, winv, d, m))
+            ll += ll_g
+            grad += _chain(ram, theta, g_sig, g_mu)
+        return _State(ll, grad, parts)
 
     def hessian(self, theta: np.ndarray, st: _State, observed: bool = True) -> np.ndarray:
-        """Observed Hessian of logL (or minus the expected information) at theta.
+        """Observed Hessian of logL (or minus the expected information) at theta, the sum
+        over groups.
 
-        The moment part is :func:`_moment_hessian` pulled back with the Jacobian of
+        A group's moment part is :func:`_moment_hessian` pulled back with the Jacobian of its
         (mu, Sigma); the observed Hessian adds ``sum_m (dlogL/dmoment_m) d2 moment_m/dtheta2``
-        (:meth:`_second_order`, analytic).
+        (:func:`_second_order`, analytic).
         """
         p, k = self.ram.p, self.ram.k
-        d_sig, d_mu = self.ram.jacobian(theta)
-        x = d_sig.reshape(k, p * p)
-        h1 = _moment_hessian(self.pat, st.winv, st.d, st.m, x, d_mu, observed)
-        return h1 + self._second_order(theta, st) if observed else h1
-
-    def _second_order(self, theta: np.ndarray, st: _State) -> np.ndarray:
-        """Hessian of f(theta) = tr(G Sigma(theta)) + g' mu(theta) at fixed G, g (see chain).
-
-        Only the directed paths A make Sigma and mu nonlinear. With P = B'GB, R = B'GC,
-        b = B'g, mu = Bm (G, g padded to all variables), for A_ij, A_kl, S_kl, m_k:
-        d2f/dA_ij dA_kl = 2 B_li R_kj + 2 P_ik C_lj + 2 R_il B_jk + B_li b_k mu_j + b_i B_jk mu_l;
-        d2f/dA_ij dS_kl = 2 P_ik B_jl (+ 2 P_il B_jk if k != l); d2f/dA_ij dm_k = b_i B_jk.
-        """
-        ram = self.ram
-        b, cov, mean = ram.implied(theta)
-        p, nv = ram.p, ram.nv
-        g_full = np.zeros((nv, nv))
-        g_full[:p, :p] = st.g_sigma
-        btg = b.T @ g_full
-        pm, rm, bg = btg @ b, btg @ cov, b[:p].T @ st.g_mu
-        out = np.zeros((ram.k, ram.k))
-        ai, aj, af, _ = ram.a
-        sel = af >= 0
-        i, j, fa = ai[sel], aj[sel], af[sel]
-        if not len(fa):
-            return out
-        ic, jc = i[:, None], j[:, None]
-        k, l_ = i[None, :], j[None, :]
-        aa = (
-            2 * b[l_, ic] * rm[k, jc]
-            + 2 * pm[ic, k] * cov[l_, jc]
-            + 2 * rm[ic, l_] * b[jc, k]
-            + b[l_, ic] * bg[k] * mean[jc]
-            + bg[ic] * b[jc, k] * mean[l_]
-        )
-        np.add.at(out, (fa[:, None], fa[None, :]), aa)
-        si, sj, sf, _ = ram.s
-        sel = sf >= 0
-        k, l_, fs = si[sel][None, :], sj[sel][None, :], sf[sel]
-        a_s = 2 * pm[ic, k] * b[jc, l_] + np.where(k != l_, 2 * pm[ic, l_] * b[jc, k], 0.0)
-        np.add.at(out, (fa[:, None], fs[None, :]), a_s)
-        np.add.at(out, (fs[:, None], fa[None, :]), a_s.T)
-        mi, _, mf, _ = ram.m
-        sel = mf >= 0
-        k, fm = mi[sel][None, :], mf[sel]
-        a_m = bg[ic] * b[jc, k]
-        np.add.at(out, (fa[:, None], fm[None, :]), a_m)
-        np.add.at(out, (fm[:, None], fa[None, :]), a_m.T)
+        out = np.zeros((k, k))
+        for ram, pat, part in zip(self.rams, self.pats, st.groups, strict=True):
+            d_sig, d_mu = ram.jacobian(theta)
+            x = d_sig.reshape(k, p * p)
+            out += _moment_hessian(pat, part.winv, part.d, part.m, x, d_mu, observed)
+            if observed:
+                out += _second_order(ram, theta, part)
         return out
 
     def numeric_hessian(self, theta: np.ndarray, h: float = 1e-5) -> np.ndarray:
@@ -590,6 +580,79 @@ class _Objective:
         return (out + out.T) / 2
 
 
+def _chain(ram: Ram, theta: np.ndarray, g_sigma: np.ndarray, g_mu: np.ndarray) -> np.ndarray:
+    """Gradient of f(theta) = tr(G Sigma(theta)) + g' mu(theta) for fixed G, g (one group).
+
+    With C = B S B' (all variables) and G, g padded to all variables:
+    df/dS_ij = (B'GB)_ij (doubled off the diagonal), df/dA_ij = 2 (B'GC)_ij +
+    (B'g)_i (Bm)_j, df/dm_i = (B'g)_i. At G, g = dlogL/dSigma, dlogL/dmu this is dlogL/dtheta.
+    """
+    b, cov, mean = ram.implied(theta)
+    p, nv = ram.p, ram.nv
+    g_full = np.zeros((nv, nv))
+    g_full[:p, :p] = g_sigma
+    btg = b.T @ g_full
+    bg = b[:p].T @ g_mu
+    out = np.zeros(ram.k)
+    ai, aj, af, _ = ram.a
+    sel = af >= 0
+    grad_a = 2 * btg @ cov + np.outer(bg, mean)
+    np.add.at(out, af[sel], grad_a[ai[sel], aj[sel]])
+    si, sj, sf, _ = ram.s
+    sel = sf >= 0
+    grad_s = btg @ b
+    np.add.at(out, sf[sel], grad_s[si[sel], sj[sel]] * np.where(si[sel] == sj[sel], 1, 2))
+    mi, _, mf, _ = ram.m
+    sel = mf >= 0
+    np.add.at(out, mf[sel], bg[mi[sel]])
+    return out
+
+
+def _second_order(ram: Ram, theta: np.ndarray, st: _GroupState) -> np.ndarray:
+    """Hessian of f(theta) = tr(G Sigma(theta)) + g' mu(theta) at fixed G, g (see _chain).
+
+    Only the directed paths A make Sigma and mu nonlinear. With P = B'GB, R = B'GC,
+    b = B'g, mu = Bm (G, g padded to all variables), for A_ij, A_kl, S_kl, m_k:
+    d2f/dA_ij dA_kl = 2 B_li R_kj + 2 P_ik C_lj + 2 R_il B_jk + B_li b_k mu_j + b_i B_jk mu_l;
+    d2f/dA_ij dS_kl = 2 P_ik B_jl (+ 2 P_il B_jk if k != l); d2f/dA_ij dm_k = b_i B_jk.
+    """
+    b, cov, mean = ram.implied(theta)
+    p, nv = ram.p, ram.nv
+    g_full = np.zeros((nv, nv))
+    g_full[:p, :p] = st.g_sigma
+    btg = b.T @ g_full
+    pm, rm, bg = btg @ b, btg @ cov, b[:p].T @ st.g_mu
+    out = np.zeros((ram.k, ram.k))
+    ai, aj, af, _ = ram.a
+    sel = af >= 0
+    i, j, fa = ai[sel], aj[sel], af[sel]
+    if not len(fa):
+        return out
+    ic, jc = i[:, None], j[:, None]
+    k, l_ = i[None, :], j[None, :]
+    aa = (
+        2 * b[l_, ic] * rm[k, jc]
+        + 2 * pm[ic, k] * cov[l_, jc]
+        + 2 * rm[ic, l_] * b[jc, k]
+        + b[l_, ic] * bg[k] * mean[jc]
+        + bg[ic] * b[jc, k] * mean[l_]
+    )
+    np.add.at(out, (fa[:, None], fa[None, :]), aa)
+    si, sj, sf, _ = ram.s
+    sel = sf >= 0
+    k, l_, fs = si[sel][None, :], sj[sel][None, :], sf[sel]
+    a_s = 2 * pm[ic, k] * b[jc, l_] + np.where(k != l_, 2 * pm[ic, l_] * b[jc, k], 0.0)
+    np.add.at(out, (fa[:, None], fs[None, :]), a_s)
+    np.add.at(out, (fs[:, None], fa[None, :]), a_s.T)
+    mi, _, mf, _ = ram.m
+    sel = mf >= 0
+    k, fm = mi[sel][None, :], mf[sel]
+    a_m = bg[ic] * b[jc, k]
+    np.add.at(out, (fa[:, None], fm[None, :]), a_m)
+    np.add.at(out, (fm[:, None], fa[None, :]), a_m.T)
+    return out
+
+
 def _is_pd(mat: np.ndarray) -> bool:
     try:
         np.linalg.cholesky(mat)
@@ -600,7 +663,7 @@ def _is_pd(mat: np.ndarray) -> bool:
 
 def _trust_region(obj: _Objective, theta: np.ndarray, max_iter: int = 1000) -> np.ndarray:
     """Minimize -logL/N with scipy's exact trust-region method (Hessian may be indefinite)."""
-    n = obj.pat.n_total
+    n = obj.n_total
     cache: dict[bytes, _State | None] = {}
 
     def get(x: np.ndarray) -> _State | None:
@@ -639,7 +702,7 @@ class _NegativeLoglik:
     (curvature: the expected information; Hessian: the observed one)."""
 
     def __init__(self, obj: _Objective):
-        self.obj, self.n = obj, obj.pat.n_total
+        self.obj, self.n = obj, obj.n_total
         self._at: tuple | None = None
 
     def state(self, x: np.ndarray) -> _State | None:
@@ -668,6 +731,209 @@ def _maximize(obj: _Objective, theta: np.ndarray, max_iter: int = 200):
         raise InputError("the starting values give a non-positive-definite implied covariance")
     x, max_grad, _, it = minimize(neg, theta, newton_below=1e-3, max_iter=max_iter)
     return x, neg.state(x), max_grad, it
+
+
+# --------------------------------------------------------------------------------------------
+# Estimation in G >= 1 groups
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Group:
+    """One group's incomplete data and what is estimated from it before the model: the
+    patterns, the saturated (EM) moments, the independence model and lavaan's sample
+    statistics of incomplete data (available-case means, pairwise covariances)."""
+
+    values: np.ndarray  # (N_g, p), NaN = missing
+    weights: np.ndarray | None  # normalized sampling weights, or None
+    pat: _Patterns
+    h1_mean: np.ndarray
+    h1_cov: np.ndarray
+    h1_note: str
+    h1_ok: bool
+    h1_logl: float
+    avail_mean: np.ndarray  # FIML estimates of the baseline: available-case means
+    avail_var: np.ndarray  # and N-divisor variances
+    base_logl: float
+
+
+def _prepare_group(values: np.ndarray, weights: np.ndarray | None, where: str = "") -> _Group:
+    """Patterns, EM moments and baseline of one group; InputError if the EM covariance
+    matrix is singular (``where`` names the group in the message)."""
+    pat = _Patterns.from_values(values, weights)
+    try:
+        h1_mean, h1_cov, h1_note, h1_ok = _h1_moments(pat)
+        eig = np.linalg.eigvalsh(h1_cov)
+    except np.linalg.LinAlgError:
+        eig = np.zeros(1)
+    if eig.min() <= SINGULAR_TOL * eig.max():
+        obs = pat.obs.T.astype(float) * pat.n @ pat.obs
+        raise InputError(
+            f"{where}the saturated (EM) covariance matrix of the model variables is singular: "
+            "items are constant or collinear, or too few cases observe some pairs of items "
+            f"(smallest pairwise coverage: {int(obs.min())} of {len(values)} cases), so the "
+            "unrestricted model has no ML estimate; remove or recode the offending items"
+        )
+    cnt = pat.n @ pat.obs
+    avail_mean = (pat.n @ pat.ybar) / cnt
+    dev = (pat.ybar - avail_mean) * pat.obs
+    avail_var = (np.einsum("g,gii->i", pat.n, pat.s) + pat.n @ dev**2) / cnt
+    base_logl = float(-0.5 * np.sum(cnt * (LOG2PI + np.log(avail_var) + 1.0)))
+    h1_logl = _loglik_moments(pat, h1_mean, h1_cov)
+    return _Group(
+        values, weights, pat, h1_mean, h1_cov, h1_note, h1_ok, h1_logl, avail_mean, avail_var,
+        base_logl,
+    )  # fmt: skip
+
+
+def _pairwise_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """lavaan's sample statistics of incomplete data (``WLS.obs`` with ``missing = "ml"``):
+    available-case means and the pairwise covariances of R's ``cov(use = "pairwise")``
+    (each pair's complete cases, their own means, divisor ``n_ij - 1``) times ``(N - 1)/N``.
+    """
+    obs = ~np.isnan(values)
+    filled = np.where(obs, values, 0.0)
+    n_ij = obs.T.astype(float) @ obs
+    sums = filled.T @ obs  # [i, j]: sum of y_i over the cases that observe i and j
+    cov = (filled.T @ filled - sums * sums.T / n_ij) / (n_ij - 1)
+    n = len(values)
+    return filled.sum(axis=0) / obs.sum(axis=0), cov * (n - 1) / n
+
+
+def _gfi(rams: list[Ram], x: np.ndarray, groups: list[_Group]) -> float:
+    """lavaan's GFI under ``missing = "ml"`` (``lav_fit_gfi``): per group
+    ``1 - (s - sigma)' V (s - sigma) / s' V s`` with s the pairwise moments
+    (:func:`_pairwise_moments`: means and vech of the covariances), sigma the model's and V
+    the expected information of (mu, vech Sigma) under the group's missing-data patterns at
+    the model-implied moments; averaged over groups with weights N_g. NaN with sampling
+    weights (lavaan's weighted pairwise statistics are not reproduced here)."""
+    if any(grp.weights is not None for grp in groups):
+        return np.nan
+    p = rams[0].p
+    d_sig, d_mu = _saturated_directions(p)
+    a, b = np.tril_indices(p)
+    values, sizes = [], []
+    for ram, grp in zip(rams, groups, strict=True):
+        mu, sigma = ram.moments(x)
+        _, winv = _pattern_inverses(grp.pat, sigma)
+        v = -_moment_hessian(grp.pat, winv, None, None, d_sig.reshape(-1, p * p), d_mu, False)
+        mean, cov = _pairwise_moments(grp.values)
+        s = np.concatenate([mean, cov[a, b]])
+        diff = s - np.concatenate([mu, sigma[a, b]])
+        values.append(1 - (diff @ v @ diff) / (s @ v @ s))
+        sizes.append(len(grp.values))
+    return float(np.average(values, weights=sizes))
+
+
+@dataclass(frozen=True)
+class FimlLikelihoods:
+    """What the fit measures of a FIML fit of G >= 1 groups need besides its moments: the
+    log-likelihoods of the model (``logl``), of the saturated model (``unrestricted_logl``)
+    and of the independence model (``baseline_logl``), each summed over groups, lavaan's
+    GFI (:func:`_gfi`), the FIML-corrected statistics (:class:`CorrectedTest`, None without
+    an information matrix) and the number of missing-data patterns per group."""
+
+    logl: float
+    unrestricted_logl: float
+    baseline_logl: float
+    gfi: float
+    corrected: CorrectedTest | None
+    n_patterns: tuple[int, ...]
+
+
+@dataclass
+class FimlEstimate:
+    """FIML estimates of G >= 1 groups (:func:`estimate_fiml`): free parameters ``x``, their
+    covariance matrix ``vcov`` (observed information, or the sandwich under MLR; NaN when
+    the information is singular), convergence, the Yuan-Bentler test (MLR), the groups'
+    EM moments and sizes (N_g, the sums of their weights) and :class:`FimlLikelihoods`."""
+
+    x: np.ndarray
+    vcov: np.ndarray
+    converged: bool
+    message: str
+    robust_test: YuanBentlerTest | None
+    h1_means: list[np.ndarray]
+    h1_covs: list[np.ndarray]
+    sizes: list[float]
+    likelihoods: FimlLikelihoods
+
+
+def estimate_fiml(
+    rams: list[Ram],
+    rows: list,
+    ov_names: list[str],
+    values: list[np.ndarray],
+    weights: list[np.ndarray | None],
+    estimator: str = "ML",
+    labels: list | None = None,
+) -> FimlEstimate:
+    """Maximize the casewise log-likelihood summed over G >= 1 groups (module docstring).
+
+    Group g has its own model ``rams[g]`` (every group's model indexes the one parameter
+    vector, so shared entries are equality constraints) and its own incomplete data
+    ``values[g]`` (rows with at least one observed variable) and sampling ``weights[g]``.
+    Per group the missing-data patterns, the EM moments (H1) and the independence model;
+    ``logL = sum_g logL_g`` is maximized by Fisher scoring/Newton
+    (:func:`surveysem.sem.optimizer.minimize`) from the moment-based starting values of
+    ``rows``, restarted by the trust-region method if that stalls. Standard errors from the
+    observed information (the sum of the groups' Hessians); MLR: :func:`_robust`.
+    ``labels`` name the groups in messages (None: one group).
+    """
+    where = [""] if labels is None else [f"group {lab!r}: " for lab in labels]
+    groups = [
+        _prepare_group(v, w, at) for v, w, at in zip(values, weights, where, strict=True)
+    ]  # fmt: skip
+    k = rams[0].k
+    obj = _Objective(rams, [grp.pat for grp in groups])
+    covs, means = [grp.h1_cov for grp in groups], [grp.h1_mean for grp in groups]
+    x0 = start_values(rows, ov_names, k, covs, means)
+    x, st, max_grad, it = _maximize(obj, x0)
+    how = "Fisher scoring/Newton"
+    if max_grad >= GRAD_TOL:  # stalled (e.g. on a ridge): trust region from the start, polish
+        x2, st2, grad2, it2 = _maximize(obj, _trust_region(obj, x0))
+        if grad2 < max_grad and st2.ll >= st.ll - 1e-8 * abs(st.ll):
+            x, st, max_grad, it = x2, st2, grad2, it2
+            how = "trust region (Fisher scoring/Newton stalled), Newton"
+    info = -obj.hessian(x, st, observed=True)
+    vcov = np.full((k, k), np.nan)
+    info_ok = _is_pd(info) and np.linalg.cond(info) < 1e12
+    robust_test = corrected = None
+    scores1 = [
+        _saturated_scores(grp.values, grp.pat, grp.h1_mean, grp.h1_cov, grp.weights)
+        for grp in groups
+    ]
+    if info_ok and estimator == "MLR":
+        vcov, robust_test = _robust(obj, x, info, groups, scores1)
+    elif info_ok:
+        vcov = np.linalg.inv(info)
+        vcov = (vcov + vcov.T) / 2
+    if info_ok:
+        corrected = _corrected_test(rams, x, groups, scores1, scaled=estimator == "MLR")
+    h1_ok = all(grp.h1_ok for grp in groups)
+    notes = [f"{at}{grp.h1_note}" for at, grp in zip(where, groups, strict=True)]
+    message = (
+        f"{how}: {it} iterations, max |dlogL/dtheta| / N = {max_grad:.2e}; "
+        f"H1 moments: {'; '.join(notes)}; observed information "
+        f"{'positive definite' if info_ok else 'singular or indefinite: no standard errors'}"
+    )
+    likelihoods = FimlLikelihoods(
+        logl=float(st.ll),
+        unrestricted_logl=float(sum(grp.h1_logl for grp in groups)),
+        baseline_logl=float(sum(grp.base_logl for grp in groups)),
+        gfi=_gfi(rams, x, groups),
+        corrected=corrected,
+        n_patterns=tuple(len(grp.pat.n) for grp in groups),
+    )
+    return FimlEstimate(
+        x=x,
+        vcov=vcov,
+        converged=bool(max_grad < GRAD_TOL and h1_ok and info_ok),
+        message=message,
+        robust_test=robust_test,
+        h1_means=means,
+        h1_covs=covs,
+        sizes=[grp.pat.n_total for grp in groups],
+        likelihoods=likelihoods,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -723,6 +989,15 @@ class FimlFit:
     robust_test: YuanBentlerTest | None = field(default=None, repr=False)
     sampling_weights: str | None = None
     corrected: CorrectedTest | None = field(default=None, repr=False)
+    gfi: float = np.nan
+
+    @property
+    def likelihoods(self) -> FimlLikelihoods:
+        """What :func:`fiml_measures` needs of the fit besides its moments."""
+        return FimlLikelihoods(
+            self.logl, self.unrestricted_logl, self.baseline_logl, self.gfi, self.corrected,
+            (self.n_patterns,),
+        )  # fmt: skip
 
     @property
     def _ram(self) -> Ram:
@@ -750,7 +1025,7 @@ def _with_mean_structure(pt: ParTable) -> ParTable:
     return ParTable(rows, pt.definitions, list(pt.lv_names), list(pt.ov_names), k)
 
 
-def _incomplete_numeric(data: pd.DataFrame, names: list[str]) -> tuple[np.ndarray, int]:
+def incomplete_numeric(data: pd.DataFrame, names: list[str]) -> tuple[np.ndarray, int]:
     """Model columns as floats (NaN = missing), without rows missing on every variable."""
     sub = data[names]
     bad = [c for c in names if not pd.api.types.is_numeric_dtype(sub[c])]
@@ -849,87 +1124,35 @@ def fit_fiml(
     base = build_partable(parse_syntax(syntax), [str(c) for c in data.columns])
     require_no_covariates(base, "FIML")
     pt = _with_mean_structure(base)
-    values, n_empty = _incomplete_numeric(data, pt.ov_names)
+    values, n_empty = incomplete_numeric(data, pt.ov_names)
     wts = None
     if sampling_weights is not None:  # normalized over the cases used; ML becomes MLR
         used = data.loc[~data[pt.ov_names].isna().all(axis=1)]
         wts = normalized_weights(used, sampling_weights, pt.ov_names)
         estimator = "MLR"
-    pat = _Patterns.from_values(values, wts)
-    n = len(values)
-
-    try:
-        h1_mean, h1_cov, h1_note, h1_ok = _h1_moments(pat)
-        eig = np.linalg.eigvalsh(h1_cov)
-    except np.linalg.LinAlgError:
-        eig = np.zeros(1)
-    if eig.min() <= SINGULAR_TOL * eig.max():
-        obs = pat.obs.T.astype(float) * pat.n @ pat.obs
-        raise InputError(
-            "the saturated (EM) covariance matrix of the model variables is singular: items are "
-            "constant or collinear, or too few cases observe some pairs of items (smallest "
-            f"pairwise coverage: {int(obs.min())} of {n} cases), so the unrestricted model has "
-            "no ML estimate; remove or recode the offending items"
-        )
-    h1_logl = _loglik_moments(pat, h1_mean, h1_cov)
-
-    cnt = pat.n @ pat.obs
-    avail_mean = (pat.n @ pat.ybar) / cnt
-    dev = (pat.ybar - avail_mean) * pat.obs
-    avail_var = (np.einsum("g,gii->i", pat.n, pat.s) + pat.n @ dev**2) / cnt
-    base_logl = float(-0.5 * np.sum(cnt * (LOG2PI + np.log(avail_var) + 1.0)))
-
-    obj = _Objective(Ram.from_partable(pt), pat)
-    x0 = start_values(pt.rows, pt.ov_names, pt.n_free, [h1_cov], [h1_mean])
-    x, st, max_grad, it = _maximize(obj, x0)
-    how = "Fisher scoring/Newton"
-    if max_grad >= GRAD_TOL:  # stalled (e.g. on a ridge): trust region from the start, polish
-        x2, st2, grad2, it2 = _maximize(obj, _trust_region(obj, x0))
-        if grad2 < max_grad and st2.ll >= st.ll - 1e-8 * abs(st.ll):
-            x, st, max_grad, it = x2, st2, grad2, it2
-            how = "trust region (Fisher scoring/Newton stalled), Newton"
-    info = -obj.hessian(x, st, observed=True)
-    vcov = np.full((pt.n_free, pt.n_free), np.nan)
-    info_ok = _is_pd(info) and np.linalg.cond(info) < 1e12
-    robust_test = corrected = None
-    scores1 = _saturated_scores(values, pat, h1_mean, h1_cov, wts)
-    if info_ok and estimator == "MLR":
-        z = (values - avail_mean) / np.sqrt(avail_var)
-        vcov, robust_test = _robust(values, pat, obj, x, info, h1_mean, h1_cov, z, wts, scores1)
-    elif info_ok:
-        vcov = np.linalg.inv(info)
-        vcov = (vcov + vcov.T) / 2
-    if info_ok:
-        corrected = _corrected_test(
-            pat, obj.ram, x, h1_mean, h1_cov, scores1, avail_mean, avail_var,
-            scaled=estimator == "MLR",
-        )  # fmt: skip
-    converged = bool(max_grad < GRAD_TOL and h1_ok and info_ok)
-    message = (
-        f"{how}: {it} iterations, max |dlogL/dtheta| / N = {max_grad:.2e}; "
-        f"H1 moments: {h1_note}; observed information "
-        f"{'positive definite' if info_ok else 'singular or indefinite: no standard errors'}"
-    )
+    est = estimate_fiml([Ram.from_partable(pt)], pt.rows, pt.ov_names, [values], [wts], estimator)
+    lik = est.likelihoods
     return FimlFit(
         syntax=syntax,
         partable=pt,
         observed=list(pt.ov_names),
-        n=n,
+        n=len(values),
         n_empty=n_empty,
-        n_patterns=len(pat.n),
-        x=x,
-        vcov=vcov,
-        logl=float(st.ll),
-        unrestricted_logl=float(h1_logl),
-        baseline_logl=base_logl,
-        h1_mean=h1_mean,
-        h1_cov=h1_cov,
-        converged=converged,
-        message=message,
+        n_patterns=lik.n_patterns[0],
+        x=est.x,
+        vcov=est.vcov,
+        logl=lik.logl,
+        unrestricted_logl=lik.unrestricted_logl,
+        baseline_logl=lik.baseline_logl,
+        h1_mean=est.h1_means[0],
+        h1_cov=est.h1_covs[0],
+        converged=est.converged,
+        message=est.message,
         estimator=estimator,
-        robust_test=robust_test,
+        robust_test=est.robust_test,
         sampling_weights=sampling_weights,
-        corrected=corrected,
+        corrected=lik.corrected,
+        gfi=lik.gfi,
     )
 
 
@@ -994,35 +1217,8 @@ def fiml_estimates(fit: FimlFit, level: float = 0.95) -> pd.DataFrame:
 # Fit measures
 # --------------------------------------------------------------------------------------------
 def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
-    """lavaan ``fitMeasures()`` of a FIML fit (``missing = "ml"``).
-
-    With N the cases used, p observed variables, ``p* = p(p+1)/2 + p`` moments (covariances and
-    means) and k free parameters (intercepts included):
-
-    * chisq = 2 (logL_H1 - logL_H0), the likelihood ratio against the EM-estimated saturated
-      model; df = p* - k; fmin = chisq / (2N).
-    * baseline: independence model (free means and variances), chisq_b = 2 (logL_H1 - logL_B),
-      df_b = p* - 2p; CFI, TLI/NNFI, NFI, RFI, IFI, RNI, PNFI from (chisq, df, chisq_b, df_b) as
-      for complete data.
-    * logl = logL_H0, unrestricted.logl = logL_H1; AIC = -2 logl + 2k, BIC = -2 logl + k ln N,
-      BIC2 (SABIC) = -2 logl + k ln((N + 2)/24).
-    * RMSEA = sqrt(max(chisq/(N df) - 1/N, 0)), 90% CI and close/not-close p-values from the
-      noncentral chi-square.
-    * SRMR (lavaan's srmr = srmr_bentler with the mean residuals): residuals of the EM moments
-      (means m, covariances S) against the model's, ``(s_ij - sigma_ij)/sqrt(s_ii s_jj)`` for
-      i <= j and ``(m_i - mu_i)/sqrt(s_ii)``, root mean square over p* elements; ``*_nomean``
-      without the means; RMR unstandardized; CRMR correlation residuals (no diagonal); SRMR
-      (Mplus) correlation and standardized variance residuals.
-    * MFI = exp(-(chisq - df)/(2N)), ECVI = chisq/N + 2k/N, Hoelter CN.
-
-    * MLR: the scaled measures (``*.scaled``, scaling factors) of
-      :func:`surveysem.sem.estimators.robust.scaled_measures` from the Yuan-Bentler test of the fit.
-    * ML and MLR: lavaan's robust CFI, TLI, NNFI, RNI and RMSEA under missing data
-      (``*.robust``, :func:`~surveysem.sem.measures.indices.corrected_robust_measures` of the
-      FIML-corrected statistics,
-      :func:`_corrected_test`; Zhang & Savalei 2023).
-
-    lavaan's GFI/AGFI/PGFI under missing data are not computed.
+    """lavaan ``fitMeasures()`` of a FIML fit (``missing = "ml"``): :func:`fiml_measures` of
+    its one group.
 
     Examples
     --------
@@ -1035,31 +1231,78 @@ def fiml_fit_measures(fit: FimlFit) -> dict[str, float]:
     >>> round(fm["chisq"], 3), fm["df"], round(fm["cfi"], 3), round(fm["srmr"], 3)
     (8.791, 8.0, 0.998, 0.022)
     """
-    n, k = fit.n, fit.partable.n_free
-    p = len(fit.observed)
-    pstar = p * (p + 1) // 2 + p
-    chisq = max(2 * (fit.unrestricted_logl - fit.logl), 0.0)
-    df = pstar - k
-    chisq_b = 2 * (fit.unrestricted_logl - fit.baseline_logl)
-    df_b = pstar - 2 * p
     mu, sigma = fit._ram.moments(fit.x)
+    return fiml_measures(
+        fit.likelihoods, fit.partable.n_free, [fit.n], [(fit.h1_cov, fit.h1_mean)],
+        [(sigma, mu)], fit.robust_test,
+    )  # fmt: skip
+
+
+def fiml_measures(
+    likelihoods: FimlLikelihoods,
+    k: int,
+    sizes: list[float],
+    h1: list[tuple[np.ndarray, np.ndarray]],
+    implied: list[tuple[np.ndarray, np.ndarray]],
+    robust_test: YuanBentlerTest | None = None,
+) -> dict[str, float]:
+    """lavaan ``fitMeasures()`` of a FIML fit of G >= 1 groups (``missing = "ml"``).
+
+    With N = sum N_g the cases used, p observed variables, ``p* = G (p(p+1)/2 + p)``
+    moments (covariances and means of every group) and k free parameters (intercepts
+    included); ``h1`` and ``implied`` hold each group's EM and model-implied
+    (covariance matrix, mean vector):
+
+    * chisq = 2 (logL_H1 - logL_H0), the likelihood ratio against the EM-estimated saturated
+      model; df = p* - k; fmin = chisq / (2N).
+    * baseline: independence model (free means and variances in every group),
+      chisq_b = 2 (logL_H1 - logL_B), df_b = p* - 2pG; CFI, TLI/NNFI, NFI, RFI, IFI, RNI, PNFI
+      from (chisq, df, chisq_b, df_b) as for complete data.
+    * logl = logL_H0, unrestricted.logl = logL_H1; AIC = -2 logl + 2k, BIC = -2 logl + k ln N,
+      BIC2 (SABIC) = -2 logl + k ln((N + 2)/24).
+    * RMSEA = sqrt(G) sqrt(max(chisq/(N df) - 1/N, 0)), 90% CI and close/not-close p-values
+      from the noncentral chi-square (noncentrality divided by G; lavaan's multi-group rule).
+    * SRMR (lavaan's srmr = srmr_bentler with the mean residuals): per group, residuals of
+      the EM moments (means m, covariances S) against the model's,
+      ``(s_ij - sigma_ij)/sqrt(s_ii s_jj)`` for i <= j and ``(m_i - mu_i)/sqrt(s_ii)``, root
+      mean square over the p(p+1)/2 + p elements, averaged over groups with weights N_g/N;
+      ``*_nomean`` without the means; RMR unstandardized; CRMR correlation residuals (no
+      diagonal); SRMR (Mplus) correlation and standardized variance residuals.
+    * GFI (:func:`_gfi`) with AGFI and PGFI on p* moments; MFI = exp(-(chisq - df)/(2N)),
+      ECVI = chisq/N + 2k/N, Hoelter CN.
+
+    * MLR: the scaled measures (``*.scaled``, scaling factors) of
+      :func:`~surveysem.sem.measures.indices.scaled_measures` from the Yuan-Bentler test.
+    * ML and MLR: lavaan's robust CFI, TLI, NNFI, RNI and RMSEA under missing data
+      (``*.robust``, :func:`~surveysem.sem.measures.indices.corrected_robust_measures` of the
+      FIML-corrected statistics, :func:`_corrected_test`; Zhang & Savalei 2023).
+    """
+    n, n_groups = float(sum(sizes)), len(sizes)
+    p = len(h1[0][1])
+    pstar = n_groups * (p * (p + 1) // 2 + p)
+    lik = likelihoods
+    chisq = max(2 * (lik.unrestricted_logl - lik.logl), 0.0)
+    df = pstar - k
+    chisq_b = 2 * (lik.unrestricted_logl - lik.baseline_logl)
+    df_b = pstar - 2 * p * n_groups
     out = {
         "npar": float(k),
         "fmin": chisq / (2 * n),
         **chisq_tests(chisq, df, chisq_b, df_b),
         **incremental_indices(chisq, df, chisq_b, df_b),
-        **information_criteria(fit.logl, fit.unrestricted_logl, k, n),
-        **rmsea_measures(chisq, df, n),
-        **residual_indices(fit.h1_cov, sigma, fit.h1_mean, mu),
+        **information_criteria(lik.logl, lik.unrestricted_logl, k, n),
+        **rmsea_measures(chisq, df, n, n_groups),
+        **group_residual_indices(h1, implied, sizes),
         **hoelter_cn(chisq, df, n),
+        **(gfi_measures(lik.gfi, df, pstar) if np.isfinite(lik.gfi) else {}),
         "mfi": float(np.exp(-0.5 * (chisq - df) / n)),
         "ecvi": chisq / n + 2 * k / n,
     }
-    if fit.corrected is not None:  # lavaan's robust indices under missing data
-        c = fit.corrected
-        out |= corrected_robust_measures(c.xx3, c.c3, c.xx3_null, c.c3_null, df, df_b, n)
-    if fit.robust_test is not None:  # MLR: lavaan's order, the scaled names added
-        scaled = scaled_measures(out, fit.robust_test, n)
+    if lik.corrected is not None:  # lavaan's robust indices under missing data
+        c = lik.corrected
+        out |= corrected_robust_measures(c.xx3, c.c3, c.xx3_null, c.c3_null, df, df_b, n, n_groups)
+    if robust_test is not None:  # MLR: lavaan's order, the scaled names added
+        scaled = scaled_measures(out, robust_test, n, n_groups)
         out |= {key: value for key, value in scaled.items() if not key.endswith(".robust")}
         return {key: float(out[key]) for key in MLR_NAMES if key in out}
     return {key: float(val) for key, val in out.items()}

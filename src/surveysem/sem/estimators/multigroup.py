@@ -50,16 +50,22 @@ import pandas as pd
 
 from surveysem.errors import InputError
 from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
+from surveysem.sem.estimators.fiml import (
+    FimlLikelihoods,
+    estimate_fiml,
+    fiml_measures,
+    incomplete_numeric,
+)
 from surveysem.sem.estimators.fitting import complete_numeric
 from surveysem.sem.estimators.robust import YuanBentlerTest, yuan_bentler_test
 from surveysem.sem.estimators.weights import normalized_weights, weighted_moments
 from surveysem.sem.measures.indices import (
     chisq_tests,
     gfi_measures,
+    group_residual_indices,
     hoelter_cn,
     incremental_indices,
     information_criteria,
-    residual_indices,
     rmsea_measures,
     scaled_measures,
 )
@@ -122,6 +128,11 @@ class MultiGroupFit:
     weights : per group, the weights of its rows normalized over all rows to sum to the total
         N (lavaan ``sampling.weights.normalization = "total"``); None when unweighted. Then
         ``sample_cov`` and ``sample_mean`` are the weighted moments of each group.
+    likelihoods : FIML only (lavaan ``missing = "ml"``): the log-likelihoods of the model, of
+        the saturated and of the independence model and the FIML-corrected statistics
+        (:class:`~surveysem.sem.estimators.fiml.FimlLikelihoods`); then ``nobs`` are the cases
+        with at least one observed variable and ``sample_cov``/``sample_mean`` each group's
+        EM (saturated ML) moments. None for complete data.
     """
 
     syntax: str
@@ -145,6 +156,12 @@ class MultiGroupFit:
     robust_test: YuanBentlerTest | None = field(default=None, repr=False)
     sampling_weights: str | None = None
     weights: list[np.ndarray] | None = field(default=None, repr=False)
+    likelihoods: FimlLikelihoods | None = field(default=None, repr=False)
+
+    @property
+    def missing(self) -> str:
+        """``"fiml"`` for a FIML fit (lavaan ``missing = "ml"``), else ``"listwise"``."""
+        return "listwise" if self.likelihoods is None else "fiml"
 
     @property
     def ntotal(self) -> int:
@@ -159,7 +176,10 @@ class MultiGroupFit:
 
     @property
     def fmin(self) -> float:
-        """lavaan's ``fmin`` = F/2 at the estimates."""
+        """lavaan's ``fmin`` = F/2 at the estimates (FIML: (logL_H1 - logL) / N)."""
+        if self.likelihoods is not None:
+            lik = self.likelihoods
+            return (lik.unrestricted_logl - lik.logl) / self.ntotal
         return _engine(self).value(self.x) / 2
 
     def implied(self) -> list[tuple[pd.DataFrame, pd.Series]]:
@@ -271,17 +291,14 @@ def _engine(fit: MultiGroupFit) -> _Engine:
 # --------------------------------------------------------------------------------------
 
 
-def _group_data(data: pd.DataFrame, group: str, names: list[str], weights=None):
-    """Per group (lavaan's order): sample covariance matrix and mean (weighted by the
-    normalized ``weights`` of the rows when given), complete cases, rows and weights."""
+def _group_labels(data: pd.DataFrame, group: str, names: list[str]) -> list:
+    """The groups in lavaan's order (first appearance), after checking the group column."""
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame with one column per observed variable")
     if group not in data.columns:
         raise ModelSpecError(f"group column '{group}' is not in the data. Fix the name.")
     if group in names:
         raise ModelSpecError(f"group column '{group}' is also a model variable. Use another.")
-    complete_numeric(data, names)  # same checks and messages as single-group fits
-    sub = data[names]
     gcol = data[group]
     if gcol.isna().any():
         raise InputError(
@@ -291,6 +308,31 @@ def _group_data(data: pd.DataFrame, group: str, names: list[str], weights=None):
     labels = [v.item() if isinstance(v, np.generic) else v for v in pd.unique(gcol)]
     if len(labels) < 2:
         raise InputError(f"group column '{group}' has {len(labels)} group(s); need at least 2")
+    return labels
+
+
+def _incomplete_groups(data: pd.DataFrame, group: str, names: list[str]):
+    """Per group (lavaan's order) its rows of the model variables with NaN for missing values,
+    without rows missing on every variable, checked as single-group FIML checks its data
+    (:func:`~surveysem.sem.estimators.fiml.incomplete_numeric`, the message naming the group)."""
+    labels = _group_labels(data, group, names)
+    values = []
+    for lab in labels:
+        try:
+            vals, _ = incomplete_numeric(data.loc[data[group] == lab], names)
+        except InputError as error:
+            raise InputError(f"group {lab!r}: {error}") from None
+        values.append(vals)
+    return labels, values
+
+
+def _group_data(data: pd.DataFrame, group: str, names: list[str], weights=None):
+    """Per group (lavaan's order): sample covariance matrix and mean (weighted by the
+    normalized ``weights`` of the rows when given), complete cases, rows and weights."""
+    labels = _group_labels(data, group, names)
+    complete_numeric(data, names)  # same checks and messages as single-group fits
+    sub = data[names]
+    gcol = data[group]
     covs, means, nobs, values, group_weights = [], [], [], [], []
     p = len(names)
     for lab in labels:
@@ -399,6 +441,7 @@ def fit_multigroup(
     equal_params: tuple[str, ...] = (),
     estimator: str = "ML",
     sampling_weights: str | None = None,
+    missing: str = "listwise",
 ) -> MultiGroupFit:
     """Fit a lavaan-syntax CFA/SEM to several groups at once by ML, as lavaan
     ``sem(syntax, data, group = group, group.equal = equal)``; ``estimator="MLR"`` adds
@@ -436,6 +479,13 @@ def fit_multigroup(
         sum to N, each group's moments are weighted, the groups' discrepancies are weighed by
         their sums of weights, and, as in lavaan, ML becomes MLR with weighted case-wise
         scores (:mod:`surveysem.sem.estimators.weights`).
+    missing : {"listwise", "fiml"}, keyword-only
+        ``"fiml"`` (lavaan ``missing = "ml"``): incomplete rows enter the casewise
+        likelihood of their group, summed over groups and maximized by the FIML engine
+        (:func:`~surveysem.sem.estimators.fiml.estimate_fiml`): per group its missing-data
+        patterns and EM moments, observed-information SEs (MLR: sandwich, Yuan-Bentler
+        test), fit measures of :func:`~surveysem.sem.estimators.fiml.fiml_measures`. Not
+        with sampling weights.
 
     Returns
     -------
@@ -478,6 +528,17 @@ def fit_multigroup(
         raise TypeError("data must be a pandas DataFrame")
     pt = build_partable(parsed, [str(c) for c in data.columns])
     require_no_covariates(pt, "multi-group")
+    if estimator not in ("ML", "MLR"):
+        raise ValueError(f"estimator must be ML or MLR for multi-group models, not {estimator!r}")
+    if missing == "fiml":
+        if sampling_weights is not None:
+            raise UnsupportedModelError(
+                "sampling weights with several groups and missing fiml: lavaan accepts this, "
+                "surveysem does not implement it yet; drop the weights or use missing listwise"
+            )
+        return _fit_fiml_groups(syntax, data, group, pt, equal, partial, equal_params, estimator)
+    if missing != "listwise":
+        raise ValueError(f"missing must be listwise or fiml, not {missing!r}")
     wts = None
     if sampling_weights is not None:
         estimator = "MLR"  # lavaan: ML becomes MLR with sampling.weights
@@ -505,8 +566,6 @@ def fit_multigroup(
     robust_test = None
     if estimator == "MLR":
         vcov, robust_test = _robust(engine, x, values, group_wts)
-    elif estimator != "ML":
-        raise ValueError(f"estimator must be ML or MLR for multi-group models, not {estimator!r}")
     return MultiGroupFit(
         syntax=syntax,
         group=group,
@@ -529,6 +588,42 @@ def fit_multigroup(
         robust_test=robust_test,
         sampling_weights=sampling_weights,
         weights=group_wts,
+    )
+
+
+def _fit_fiml_groups(syntax, data, group, pt, equal, partial, equal_params, estimator):
+    """:func:`fit_multigroup` with ``missing="fiml"``: the same parameter table and group
+    models, estimated by :func:`~surveysem.sem.estimators.fiml.estimate_fiml`."""
+    labels, values = _incomplete_groups(data, group, pt.ov_names)
+    rows, n_free = build_multigroup_rows(pt, len(labels), equal, partial, equal_params)
+    rams = [
+        Ram([r for r in rows if r.group == g], pt.ov_names, pt.lv_names, n_free)
+        for g in range(1, len(labels) + 1)
+    ]
+    est = estimate_fiml(
+        rams, rows, pt.ov_names, values, [None] * len(labels), estimator, labels
+    )  # fmt: skip
+    return MultiGroupFit(
+        syntax=syntax,
+        group=group,
+        groups=labels,
+        equal=equal,
+        rows=rows,
+        ov_names=list(pt.ov_names),
+        lv_names=list(pt.lv_names),
+        n_free=n_free,
+        nobs=[len(v) for v in values],
+        sample_cov=est.h1_covs,
+        sample_mean=est.h1_means,
+        x=est.x,
+        vcov=est.vcov,
+        converged=est.converged,
+        message=est.message,
+        partial=partial,
+        equal_params=equal_params,
+        estimator=estimator,
+        robust_test=est.robust_test,
+        likelihoods=est.likelihoods,
     )
 
 
@@ -621,20 +716,16 @@ def group_estimates_table(rows, est, vcov, std_lv, std_all, level: float) -> pd.
 
 
 def _residual_indices(fit: MultiGroupFit) -> dict[str, float]:
-    """lavaan's residual summaries per group (:func:`residual_indices`), weighted by N_g/N."""
-    w = np.asarray(fit.group_sizes, dtype=float) / fit.ntotal
-    acc: dict[str, float] = {}
-    for g, (sig, mu) in enumerate(fit.implied()):
-        vals = residual_indices(
-            fit.sample_cov[g], sig.to_numpy(), fit.sample_mean[g], mu.to_numpy()
-        )
-        for key, val in vals.items():
-            acc[key] = acc.get(key, 0.0) + w[g] * val
-    return acc
+    """lavaan's residual summaries per group, weighted by N_g/N (:func:`group_residual_indices`
+    of the sample, or under FIML the EM, moments)."""
+    samples = list(zip(fit.sample_cov, fit.sample_mean, strict=True))
+    implied = [(sig.to_numpy(), mu.to_numpy()) for sig, mu in fit.implied()]
+    return group_residual_indices(samples, implied, fit.group_sizes)
 
 
 def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
-    """lavaan ``fitMeasures()`` of a multi-group ML fit (lavaan names).
+    """lavaan ``fitMeasures()`` of a multi-group ML fit (lavaan names); a FIML fit
+    (``missing="fiml"``) gets :func:`~surveysem.sem.estimators.fiml.fiml_measures`.
 
     With G groups, N = sum N_g, p variables, p* = p(p+1)/2 and k free parameters:
 
@@ -672,6 +763,12 @@ def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
     >>> fm["npar"], fm["df"], round(fm["cfi"], 3), round(fm["rmsea"], 3)
     (38.0, 16.0, 1.0, 0.0)
     """
+    if fit.likelihoods is not None:  # FIML: the likelihood-ratio measures of every group
+        samples = list(zip(fit.sample_cov, fit.sample_mean, strict=True))
+        implied = [(sig.to_numpy(), mu.to_numpy()) for sig, mu in fit.implied()]
+        return fiml_measures(
+            fit.likelihoods, fit.n_free, fit.group_sizes, samples, implied, fit.robust_test
+        )
     n = float(fit.ntotal)
     n_groups = len(fit.groups)
     p = len(fit.ov_names)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from surveysem.sem.errors import UnsupportedModelError
 from surveysem.sem.estimators.multigroup import MultiGroupFit, _Engine
 
 COLUMNS = ["lhs", "op", "rhs", "X2", "df", "p.value", "lhs_param", "rhs_param"]
@@ -97,6 +98,11 @@ def score_tests(fit: MultiGroupFit) -> tuple[pd.DataFrame, dict]:
     >>> total["df"]
     4
     """
+    if fit.missing != "listwise":  # the tests use the complete-data discrepancy F
+        raise UnsupportedModelError(
+            "score tests of a multi-group FIML fit (lavTestScore with missing = 'ml'): lavaan "
+            "accepts this, surveysem does not implement it yet; compare refits instead"
+        )
     rows, x, restrictions, pairs = _unconstrained(fit)
     if not len(pairs):
         raise ValueError("the fit has no equality constraints to release")

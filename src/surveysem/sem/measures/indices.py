@@ -390,6 +390,18 @@ def residual_indices(cov, sigma, mean=None, mu=None, mean_of=None) -> dict[str, 
     }
 
 
+def group_residual_indices(samples, implied, sizes) -> dict[str, float]:
+    """lavaan's residual summaries of several groups: :func:`residual_indices` of each
+    group's (covariance matrix, mean vector) in ``samples`` against its ``implied`` ones,
+    averaged with weights N_g/N (``sizes``: N_g); one group is :func:`residual_indices`."""
+    w = np.asarray(sizes, dtype=float) / np.sum(sizes)
+    acc: dict[str, float] = {}
+    for w_g, (cov, mean), (sigma, mu) in zip(w, samples, implied, strict=True):
+        for key, val in residual_indices(cov, sigma, mean, mu).items():
+            acc[key] = acc.get(key, 0.0) + w_g * val
+    return acc
+
+
 def reported_fit(measures: dict, version: str | None = None) -> dict:
     """The fit values a report shows, chosen from lavaan's ``fitMeasures`` of any estimator.
 
