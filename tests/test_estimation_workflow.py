@@ -9,8 +9,9 @@ incomplete) is analysed twice by config alone:
 - ``estimation: {estimator: WLSMV}``: the items as ordinal (lavaan WLSMV).
 
 Each run must exit 0 and every stage must use the study's estimation: the measurement and
-structural models, the reliability table (read from the CFA), the alternatives, the bootstrap
-and the manuscript's method text and fit table. Where R with lavaan is installed, the
+structural models, the reliability table (read from the CFA), the alternatives, the bootstrap,
+the measurement invariance across departments (the FIML study: several groups by FIML) and
+the manuscript's method text and fit table. Where R with lavaan is installed, the
 workflow's own second opinion (R lavaan refitting with the same options) must agree; that is
 the independent reference for the estimates. Without R the estimates are checked against the
 simulation's known truth.
@@ -58,7 +59,17 @@ ITEM_COVARIANCE = {"name": "item_covariance", "add": "trust1 ~~ eng1",
                    "description": "A residual covariance of trust1 and eng1"}  # fmt: skip
 
 
-def run_study(root, tmp_path_factory, study, model, hypotheses, estimation, alternative):
+# Sales against the other departments (the SPSS codes or their labels, whichever cleaning keeps)
+DEPARTMENT_GROUPING = {
+    "name": "department",
+    "column": "dept",
+    "groups": {"sales": [1, "Sales"], "other": [2, 3, "Operations", "Finance"]},
+}
+
+
+def run_study(
+    root, tmp_path_factory, study, model, hypotheses, estimation, alternative, invariance=()
+):
     frame, _ = employee_survey()
     workdir = copy_project(root, tmp_path_factory.mktemp(study))
     data = write_sav(frame, workdir / f"data/raw/{study}.sav")
@@ -67,6 +78,7 @@ def run_study(root, tmp_path_factory, study, model, hypotheses, estimation, alte
         estimation=estimation, alternatives=[alternative],
         bootstrap={"draws": 60, "chunks": 2, "jackknife_groups": 20},
         sample={"profile": ["dept"], "size_column": None, "weight": None, "wave": None},
+        robustness={"invariance": list(invariance)},
     )  # fmt: skip
     return build(workdir, config, study)
 
@@ -85,8 +97,9 @@ def lavaan_agrees(results):
 def fiml_run(root, tmp_path_factory):
     estimation = {"estimator": "MLR", "missing": "fiml"}
     return run_study(
-        root, tmp_path_factory, "robust_fiml", FIML_MODEL, HYPOTHESES, estimation, UNCORRELATED
-    )
+        root, tmp_path_factory, "robust_fiml", FIML_MODEL, HYPOTHESES, estimation, UNCORRELATED,
+        invariance=[DEPARTMENT_GROUPING],
+    )  # fmt: skip
 
 
 def test_robust_fiml_study_uses_every_respondent_and_the_robust_test(fiml_run, root):
@@ -131,6 +144,27 @@ def test_robust_fiml_study_says_so_in_its_method_text_and_tables(fiml_run, root)
     assert "Maximum likelihood with robust" in fit_table and "scaled χ²" in fit_table
     fit = read(results, "model/fit.json")
     assert f"{fit['chisq.scaled']:.2f}" in words  # the scaled statistic is the one reported
+
+
+def test_robust_fiml_study_fits_its_invariance_models_by_fiml(fiml_run):
+    """The invariance stage takes the study's estimation: several groups by robust FIML on
+    every respondent with an answer, scaled difference tests, and says so in the table and
+    the method text."""
+    results, _ = fiml_run
+    solution = read(results, "model/solution.json")
+    audit = read(results, "audit/measurement_invariance_department.json")["decisions"]
+    assert (audit["estimator"], audit["missing"]) == ("MLR", "fiml")
+    assert sum(audit["groups"].values()) == solution["n"]  # incomplete respondents included
+    sequence = pd.read_csv(results / "robustness/invariance_department/sequence.csv")
+    assert list(sequence["level"]) == ["configural", "metric", "scalar"]
+    assert (sequence["missing"] == "fiml").all() and sequence["converged"].all()
+    assert (sequence["indices"] == "robust").all()
+    assert (sequence["delta_method"].iloc[1:] == "satorra.bentler.2001").all()
+    assert sequence["delta_df"].iloc[1:].gt(0).all()
+    words = manuscript_words(results)
+    assert "The multi-group models were estimated as the main models" in words
+    table = (results / "tables/invariance.typ").read_text()
+    assert "full-information maximum likelihood" in table and "Satorra–Bentler" in table
 
 
 def test_robust_fiml_estimates_recover_the_population_model(fiml_run):

@@ -268,6 +268,23 @@ def test_compare_structural_paths(hs_data):
     assert res.attrs["groups"] == ["Pasteur", "Grant-White"]
 
 
+def test_compare_structural_paths_by_fiml():
+    """With missing="fiml" every fit (the unconstrained and each path held equal) is a FIML
+    fit of all incomplete rows; the LR test is the difference of their likelihood-ratio
+    chi-squares (the saturated models are the same, so it is 2 (logL_free - logL_equal))."""
+    data = read_golden("hs_missing_data.csv")
+    res = compare_structural_paths(HS_SEM, data, "school", "metric", missing="fiml")
+    base = fit_multigroup(HS_SEM, data, "school", LEVELS["metric"], missing="fiml")
+    assert base.missing == "fiml" and base.ntotal == 301 and base.converged
+    for _, row in res.iterrows():
+        key = f"{row['lhs']}~{row['rhs']}"
+        con = fit_multigroup(HS_SEM, data, "school", LEVELS["metric"], equal_params=(key,),
+                             missing="fiml")  # fmt: skip
+        d = 2 * (base.likelihoods.logl - con.likelihoods.logl)
+        assert row["delta_chisq"] == pytest.approx(d, abs=1e-6) and row["delta_df"] == 1
+        assert abs(row["wald"] - row["delta_chisq"]) < 0.25 * max(row["delta_chisq"], 1.0)
+
+
 def test_wald_at_configural_matches_separate_fits(hs_data):
     """Independent groups: Wald = (b1 - b2)^2 / (se1^2 + se2^2) from two single-group fits."""
     res = compare_structural_paths(HS_SEM, hs_data, "school", "configural").set_index("rhs")
@@ -361,21 +378,28 @@ def test_a_model_without_constraints_has_no_score_test(hs_fits):
         score_tests(hs_fits["configural"])
 
 
-@pytest.mark.parametrize("estimator", ["ML", "MLR"])
-def test_sequence_difference_test_matches_lavaan_per_estimator(hs_data, estimator):
+@pytest.mark.parametrize(
+    ("estimator", "missing"), [("ML", "listwise"), ("MLR", "listwise"), ("ML", "fiml"),
+                               ("MLR", "fiml")]
+)  # fmt: skip
+def test_sequence_difference_test_matches_lavaan_per_estimator(hs_data, estimator, missing):
     """anova_estimators.csv (make_golden_difference.R): lavTestLRT(configural, metric) with
-    estimator ML (standard) and MLR (Satorra-Bentler 2001)."""
+    estimator ML (standard) and MLR (Satorra-Bentler 2001), on complete data and by FIML on
+    hs_missing_data.csv (lavaan missing = "ml")."""
     gold = read_golden("anova_estimators.csv")
-    gold = gold[(gold.case == "hs_groups") & (gold.estimator == estimator)].iloc[0]
+    gold = gold[(gold.case == "hs_groups") & (gold.estimator == estimator)
+                & (gold.missing == missing)].iloc[0]  # fmt: skip
+    data = read_golden("hs_missing_data.csv") if missing == "fiml" else hs_data
     seq = invariance_sequence(
-        HS_MODEL, hs_data, "school", ("configural", "metric"), estimator=estimator
+        HS_MODEL, data, "school", ("configural", "metric"), estimator=estimator, missing=missing
     ).set_index("level")
+    assert (seq["missing"] == missing).all()
     metric = seq.loc["metric"]
     assert metric["delta_chisq"] == pytest.approx(gold["chisq_diff"], rel=2e-5)
     assert metric["delta_df"] == gold["df_diff"]
     assert metric["delta_pvalue"] == pytest.approx(gold["pvalue"], abs=1e-4)
     # under MLR the table reports the scaled statistic and robust CFI of each level
-    scaled = golden_fit("hs_mi_metric_mlr")
+    scaled = golden_fit("hs_mi_metric_mlr" + "_fiml" * (missing == "fiml"))
     if estimator == "MLR":
         assert metric["chisq"] == pytest.approx(scaled["chisq.scaled"], rel=1e-5)
         assert metric["cfi"] == pytest.approx(scaled["cfi.robust"], abs=5e-4)
@@ -383,6 +407,7 @@ def test_sequence_difference_test_matches_lavaan_per_estimator(hs_data, estimato
     note = invariance_table({"school": seq.reset_index()}).note
     assert ("Satorra–Bentler (2001)" in note) == (estimator == "MLR")
     assert ("robust ones" in note) == (estimator == "MLR")
+    assert ("full-information maximum likelihood" in note) == (missing == "fiml")
 
 
 def test_ordinal_sequence_matches_lavaan():

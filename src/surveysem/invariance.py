@@ -79,6 +79,7 @@ SEQUENCE_COLUMNS = [
     "delta_rmsea",
     "indices",
     "delta_method",
+    "missing",
     "converged",
     "verdict",
     "holds",
@@ -107,6 +108,7 @@ def invariance_sequence(
     criterion: str = "cfi",
     measurement_only: bool = True,
     estimator: str = "ML",
+    missing: str = "listwise",
 ) -> pd.DataFrame:
     """Fit nested measurement-invariance models and compare each with the previous one.
 
@@ -145,7 +147,8 @@ def invariance_sequence(
         (:func:`surveysem.sem.measurement_syntax`, all factor covariances free), since
         invariance concerns the measurement part; a CFA is used as written.
     data : pandas.DataFrame
-        Complete data with the items and the ``group`` column.
+        The items and the ``group`` column: complete rows, or under ``missing="fiml"`` every
+        row with at least one answer (NaN for missing answers).
     group : str
         Grouping column (groups ordered by first appearance, as lavaan).
     levels : tuple of str or None
@@ -164,6 +167,12 @@ def invariance_sequence(
         ``delta_cfi``) in their robust versions
         (:func:`~surveysem.sem.measures.indices.reported_fit`);
         WLSMV: ordered items (see above).
+    missing : {"listwise", "fiml"}
+        The missing-data treatment of every fit (:func:`surveysem.sem.fit`): ``"fiml"``
+        (lavaan ``missing = "ml"``, ML or MLR) fits each level to all rows by the casewise
+        likelihood of every group; the chi-squares are then likelihood ratios against each
+        group's EM-estimated saturated model, so the difference tests are the same (standard
+        under ML, Satorra-Bentler 2001 under MLR) as lavaan's ``anova()`` of the FIML fits.
 
     Returns
     -------
@@ -171,9 +180,9 @@ def invariance_sequence(
         One row per level: ``level, npar, chisq, df, pvalue, cfi, tli, rmsea, srmr, aic,
         bic`` (lavaan ``fitMeasures``; scaled and robust under MLR), ``delta_chisq,
         delta_df, delta_pvalue, delta_cfi, delta_rmsea`` (NaN for the first level),
-        ``indices`` (the version of the fit columns: standard, scaled or robust) and
-        ``delta_method`` (of the difference test, "" when there is none),
-        ``converged``, ``verdict`` ("reference",
+        ``indices`` (the version of the fit columns: standard, scaled or robust),
+        ``delta_method`` (of the difference test, "" when there is none), ``missing``
+        (listwise or fiml), ``converged``, ``verdict`` ("reference",
         "retained", "rejected" or "not converged") and ``holds``.
 
     References
@@ -214,7 +223,7 @@ def invariance_sequence(
     holds = True
     for level, equal in zip(levels, equal_sets, strict=True):
         result = fit(syntax, data, estimator=estimator, group=group, group_equal=equal,
-                     ordered=estimator == "WLSMV")  # fmt: skip
+                     ordered=estimator == "WLSMV", missing=missing)  # fmt: skip
         measures = result.measures
         # ordinal models with equal thresholds have no robust indices: scaled ones throughout
         version = "scaled" if estimator == "WLSMV" else None
@@ -223,6 +232,7 @@ def invariance_sequence(
         rec["level"] = level
         rec["converged"] = result.converged
         rec["indices"] = fm["indices"]  # standard, scaled or robust, as the table says
+        rec["missing"] = result.estimation.missing
         if prev is None:
             rec.update(
                 delta_chisq=np.nan,
@@ -291,6 +301,7 @@ def compare_structural_paths(
     *,
     alpha: float = 0.05,
     estimator: str = "ML",
+    missing: str = "listwise",
 ) -> pd.DataFrame:
     """Test every structural path for equality across groups (multi-group moderation).
 
@@ -316,7 +327,8 @@ def compare_structural_paths(
     syntax : str
         lavaan syntax of the structural model (``=~`` and ``~`` statements).
     data : pandas.DataFrame
-        Complete data with the items and the ``group`` column.
+        The items and the ``group`` column (complete rows, or incomplete ones under
+        ``missing="fiml"``).
     group : str
         Grouping column.
     level : str
@@ -326,6 +338,8 @@ def compare_structural_paths(
         Significance level of the LR test.
     estimator : {"ML", "MLR"}
         The estimator of every fit.
+    missing : {"listwise", "fiml"}
+        The missing-data treatment of every fit (as :func:`invariance_sequence`).
 
     Returns
     -------
@@ -364,7 +378,7 @@ def compare_structural_paths(
         raise ModelSpecError(
             "the model has no structural path ('~'). Add the regressions to compare."
         )
-    base = fit_multigroup(syntax, data, group, equal, estimator=estimator)
+    base = fit_multigroup(syntax, data, group, equal, estimator=estimator, missing=missing)
     base_fm = multigroup_fit_measures(base)
     paths = [r for r in base.rows if r.group == 1 and r.op == "~"]
     records = []
@@ -387,8 +401,9 @@ def compare_structural_paths(
             )
         else:
             constrained = fit_multigroup(
-                syntax, data, group, equal, equal_params=(r.key,), estimator=estimator
-            )
+                syntax, data, group, equal, equal_params=(r.key,), estimator=estimator,
+                missing=missing,
+            )  # fmt: skip
             test = chisq_difference(multigroup_fit_measures(constrained), base_fm, estimator)
             d_chisq, d_df, p = test["delta_chisq"], test["delta_df"], test["delta_pvalue"]
             wald, wdf = _wald_equal(base, rows)

@@ -289,7 +289,8 @@ LEVEL_NOTES = {
 
 def _statistics_note(sequences: dict[str, pd.DataFrame]) -> str:
     """Which chi-square, CFI and difference test the invariance table shows, when not the
-    standard ones (a sequence of a robust estimator)."""
+    standard ones (a sequence of a robust estimator), and whether the models were fitted by
+    FIML."""
     table = pd.concat(sequences.values()) if sequences else pd.DataFrame()
     indices = set(table.get("indices", pd.Series(dtype=str)).dropna())
     methods = set(table.get("delta_method", pd.Series(dtype=str)).fillna("")) - {""}
@@ -301,6 +302,12 @@ def _statistics_note(sequences: dict[str, pd.DataFrame]) -> str:
         note += " Δχ² is the Satorra–Bentler (2001) scaled difference."
     elif indices and not methods and "standard" not in indices:
         note += " No Δχ² test: it is not implemented for this estimator (WLSMV)."
+    if "fiml" in set(table.get("missing", pd.Series(dtype=str)).dropna()):
+        note += (
+            " Every model was fitted by full-information maximum likelihood to all responses "
+            "with at least one answer (missing at random assumed); χ² compares it with each "
+            "group's saturated model."
+        )
     return note
 
 

@@ -19,11 +19,14 @@ def main(inputs, outputs, params, log):
     clean = pd.read_csv(inputs["data"])
     membership = {value: label for label, values in spec["groups"].items() for value in values}
     clean[GROUP] = clean[spec["column"]].map(membership)
-    data = analysis_rows(clean.dropna(subset=[GROUP]), variables)
+    missing = params["estimation"]["missing"]  # listwise or fiml, as the main models
+    data = analysis_rows(clean.dropna(subset=[GROUP]), variables, missing)
     sizes = data[GROUP].value_counts().to_dict()
     log.info("grouping %s on %s: %s", spec["name"], spec["column"], sizes)
-    estimator = params["estimation"]["estimator"]  # ML or MLR (preflight), listwise
-    sequence = invariance_sequence(model, data, GROUP, alpha=params["alpha"], estimator=estimator)
+    estimator = params["estimation"]["estimator"]  # ML, MLR or WLSMV (preflight)
+    sequence = invariance_sequence(
+        model, data, GROUP, alpha=params["alpha"], estimator=estimator, missing=missing
+    )
     write_csv(sequence, outputs["sequence"])
     level = sequence.attrs["highest_level"]
     log.info("highest invariance level retained: %s", level)
@@ -36,15 +39,22 @@ def main(inputs, outputs, params, log):
     else:
         try:
             paths = compare_structural_paths(
-                model, data, GROUP, level=level, alpha=params["alpha"], estimator=estimator
-            )
+                model, data, GROUP, level=level, alpha=params["alpha"], estimator=estimator,
+                missing=missing,
+            )  # fmt: skip
         except UnsupportedModelError as error:
             warnings.append(
                 f"Grouping {spec['name']}: the structural paths are not compared across groups "
                 f"({error})."
             )
     write_csv(paths, outputs["paths"])
-    return {"groups": sizes, "estimator": estimator, "highest_level": level, "warnings": warnings}
+    return {
+        "groups": sizes,
+        "estimator": estimator,
+        "missing": missing,
+        "highest_level": level,
+        "warnings": warnings,
+    }
 
 
 run_step(snakemake, main)

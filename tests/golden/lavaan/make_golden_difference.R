@@ -50,6 +50,12 @@ for (est in c("ML", "MLR")) {  # measurement invariance: configural against metr
     cfa(three, HS, estimator = est, group = "school"),
     cfa(three, HS, estimator = est, group = "school", group.equal = "loadings"))
 }
+for (est in c("ML", "MLR")) {  # the same with FIML on hs_missing_data.csv
+  cases[[length(cases) + 1]] <- row("hs_groups", est, "fiml",
+    cfa(three, HSm, estimator = est, group = "school", missing = "ml"),
+    cfa(three, HSm, estimator = est, group = "school", group.equal = "loadings",
+        missing = "ml"))
+}
 out <- do.call(rbind, cases)
 write.csv(out, "anova_estimators.csv", row.names = FALSE)
 # The invariance sequence of ordered items (WLSMV, delta): configural, thresholds, thresholds
