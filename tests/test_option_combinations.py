@@ -47,9 +47,19 @@ def hs_weighted_mlr(hs_data):
     return fit(HS_MODEL, weighted, estimator="MLR", sampling_weights="w")
 
 
+@pytest.fixture(scope="module")
+def hs_labels_mlr(hs_data):
+    """One label on two loadings: lavaan's scaling.factor.h0 divides by the parameters
+    before the equality constraint (21, not 20)."""
+    model = HS_MODEL.replace("x2 + x3", "a*x2 + a*x3")
+    return fit(model, hs_data, estimator="MLR")
+
+
 @pytest.mark.parametrize(
-    ("fit_name", "case"), [("pd_mlr", "pd_sem_mlr"), ("hs_weighted_mlr", "hs_cfa_weights_mlr")]
-)
+    ("fit_name", "case"),
+    [("pd_mlr", "pd_sem_mlr"), ("hs_weighted_mlr", "hs_cfa_weights_mlr"),
+     ("hs_labels_mlr", "hs_cfa_mlr_labels")],
+)  # fmt: skip
 def test_estimates_and_robust_fit_match_lavaan(fit_name, case, request):
     result = request.getfixturevalue(fit_name)
     assert result.converged

@@ -321,8 +321,9 @@ def fit_model(
     elif estimator == "MLR":
         sigma, d_sig = ram.moments(x)[1], ram.jacobian(x)[0]
         covariates = [pt.ov_names.index(v) for v in pt.ov_x]
+        copies = sum(1 for r in pt.rows if r.free)  # lavaan's npar before equality constraints
         vcov, robust_test = robust.sandwich_and_test(
-            ml.hessian(x) / 2, sigma, d_sig, cov, values - center, wts, covariates
+            ml.hessian(x) / 2, sigma, d_sig, cov, values - center, wts, covariates, copies
         )
     else:
         vcov = _vcov(ml.first(x)[1], n)

@@ -208,6 +208,7 @@ def sandwich_and_test(
     centered: np.ndarray,
     weights: np.ndarray | None = None,
     covariates: Sequence[int] = (),
+    h0_npar: int | None = None,
 ) -> tuple[np.ndarray, YuanBentlerTest]:
     """Sandwich covariance of the estimates and the Yuan-Bentler test.
 
@@ -225,6 +226,8 @@ def sandwich_and_test(
     covariates : positions (same order) of observed covariates, whose moments are fixed
         (lavaan ``fixed.x``): they are not data in the saturated and the baseline model and
         not counted in the degrees of freedom.
+    h0_npar : the divisor of ``scaling.factor.h0`` when equality constraints make it differ
+        from the number of free parameters (lavaan counts each constrained copy).
 
     Returns
     -------
@@ -250,5 +253,5 @@ def sandwich_and_test(
         vcov = info_inv @ meat @ info_inv / n
         tr_h0 = float(np.sum(meat * info_inv.T))
     tr_b = baseline_trace_h0(centered, s, weights, covariates)
-    test = yuan_bentler_test(tr_h1, tr_h0, tr_b, ndat, k, ndat - (p - nx))
+    test = yuan_bentler_test(tr_h1, tr_h0, tr_b, ndat, k, ndat - (p - nx), h0_npar)
     return (vcov + vcov.T) / 2, test
