@@ -102,7 +102,8 @@ def test_robust_fiml_matches_lavaan(model, data, case, weights):
     # and lavaan's robust indices under missing data (FIML-corrected, Zhang & Savalei)
     robust = ["cfi.robust", "tli.robust", "rni.robust", "rmsea.robust",
               "rmsea.ci.lower.robust", "rmsea.ci.upper.robust", "rmsea.pvalue.robust"]  # fmt: skip
-    assert set(scaled + robust) <= set(common)
+    # GFI from the pairwise moments, or with weights from the EM moments (lavaan's WLS.obs)
+    assert set(scaled + robust + ["gfi", "agfi", "pgfi"]) <= set(common)
     assert_measures_close(measures, gold, common)
 
 

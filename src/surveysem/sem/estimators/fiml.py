@@ -800,13 +800,14 @@ def _pairwise_moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _gfi(rams: list[Ram], x: np.ndarray, groups: list[_Group]) -> float:
     """lavaan's GFI under ``missing = "ml"`` (``lav_fit_gfi``): per group
-    ``1 - (s - sigma)' V (s - sigma) / s' V s`` with s the pairwise moments
-    (:func:`_pairwise_moments`: means and vech of the covariances), sigma the model's and V
-    the expected information of (mu, vech Sigma) under the group's missing-data patterns at
-    the model-implied moments; averaged over groups with weights N_g. NaN with sampling
-    weights (lavaan's weighted pairwise statistics are not reproduced here)."""
-    if any(grp.weights is not None for grp in groups):
-        return np.nan
+    ``1 - (s - sigma)' V (s - sigma) / s' V s`` with s lavaan's sample statistics
+    (``WLS.obs``: means and vech of the covariances), sigma the model's and V the expected
+    information of (mu, vech Sigma) under the group's missing-data patterns at the
+    model-implied moments (patterns counted by their summed weights); averaged over groups
+    with weights N_g (with sampling weights the sums of the group's normalized weights,
+    lavaan's ``nobs``). s are the pairwise moments (:func:`_pairwise_moments`) without
+    weights and, with sampling weights, the group's EM moments (``lav_samplestats_from_data``
+    takes ``missing.h1`` as the sample moments of weighted incomplete data)."""
     p = rams[0].p
     d_sig, d_mu = _saturated_directions(p)
     a, b = np.tril_indices(p)
@@ -815,11 +816,14 @@ def _gfi(rams: list[Ram], x: np.ndarray, groups: list[_Group]) -> float:
         mu, sigma = ram.moments(x)
         _, winv = _pattern_inverses(grp.pat, sigma)
         v = -_moment_hessian(grp.pat, winv, None, None, d_sig.reshape(-1, p * p), d_mu, False)
-        mean, cov = _pairwise_moments(grp.values)
+        if grp.weights is None:
+            mean, cov = _pairwise_moments(grp.values)
+        else:
+            mean, cov = grp.h1_mean, grp.h1_cov
         s = np.concatenate([mean, cov[a, b]])
         diff = s - np.concatenate([mu, sigma[a, b]])
         values.append(1 - (diff @ v @ diff) / (s @ v @ s))
-        sizes.append(len(grp.values))
+        sizes.append(grp.pat.n_total)
     return float(np.average(values, weights=sizes))
 
 
