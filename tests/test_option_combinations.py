@@ -5,9 +5,9 @@ Covered here: MLR on the PoliticalDemocracy SEM with `:=` effects (robust delta-
 of the defined parameters), MLR with sampling weights, MLR with FIML (robust FIML: sandwich
 SEs and the Yuan-Bentler scaled test) on the CFA and on the SEM with `:=` effects, WLSMV
 with ordered items, the multi-group metric model (ML, MLR, MLR with sampling weights) and
-several groups with FIML (configural and metric by ML, metric by MLR; golden files of
-make_golden_groups.R); and that every other combination of lavaan's options is refused with
-a message naming them, never fitted another way.
+several groups with FIML (configural and metric by ML, metric by MLR, and metric with
+sampling weights; golden files of make_golden_groups.R); and that every other combination
+of lavaan's options is refused with a message naming them, never fitted another way.
 Tolerances as in test_sem_parity.py: 1e-3 for estimates, SEs and standardized values, 5e-4
 for fit indices.
 """
@@ -157,20 +157,32 @@ def test_groups_match_lavaan_metric_invariance(hs_data, estimator, weights, case
 
 
 @pytest.mark.parametrize(
-    ("estimator", "equal", "case"),
-    [("ML", (), "hs_mi_configural_fiml"), ("ML", ("loadings",), "hs_mi_metric_fiml"),
-     ("MLR", ("loadings",), "hs_mi_metric_mlr_fiml")],
+    ("estimator", "equal", "weights", "case"),
+    [("ML", (), None, "hs_mi_configural_fiml"),
+     ("ML", ("loadings",), None, "hs_mi_metric_fiml"),
+     ("MLR", ("loadings",), None, "hs_mi_metric_mlr_fiml"),
+     ("ML", ("loadings",), "w", "hs_mi_metric_weights_fiml"),
+     ("MLR", ("loadings",), "w", "hs_mi_metric_weights_mlr_fiml")],
 )  # fmt: skip
-def test_groups_with_fiml_match_lavaan(estimator, equal, case):
+def test_groups_with_fiml_match_lavaan(estimator, equal, weights, case):
     """Several groups with FIML (lavaan group = "school", missing = "ml"): the casewise
     likelihood summed over groups, each with its own patterns and EM moments; SEs from the
     observed information (MLR: sandwich over every case, Yuan-Bentler traces added over
     groups); chisq = 2 (logL_H1 - logL), RMSEA times sqrt(G), SRMR from each group's EM
     moments weighted by N_g/N, GFI from the pairwise moments, and the FIML-corrected robust
-    CFI/TLI/RMSEA (Zhang & Savalei 2023) with block-diagonal group information."""
-    data = read_golden("hs_missing_data.csv")
+    CFI/TLI/RMSEA (Zhang & Savalei 2023) with block-diagonal group information.
+
+    With sampling weights (make_golden_combos.R's weight) ML becomes MLR, the weights are
+    normalized over every row used (N = 301), N_g is a group's sum of weights, the GFI
+    takes each group's EM moments as lavaan's sample moments, and the FIML-corrected
+    statistics weigh each group by the integer part of N_g, as lavaan."""
+    data = read_golden("hs_missing_data.csv").assign(w=lambda d: 1 + (d["id"] % 5) / 2)
     result = fit(HS_MODEL, data, estimator=estimator, missing="fiml", group="school",
-                 group_equal=equal)  # fmt: skip
+                 group_equal=equal, sampling_weights=weights)  # fmt: skip
+    if weights:
+        estimator = "MLR"
+        assert result.estimation.estimator == "MLR"
+        assert sum(result.backend.group_sizes) == pytest.approx(301)
     assert result.converged and result.solution["admissible"]
     assert result.estimation.missing == "fiml" and result.n == 301
     key = ["lhs", "op", "rhs", "block", "group", "label"]
@@ -201,12 +213,12 @@ OPTIONS = {
 # The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator, weights
 # with GLS/ULS) and those surveysem does not implement yet (weights with ordered items,
 # WLSMV on continuous items with weights or groups, ordered items with other estimators or
-# FIML, multi-group models with GLS or ULS, or with FIML and sampling weights together).
+# FIML, multi-group models with GLS or ULS).
 def _supported(estimator, missing, sampling_weights, ordered, group):
     if group is not None and (ordered or estimator == "WLSMV"):
         return ordered and estimator == "WLSMV" and missing == "listwise" and not sampling_weights
     if group is not None:
-        return estimator in ("ML", "MLR") and not (missing == "fiml" and sampling_weights)
+        return estimator in ("ML", "MLR")
     if ordered:
         return estimator == "WLSMV" and missing == "listwise" and not sampling_weights
     if estimator == "WLSMV":  # continuous items: DWLS in one group, without weights

@@ -120,13 +120,8 @@ class Estimation:
         if group is not None and estimator not in ("ML", "MLR", "WLSMV"):
             problems.append(
                 f"group with estimator {estimator}: " + not_yet + "multi-group models are "
-                "fitted by ML or MLR (with listwise deletion, sampling weights or missing fiml) "
+                "fitted by ML or MLR (listwise or missing fiml, with or without sampling weights) "
                 "or WLSMV (ordered items, listwise deletion)"
-            )
-        elif group is not None and fiml and sampling_weights is not None:
-            problems.append(
-                "group with missing fiml and sampling weights: " + not_yet + "multi-group "
-                "models take missing fiml without weights, or weights with listwise deletion"
             )
         return problems
 

@@ -29,3 +29,13 @@ save_fit("hs_mi_metric_fiml", cfa(hs_model, data = HSm, group = "school",
 save_fit("hs_mi_metric_mlr_fiml", cfa(hs_model, data = HSm, group = "school",
                                       group.equal = "loadings", missing = "ml",
                                       estimator = "MLR"))
+# several groups with FIML and sampling weights (the weight above, from the id column of
+# hs_missing_data.csv): metric invariance by ML (lavaan makes it MLR) and by MLR; weights
+# normalized over every row used (at least one observed item), GFI from each group's EM moments
+HSmw <- cbind(HSm, w = 1 + (HSm$id %% 5) / 2)
+save_fit("hs_mi_metric_weights_fiml", cfa(hs_model, data = HSmw, group = "school",
+                                          group.equal = "loadings", missing = "ml",
+                                          sampling.weights = "w"))
+save_fit("hs_mi_metric_weights_mlr_fiml", cfa(hs_model, data = HSmw, group = "school",
+                                              group.equal = "loadings", missing = "ml",
+                                              sampling.weights = "w", estimator = "MLR"))

@@ -367,8 +367,9 @@ def _corrected_test(rams, x, groups, scores1, scaled):
     Delta (rows of all groups), and with
     ``U = Wm - Wm Delta (Delta' Wm Delta)^-1 Delta' Wm`` takes the correction
     ``k = tr(U Wm^-1 Wc Wm^-1 U Gamma)`` for a scaled test (lavaan's "V3", MLR), else
-    ``k = tr(Wc Wm^-1 U Wm^-1)`` ("V6", ML); ``c3 = k / df``. ``xx3 = sum_g N_g F_g`` is
-    the complete-data ML statistic of the estimates against the EM moments. The baseline
+    ``k = tr(Wc Wm^-1 U Wm^-1)`` ("V6", ML); ``c3 = k / df``. ``xx3 = sum_g [N_g] F_g`` is
+    the complete-data ML statistic of the estimates against the EM moments, with lavaan's
+    integer part ``[N_g]`` of N_g (a sum of sampling weights need not be whole). The baseline
     (free means and variances in every group, fitted by FIML) gives the same with its own
     Delta. One group is the case ``f_1 = 1``.
     """
@@ -401,12 +402,17 @@ def _corrected_test(rams, x, groups, scores1, scaled):
         delta.append(np.vstack([d_mu.T, d_sig[:, a, b].T]))  # (mu, vech Sigma) by parameter
         delta_b.append(np.vstack([base_mu.T, base_sig[:, a, b].T]))
         mu, sigma = ram.moments(x)
-        xx3 += n_g * _complete_discrepancy(mu, sigma, grp.h1_mean, grp.h1_cov)
+        # lavaan refits on the EM moments with sample.nobs = N_g, which it truncates to an
+        # integer (as.integer in lav_samplestats_from_moments): with sampling weights N_g is
+        # the group's sum of weights, so its whole part weighs the statistics (the tolerance
+        # keeps a sum that is whole up to rounding, e.g. one group's N, whole)
+        n_int = float(np.floor(n_g * (1 + 1e-12)))
+        xx3 += n_int * _complete_discrepancy(mu, sigma, grp.h1_mean, grp.h1_cov)
         # the baseline's FIML estimates: the available-case means and variances
         base = _complete_discrepancy(
             grp.avail_mean, np.diag(grp.avail_var), grp.h1_mean, grp.h1_cov
         )
-        xx3_null += n_g * base
+        xx3_null += n_int * base
     wm, wc, wmi, gamma = (block_diag(*mats) for mats in (wm, wc, wmi, gamma))
 
     def correction(delta: np.ndarray, df: float) -> float:

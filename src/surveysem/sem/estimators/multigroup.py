@@ -29,7 +29,9 @@ Estimation reproduces lavaan ``cfa()/sem(..., group = , group.equal = )`` (ML,
 * ``estimator="MLR"``: sandwich SEs and the Yuan-Bentler test (:func:`_robust`);
 * sampling weights (lavaan ``sampling.weights``): normalized over all rows to sum to N, each
   group's moments weighted and N_g its sum of weights; ML becomes MLR with weighted scores,
-  as in lavaan (:mod:`~surveysem.sem.estimators.weights`).
+  as in lavaan (:mod:`~surveysem.sem.estimators.weights`); under FIML normalized over the
+  rows used (at least one observed variable), every case's log-likelihood and score
+  weighted.
 
 References
 ----------
@@ -126,8 +128,9 @@ class MultiGroupFit:
     robust_test : for MLR, the :class:`~surveysem.sem.estimators.robust.YuanBentlerTest`; else None.
     sampling_weights : name of the design-weight column, or None.
     weights : per group, the weights of its rows normalized over all rows to sum to the total
-        N (lavaan ``sampling.weights.normalization = "total"``); None when unweighted. Then
-        ``sample_cov`` and ``sample_mean`` are the weighted moments of each group.
+        N (lavaan ``sampling.weights.normalization = "total"``; FIML: the rows used); None
+        when unweighted. Then ``sample_cov`` and ``sample_mean`` are the weighted (FIML: the
+        weighted EM) moments of each group.
     likelihoods : FIML only (lavaan ``missing = "ml"``): the log-likelihoods of the model, of
         the saturated and of the independence model and the FIML-corrected statistics
         (:class:`~surveysem.sem.estimators.fiml.FimlLikelihoods`); then ``nobs`` are the cases
@@ -484,8 +487,9 @@ def fit_multigroup(
         likelihood of their group, summed over groups and maximized by the FIML engine
         (:func:`~surveysem.sem.estimators.fiml.estimate_fiml`): per group its missing-data
         patterns and EM moments, observed-information SEs (MLR: sandwich, Yuan-Bentler
-        test), fit measures of :func:`~surveysem.sem.estimators.fiml.fiml_measures`. Not
-        with sampling weights.
+        test), fit measures of :func:`~surveysem.sem.estimators.fiml.fiml_measures`; with
+        sampling weights every case's log-likelihood and score is weighted (the weights
+        normalized over the rows used) and ML becomes MLR.
 
     Returns
     -------
@@ -530,18 +534,16 @@ def fit_multigroup(
     require_no_covariates(pt, "multi-group")
     if estimator not in ("ML", "MLR"):
         raise ValueError(f"estimator must be ML or MLR for multi-group models, not {estimator!r}")
-    if missing == "fiml":
-        if sampling_weights is not None:
-            raise UnsupportedModelError(
-                "sampling weights with several groups and missing fiml: lavaan accepts this, "
-                "surveysem does not implement it yet; drop the weights or use missing listwise"
-            )
-        return _fit_fiml_groups(syntax, data, group, pt, equal, partial, equal_params, estimator)
-    if missing != "listwise":
+    if missing not in ("listwise", "fiml"):
         raise ValueError(f"missing must be listwise or fiml, not {missing!r}")
-    wts = None
     if sampling_weights is not None:
         estimator = "MLR"  # lavaan: ML becomes MLR with sampling.weights
+    if missing == "fiml":
+        return _fit_fiml_groups(
+            syntax, data, group, pt, equal, partial, equal_params, estimator, sampling_weights
+        )
+    wts = None
+    if sampling_weights is not None:
         wts = normalized_weights(data, sampling_weights, [*pt.ov_names, group])
     labels, covs, means, nobs, values, group_wts = _group_data(data, group, pt.ov_names, wts)
     rows, n_free = build_multigroup_rows(pt, len(labels), equal, partial, equal_params)
@@ -591,18 +593,25 @@ def fit_multigroup(
     )
 
 
-def _fit_fiml_groups(syntax, data, group, pt, equal, partial, equal_params, estimator):
+def _fit_fiml_groups(syntax, data, group, pt, equal, partial, equal_params, estimator, weights):
     """:func:`fit_multigroup` with ``missing="fiml"``: the same parameter table and group
-    models, estimated by :func:`~surveysem.sem.estimators.fiml.estimate_fiml`."""
+    models, estimated by :func:`~surveysem.sem.estimators.fiml.estimate_fiml`. Sampling
+    ``weights`` (a column name) are normalized over the rows used in all groups (at least
+    one observed variable) to sum to their number, as lavaan ``lav_data_full``
+    (``sampling.weights.normalization = "total"`` after dropping empty cases)."""
     labels, values = _incomplete_groups(data, group, pt.ov_names)
+    group_wts = [None] * len(labels)
+    if weights is not None:
+        used = data.loc[~data[pt.ov_names].isna().all(axis=1)]
+        wts = normalized_weights(used, weights, [*pt.ov_names, group])
+        gcol = used[group].to_numpy()
+        group_wts = [wts[gcol == lab] for lab in labels]
     rows, n_free = build_multigroup_rows(pt, len(labels), equal, partial, equal_params)
     rams = [
         Ram([r for r in rows if r.group == g], pt.ov_names, pt.lv_names, n_free)
         for g in range(1, len(labels) + 1)
     ]
-    est = estimate_fiml(
-        rams, rows, pt.ov_names, values, [None] * len(labels), estimator, labels
-    )  # fmt: skip
+    est = estimate_fiml(rams, rows, pt.ov_names, values, group_wts, estimator, labels)
     return MultiGroupFit(
         syntax=syntax,
         group=group,
@@ -623,6 +632,8 @@ def _fit_fiml_groups(syntax, data, group, pt, equal, partial, equal_params, esti
         equal_params=equal_params,
         estimator=estimator,
         robust_test=est.robust_test,
+        sampling_weights=weights,
+        weights=None if weights is None else group_wts,
         likelihoods=est.likelihoods,
     )
 
