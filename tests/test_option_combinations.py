@@ -4,7 +4,8 @@
 Covered here: MLR on the PoliticalDemocracy SEM with `:=` effects (robust delta-method SEs
 of the defined parameters), MLR with sampling weights, MLR with FIML (robust FIML: sandwich
 SEs and the Yuan-Bentler scaled test) on the CFA and on the SEM with `:=` effects, WLSMV
-with ordered items, the multi-group metric model (ML, MLR, MLR with sampling weights) and
+with ordered items, WLSMV on continuous items in one and in several groups (configural,
+metric, scalar), the multi-group metric model (ML, MLR, MLR with sampling weights) and
 several groups with FIML (configural and metric by ML, metric by MLR, and metric with
 sampling weights; golden files of make_golden_groups.R); and that every other combination
 of lavaan's options is refused with a message naming them, never fitted another way.
@@ -201,6 +202,31 @@ def test_groups_with_fiml_match_lavaan(estimator, equal, weights, case):
     assert_measures_close(measures, gold, common, relative=chisqs)
 
 
+@pytest.mark.parametrize(
+    ("equal", "case"),
+    [((), "hs_mi_configural_wlsmv_continuous"), (("loadings",), "hs_mi_metric_wlsmv_continuous"),
+     (("loadings", "intercepts"), "hs_mi_scalar_wlsmv_continuous")],
+)  # fmt: skip
+def test_continuous_items_in_groups_match_lavaan_wlsmv(hs_data, equal, case):
+    """WLSMV on continuous items across schools (configural, metric, scalar): DWLS on each
+    group's means and N_g - 1 covariances with the weights 1/diag(Gamma_ADF) of the means and
+    covariances, groups weighed by N_g - 1, robust.sem SEs, the scaled-and-shifted test over
+    groups, Savalei's robust indices, RMSEA with N - G and times sqrt(G)."""
+    result = fit(HS_MODEL, hs_data, estimator="WLSMV", group="school", group_equal=equal)
+    assert result.converged and result.solution["admissible"]
+    assert result.estimation.ordered is False and result.sample_cov is None
+    key = ["lhs", "op", "rhs", "block", "group", "label"]
+    assert_estimates_match(result.estimates, golden_estimates(case), key=key, columns=MG_COLUMNS)
+    measures, gold = result.measures, golden_fit(case)
+    assert list(measures) == list(gold.index)  # every measure lavaan reports, in order
+    robust = ["chisq.scaled", "chisq.scaling.factor", "baseline.chisq.scaling.factor",
+              "cfi.scaled", "rmsea.scaled", "cfi.robust", "tli.robust", "rni.robust",
+              "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust"]  # fmt: skip
+    assert set(robust) <= set(measures)
+    chisqs = {key: 1e-3 for key in measures if "chisq" in key and "scaling" not in key}
+    assert_measures_close(measures, gold, list(measures), relative=chisqs)
+
+
 OPTIONS = {
     "estimator": ESTIMATORS,
     "missing": ("listwise", "fiml"),
@@ -212,11 +238,11 @@ OPTIONS = {
 
 # The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator, weights
 # with GLS/ULS) and those surveysem does not implement yet (weights with ordered items,
-# WLSMV on continuous items with weights or groups, ordered items with other estimators or
-# FIML, multi-group models with GLS or ULS).
+# WLSMV on continuous items with weights, ordered items with other estimators or FIML,
+# multi-group models with GLS or ULS).
 def _supported(estimator, missing, sampling_weights, ordered, group):
-    if group is not None and (ordered or estimator == "WLSMV"):
-        return ordered and estimator == "WLSMV" and missing == "listwise" and not sampling_weights
+    if group is not None and (ordered or estimator == "WLSMV"):  # ordered or continuous items
+        return estimator == "WLSMV" and missing == "listwise" and not sampling_weights
     if group is not None:
         return estimator in ("ML", "MLR")
     if ordered:

@@ -17,7 +17,8 @@ on continuous items         SEs, scaled-and-shifted test)
 ``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV (also with :mod:`.estimators.ordinal`
                             ``group``, ``group.equal``)
 ``group``, ``group_equal``  ``group =``, ``group.equal =`` (ML,     :mod:`.estimators.multigroup`
-                            MLR; weights or ``missing = "ml"``)
+                            MLR; weights or ``missing = "ml"``;
+                            WLSMV on continuous items)
 ==========================  ======================================  ============================
 """
 
@@ -98,13 +99,12 @@ class Estimation:
                 "(it fits ordered items by WLSMV, lavaan's default for ordered data); set "
                 "estimator WLSMV"
             )
-        if estimator == "WLSMV" and not ordered and (sampling_weights is not None or group):
-            other = ["sampling weights" * (sampling_weights is not None), "group" * bool(group)]
+        if estimator == "WLSMV" and not ordered and sampling_weights is not None:
             problems.append(
-                f"estimator WLSMV on continuous items with {' and '.join(o for o in other if o)}: "
+                "estimator WLSMV on continuous items with sampling weights: "
                 + not_yet
-                + "WLSMV on continuous items (DWLS) is fitted in one group without weights; set "
-                "ordered for ordinal items, or use estimator MLR"
+                + "WLSMV on continuous items (DWLS) is fitted without weights, in one group or "
+                "several; set ordered for ordinal items, or use estimator MLR"
             )
         if sampling_weights is not None and estimator in ("GLS", "ULS"):
             problems.append(
@@ -121,7 +121,7 @@ class Estimation:
             problems.append(
                 f"group with estimator {estimator}: " + not_yet + "multi-group models are "
                 "fitted by ML or MLR (listwise or missing fiml, with or without sampling weights) "
-                "or WLSMV (ordered items, listwise deletion)"
+                "or WLSMV (ordered or continuous items, listwise deletion)"
             )
         return problems
 

@@ -39,3 +39,13 @@ save_fit("hs_mi_metric_weights_fiml", cfa(hs_model, data = HSmw, group = "school
 save_fit("hs_mi_metric_weights_mlr_fiml", cfa(hs_model, data = HSmw, group = "school",
                                               group.equal = "loadings", missing = "ml",
                                               sampling.weights = "w", estimator = "MLR"))
+# WLSMV on continuous (not ordered) items in several groups (lavaan: DWLS on each group's
+# means and vech(S), weights 1/diag(Gamma_ADF with the means), robust.sem SEs, the
+# scaled-and-shifted test over groups): configural, metric and scalar invariance across schools
+save_fit("hs_mi_configural_wlsmv_continuous", cfa(hs_model, data = HS, group = "school",
+                                                  estimator = "WLSMV"))
+save_fit("hs_mi_metric_wlsmv_continuous", cfa(hs_model, data = HS, group = "school",
+                                              group.equal = "loadings", estimator = "WLSMV"))
+save_fit("hs_mi_scalar_wlsmv_continuous", cfa(hs_model, data = HS, group = "school",
+                                              group.equal = c("loadings", "intercepts"),
+                                              estimator = "WLSMV"))

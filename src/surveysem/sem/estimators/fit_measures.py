@@ -43,13 +43,9 @@ from surveysem.sem.measures.indices import (
     incremental_indices,
     information_criteria,
     residual_indices,
-    rmsea,
-    rmsea_ci,
-    rmsea_close,
     rmsea_measures,
-    robust_incremental_indices,
     scaled_measures,
-    scaled_shifted,
+    scaled_shifted_measures,
 )
 
 
@@ -244,41 +240,16 @@ def _ls_fit_measures(fit: SemFit) -> dict[str, float]:
 
 
 def _scaled_shifted_measures(fit: SemFit, x2, df, x2b, dfb, covariates, n1) -> dict:
-    """WLSMV's scaled and robust measures (lavaan ``test = "scaled.shifted"``): the
-    scaled-and-shifted statistics of the model and of the baseline (free variances and the
-    covariates' covariances), the scaled indices from them, and the robust CFI/TLI/RMSEA
-    (Savalei 2018) with ``c = a (df - b) / df = tr(U Gamma) / df``."""
+    """WLSMV's scaled and robust measures (:func:`~surveysem.sem.measures.indices.
+    scaled_shifted_measures`) from ``U Gamma`` of the model and of the baseline (free
+    variances and the covariates' covariances)."""
     p = len(fit.sample_cov)
     i, j = np.tril_indices(p)
     delta = fit.ram.jacobian(fit.x)[0][:, i, j].T
-    ug = least_squares.u_gamma(delta, fit.gamma)
+    ug = least_squares.u_gamma(delta, [fit.gamma], [fit.n])
     position = {pair: row for row, pair in enumerate(zip(i.tolist(), j.tolist(), strict=True))}
     pairs = [(a, a) for a in range(p)] + [(b, a) for a, b in combinations(sorted(covariates), 2)]
     delta_b = np.zeros((len(i), len(pairs)))
     delta_b[[position[pair] for pair in pairs], np.arange(len(pairs))] = 1.0
-    ugb = least_squares.u_gamma(delta_b, fit.gamma)
-    x2s, scaling = scaled_shifted(x2, df, ug)
-    x2bs, scaling_b = scaled_shifted(x2b, dfb, ugb)
-    c, cb = np.trace(ug) / df, np.trace(ugb) / dfb
-    scaled_tests = chisq_tests(x2s, df, x2bs, dfb)
-    out = {
-        "chisq.scaled": x2s,
-        "df.scaled": df,
-        "pvalue.scaled": scaled_tests["pvalue"],
-        "chisq.scaling.factor": scaling,
-        "baseline.chisq.scaled": x2bs,
-        "baseline.df.scaled": dfb,
-        "baseline.pvalue.scaled": scaled_tests["baseline.pvalue"],
-        "baseline.chisq.scaling.factor": scaling_b,
-        **incremental_indices(x2s, df, x2bs, dfb, suffix=".scaled"),
-        **robust_incremental_indices(x2, df, x2b, dfb, c, cb),
-        **{f"{key}.scaled": value for key, value in rmsea_measures(x2s, df, n1).items()
-           if key.endswith(("rmsea", "lower", "upper", "pvalue"))},
-        "rmsea.robust": rmsea(x2, df, n1, c),
-        # lavaan: the interval and p-values of the robust RMSEA invert the scaled-and-shifted
-        # statistic with the scaling factor (Savalei 2018)
-        "rmsea.pvalue.robust": rmsea_close(x2s, df, n1, scaling, h0=0.05),
-        "rmsea.notclose.pvalue.robust": rmsea_close(x2s, df, n1, scaling, h0=0.08, close=False),
-    }  # fmt: skip
-    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = rmsea_ci(x2s, df, n1, scaling)
-    return out
+    ugb = least_squares.u_gamma(delta_b, [fit.gamma], [fit.n])
+    return scaled_shifted_measures(x2, df, x2b, dfb, ug, ugb, n1)

@@ -53,6 +53,7 @@ from collections.abc import Sequence
 from itertools import combinations
 
 import numpy as np
+from scipy.linalg import block_diag
 
 from surveysem.sem.model.ram import Ram
 
@@ -139,14 +140,18 @@ def vcov(curvature: np.ndarray, n: int) -> np.ndarray:
     return 2.0 * np.linalg.inv(curvature) / (n - 1)
 
 
-def adf_gamma(values: np.ndarray) -> np.ndarray:
+def adf_gamma(values: np.ndarray, meanstructure: bool = False) -> np.ndarray:
     """N times the asymptotic covariance matrix of vech(S), distribution-free (Browne 1984;
     lavaan's ``Gamma`` with ``gamma.n.minus.one = FALSE``): the covariance matrix, divisor N,
     of ``vech(d_i d_i')`` over the cases, ``d_i`` the centred rows (vech order of
-    ``np.tril_indices``)."""
+    ``np.tril_indices``). With ``meanstructure`` the statistics are the means, then vech(S)
+    (lavaan's order with a mean structure): the covariance matrix of ``(d_i, vech(d_i d_i'))``,
+    whose mean block is S and whose off-diagonal blocks are the third moments."""
     d = values - values.mean(axis=0)
     i, j = np.tril_indices(values.shape[1])
     z = d[:, i] * d[:, j]
+    if meanstructure:
+        z = np.hstack([d, z])
     z = z - z.mean(axis=0)
     return z.T @ z / len(z)
 
@@ -170,13 +175,48 @@ def robust_sem_vcov(jacobians, gammas, ns) -> np.ndarray:
     return (vcov + vcov.T) / 2
 
 
-def u_gamma(delta: np.ndarray, gamma: np.ndarray) -> np.ndarray:
-    """``U Gamma`` of the scaled-and-shifted test of a DWLS fit with Jacobian ``delta``
-    (statistics by parameters): ``U = W - W Delta (Delta' W Delta)^-1 Delta' W``,
-    ``W = diag(Gamma)^-1``."""
-    w = 1.0 / np.diag(gamma)
-    wd = w[:, None] * delta
-    return (np.diag(w) - wd @ np.linalg.solve(delta.T @ wd, wd.T)) @ gamma
+def u_gamma(delta: np.ndarray, gammas, ns) -> np.ndarray:
+    """``U Omega`` of the scaled-and-shifted test of a DWLS fit in G groups (Asparouhov &
+    Muthén 2010; lavaan ``lav_test_satorra_bentler``) with the stacked Jacobian ``delta``
+    (statistics of every group by parameters), each group's ``Gamma_g`` in ``gammas`` and its
+    size in ``ns``: ``U = A - A Delta (Delta' A Delta)^-1 Delta' A``, ``A = blockdiag((N_g - 1)
+    W_g)``, ``W_g = diag(Gamma_g)^-1``, ``Omega = blockdiag(Gamma_g / (N_g - 1))``. In one
+    group ``U Omega = (W - W Delta E^-1 Delta' W) Gamma``, ``E = Delta' W Delta``."""
+    a = np.concatenate([(n - 1) / np.diag(g) for g, n in zip(gammas, ns, strict=True)])
+    omega = block_diag(*[g / (n - 1) for g, n in zip(gammas, ns, strict=True)])
+    ad = a[:, None] * delta
+    return (np.diag(a) - ad @ np.linalg.solve(delta.T @ ad, ad.T)) @ omega
+
+
+class GroupsDwls:
+    """The DWLS discrepancy of G groups, ``F = sum_g (N_g - 1)/N r_g' W_g r_g`` with ``r_g =
+    s_g - sigma_g(theta)``, ``W_g = diag(Gamma_g)^-1`` (lavaan: ``fmin = F/2``, ``chisq = N
+    F``), with its gradient and Gauss-Newton curvature for
+    :func:`~surveysem.sem.optimizer.minimize`. ``model`` gives ``implied(g, x)`` (sigma_g)
+    and ``jacobian(g, x)`` (Delta_g, statistics by parameters); ``stats`` the s_g."""
+
+    def __init__(self, model, stats, gammas, ns):
+        n = sum(ns)
+        self.model = model
+        self.stats = [np.asarray(s, dtype=float) for s in stats]
+        self.weights = [(m - 1) / n / np.diag(g) for g, m in zip(gammas, ns, strict=True)]
+
+    def value(self, x: np.ndarray) -> float:
+        try:
+            resid = [s - self.model.implied(g, x) for g, s in enumerate(self.stats)]
+        except np.linalg.LinAlgError:  # I - B singular
+            return np.inf
+        f = sum(float(r @ (w * r)) for r, w in zip(resid, self.weights, strict=True))
+        return f if np.isfinite(f) else np.inf
+
+    def first(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        grad, curv = np.zeros(len(x)), np.zeros((len(x), len(x)))
+        for g, (s, w) in enumerate(zip(self.stats, self.weights, strict=True)):
+            delta = self.model.jacobian(g, x)
+            wd = w[:, None] * delta
+            grad -= 2 * wd.T @ (s - self.model.implied(g, x))
+            curv += 2 * delta.T @ wd
+        return grad, curv
 
 
 def baseline_discrepancy(

@@ -27,6 +27,12 @@ Estimation reproduces lavaan ``cfa()/sem(..., group = , group.equal = )`` (ML,
 * standard errors from the expected information ``(N/2 H)^-1``, with
   ``H = sum_g (N_g/N) [tr(Sigma^-1 dSigma_i Sigma^-1 dSigma_j) + 2 dmu_i' Sigma^-1 dmu_j]``.
 * ``estimator="MLR"``: sandwich SEs and the Yuan-Bentler test (:func:`_robust`);
+* ``estimator="WLSMV"`` on continuous items (lavaan DWLS): the statistics of group g are its
+  means and vech(S_g) (divisor N_g - 1), ``F = sum_g (N_g - 1)/N r_g' W_g r_g`` with ``W_g =
+  diag(Gamma_g)^-1`` (Gamma_g the distribution-free covariance matrix of the means and
+  covariances, divisor N_g), minimized by Gauss-Newton
+  (:class:`~surveysem.sem.estimators.least_squares.GroupsDwls`); ``robust.sem`` SEs and the
+  scaled-and-shifted test over groups (:func:`_dwls_fit_measures`);
 * sampling weights (lavaan ``sampling.weights``): normalized over all rows to sum to N, each
   group's moments weighted and N_g its sum of weights; ML becomes MLR with weighted scores,
   as in lavaan (:mod:`~surveysem.sem.estimators.weights`); under FIML normalized over the
@@ -49,6 +55,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import block_diag
 
 from surveysem.errors import InputError
 from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
@@ -58,7 +65,15 @@ from surveysem.sem.estimators.fiml import (
     fiml_measures,
     incomplete_numeric,
 )
+from surveysem.sem.estimators.fit_measures import WLSMV_NAMES
 from surveysem.sem.estimators.fitting import complete_numeric
+from surveysem.sem.estimators.least_squares import (
+    GroupsDwls,
+    adf_gamma,
+    robust_sem_vcov,
+    u_gamma,
+    unbiased_cov,
+)
 from surveysem.sem.estimators.robust import YuanBentlerTest, yuan_bentler_test
 from surveysem.sem.estimators.weights import normalized_weights, weighted_moments
 from surveysem.sem.measures.indices import (
@@ -70,6 +85,7 @@ from surveysem.sem.measures.indices import (
     information_criteria,
     rmsea_measures,
     scaled_measures,
+    scaled_shifted_measures,
 )
 from surveysem.sem.model.groups import (
     MGRow,
@@ -124,7 +140,8 @@ class MultiGroupFit:
     vcov : their covariance matrix (NaN when the information matrix is singular).
     converged : vanishing gradient at the solution (``max |dF/dtheta| < 1e-4``).
     message : optimizer details.
-    estimator : "ML" or "MLR" (sandwich SEs and the Yuan-Bentler scaled test, :func:`_robust`).
+    estimator : "ML", "MLR" (sandwich SEs and the Yuan-Bentler scaled test, :func:`_robust`)
+        or "WLSMV" (DWLS on continuous items, module docstring).
     robust_test : for MLR, the :class:`~surveysem.sem.estimators.robust.YuanBentlerTest`; else None.
     sampling_weights : name of the design-weight column, or None.
     weights : per group, the weights of its rows normalized over all rows to sum to the total
@@ -136,6 +153,9 @@ class MultiGroupFit:
         (:class:`~surveysem.sem.estimators.fiml.FimlLikelihoods`); then ``nobs`` are the cases
         with at least one observed variable and ``sample_cov``/``sample_mean`` each group's
         EM (saturated ML) moments. None for complete data.
+    gamma : WLSMV only: per group N_g times the distribution-free covariance matrix of its
+        statistics, the means then vech(S)
+        (:func:`~surveysem.sem.estimators.least_squares.adf_gamma`); None otherwise.
     """
 
     syntax: str
@@ -160,6 +180,7 @@ class MultiGroupFit:
     sampling_weights: str | None = None
     weights: list[np.ndarray] | None = field(default=None, repr=False)
     likelihoods: FimlLikelihoods | None = field(default=None, repr=False)
+    gamma: list[np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def missing(self) -> str:
@@ -179,7 +200,10 @@ class MultiGroupFit:
 
     @property
     def fmin(self) -> float:
-        """lavaan's ``fmin`` = F/2 at the estimates (FIML: (logL_H1 - logL) / N)."""
+        """lavaan's ``fmin`` = F/2 at the estimates (FIML: (logL_H1 - logL) / N; WLSMV: the
+        DWLS F of :func:`_dwls_objective`)."""
+        if self.estimator == "WLSMV":
+            return _dwls_objective(self).value(self.x) / 2
         if self.likelihoods is not None:
             lik = self.likelihoods
             return (lik.unrestricted_logl - lik.logl) / self.ntotal
@@ -281,6 +305,45 @@ def _engine(fit: MultiGroupFit) -> _Engine:
         fit.sample_cov,
         fit.sample_mean,
         fit.group_sizes,
+    )
+
+
+class _Statistics:
+    """The DWLS statistics of each group's RAM model: ``sigma_g = (mu_g, vech(Sigma_g))``
+    (lavaan's order with a mean structure; vech in ``np.tril_indices`` order) and their
+    Jacobian ``Delta_g`` (statistics by parameters), as
+    :class:`~surveysem.sem.estimators.least_squares.GroupsDwls` reads them."""
+
+    def __init__(self, rams: list[Ram]):
+        self.rams = rams
+        self.low = np.tril_indices(rams[0].p)
+
+    def implied(self, g: int, x: np.ndarray) -> np.ndarray:
+        mu, sigma = self.rams[g].moments(x)
+        return np.concatenate([mu, sigma[self.low]])
+
+    def jacobian(self, g: int, x: np.ndarray) -> np.ndarray:
+        d_sig, d_mu = self.rams[g].jacobian(x)
+        return np.hstack([d_mu, d_sig[:, self.low[0], self.low[1]]]).T
+
+
+def _dwls_stats(covs, means, nobs) -> list[np.ndarray]:
+    """Each group's sample statistics for DWLS: its means, then vech of its covariance
+    matrix with divisor N_g - 1 (lavaan fits least squares to the unbiased S)."""
+    low = np.tril_indices(len(means[0]))
+    return [
+        np.concatenate([m, unbiased_cov(s, n)[low]])
+        for s, m, n in zip(covs, means, nobs, strict=True)
+    ]
+
+
+def _dwls_objective(fit: MultiGroupFit) -> GroupsDwls:
+    """The DWLS discrepancy of a WLSMV fit (:class:`_Statistics` of its groups)."""
+    return GroupsDwls(
+        _Statistics(_engine(fit).rams),
+        _dwls_stats(fit.sample_cov, fit.sample_mean, fit.nobs),
+        fit.gamma,
+        fit.nobs,
     )
 
 
@@ -475,8 +538,9 @@ def fit_multigroup(
         lavaan ``group.partial``: parameters exempted from ``equal``, e.g. ``("x3~1",)``.
     equal_params : tuple of str, keyword-only
         Additional single parameters held equal across groups, e.g. ``("CRP~CO",)``.
-    estimator : {"ML", "MLR"}, keyword-only
-        lavaan's estimator; MLR adds sandwich SEs and the Yuan-Bentler scaled test.
+    estimator : {"ML", "MLR", "WLSMV"}, keyword-only
+        lavaan's estimator; MLR adds sandwich SEs and the Yuan-Bentler scaled test; WLSMV is
+        DWLS on continuous items (module docstring; listwise, without sampling weights).
     sampling_weights : str or None, keyword-only
         A column of design weights (lavaan ``sampling.weights``): normalized over all rows to
         sum to N, each group's moments are weighted, the groups' discrepancies are weighed by
@@ -532,8 +596,16 @@ def fit_multigroup(
         raise TypeError("data must be a pandas DataFrame")
     pt = build_partable(parsed, [str(c) for c in data.columns])
     require_no_covariates(pt, "multi-group")
-    if estimator not in ("ML", "MLR"):
-        raise ValueError(f"estimator must be ML or MLR for multi-group models, not {estimator!r}")
+    if estimator not in ("ML", "MLR", "WLSMV"):
+        raise ValueError(
+            f"estimator must be ML, MLR or WLSMV for multi-group models, not {estimator!r}"
+        )
+    if estimator == "WLSMV" and (missing != "listwise" or sampling_weights is not None):
+        raise UnsupportedModelError(
+            "estimator WLSMV on continuous items in several groups takes listwise deletion "
+            "without sampling weights (lavaan refuses missing fiml with WLSMV; it accepts "
+            "sampling weights, which surveysem does not implement yet); use estimator MLR"
+        )
     if missing not in ("listwise", "fiml"):
         raise ValueError(f"missing must be listwise or fiml, not {missing!r}")
     if sampling_weights is not None:
@@ -555,8 +627,16 @@ def fit_multigroup(
             "the starting values give a non-positive-definite implied covariance matrix; "
             "check the model (e.g. fixed values) and the data"
         )
+    gammas = None
+    if estimator == "WLSMV":
+        gammas = [adf_gamma(v, meanstructure=True) for v in values]
+        objective = GroupsDwls(
+            _Statistics(engine.rams), _dwls_stats(covs, means, nobs), gammas, nobs
+        )
+    else:
+        objective = engine
     with np.errstate(all="ignore"):
-        x, max_grad, info, n_iter = minimize(engine, x0)
+        x, max_grad, info, n_iter = minimize(objective, x0)
     converged = bool(np.isfinite(max_grad) and max_grad < GRAD_TOL)
     message = f"Fisher scoring: {n_iter} iterations, max |gradient of F| = {max_grad:.2e}"
     ntotal = float(sum(sizes))
@@ -568,6 +648,10 @@ def fit_multigroup(
     robust_test = None
     if estimator == "MLR":
         vcov, robust_test = _robust(engine, x, values, group_wts)
+    if estimator == "WLSMV":  # lavaan se = "robust.sem"
+        message = message.replace("Fisher scoring", "Gauss-Newton")
+        jacobians = [objective.model.jacobian(g, x) for g in range(len(labels))]
+        vcov = robust_sem_vcov(jacobians, gammas, nobs)
     return MultiGroupFit(
         syntax=syntax,
         group=group,
@@ -590,6 +674,7 @@ def fit_multigroup(
         robust_test=robust_test,
         sampling_weights=sampling_weights,
         weights=group_wts,
+        gamma=gammas,
     )
 
 
@@ -736,7 +821,8 @@ def _residual_indices(fit: MultiGroupFit) -> dict[str, float]:
 
 def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
     """lavaan ``fitMeasures()`` of a multi-group ML fit (lavaan names); a FIML fit
-    (``missing="fiml"``) gets :func:`~surveysem.sem.estimators.fiml.fiml_measures`.
+    (``missing="fiml"``) gets :func:`~surveysem.sem.estimators.fiml.fiml_measures`, a WLSMV
+    fit :func:`_dwls_fit_measures`.
 
     With G groups, N = sum N_g, p variables, p* = p(p+1)/2 and k free parameters:
 
@@ -774,6 +860,8 @@ def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
     >>> fm["npar"], fm["df"], round(fm["cfi"], 3), round(fm["rmsea"], 3)
     (38.0, 16.0, 1.0, 0.0)
     """
+    if fit.estimator == "WLSMV":
+        return _dwls_fit_measures(fit)
     if fit.likelihoods is not None:  # FIML: the likelihood-ratio measures of every group
         samples = list(zip(fit.sample_cov, fit.sample_mean, strict=True))
         implied = [(sig.to_numpy(), mu.to_numpy()) for sig, mu in fit.implied()]
@@ -826,3 +914,62 @@ def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
     if fit.robust_test is not None:
         out |= scaled_measures(out, fit.robust_test, n, n_groups)
     return {key: float(val) for key, val in out.items()}
+
+
+def _dwls_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
+    """lavaan ``fitMeasures()`` of WLSMV on continuous items in G groups (N = sum N_g,
+    statistics ``s_g = (ybar_g, vech S_g)`` with the N_g - 1 divisor S_g, ``W_g =
+    diag(Gamma_g)^-1``):
+
+    * ``chisq = sum_g (N_g - 1) r_g' W_g r_g`` (``fmin = chisq / (2N)``), ``df = G (p* + p)
+      - k``; the baseline (free means and variances in every group) leaves the covariances
+      as residuals: ``chisq_b = sum_g (N_g - 1) sum_(i < j) w_ij s_ij^2``, ``df_b = G (p* -
+      p)``;
+    * the scaled-and-shifted tests and the scaled and robust indices of
+      :func:`~surveysem.sem.measures.indices.scaled_shifted_measures` from ``U Omega`` over
+      the groups (:func:`~surveysem.sem.estimators.least_squares.u_gamma`);
+    * RMSEA (times sqrt(G)), CN, MFI and ECVI with lavaan's N - G for non-ML estimators;
+    * residual summaries per group against (ybar_g, S_g), weighted by N_g / N; GFI ``1 - r_g'
+      W_g r_g / s_g' W_g s_g`` per group, weighted by N_g / N, AGFI and PGFI over the ``G (p*
+      + p)`` statistics.
+    """
+    n, n_groups, k = float(fit.ntotal), len(fit.groups), fit.n_free
+    n1 = n - n_groups  # lavaan's N of RMSEA, CN, MFI and ECVI for non-ML estimators
+    p = len(fit.ov_names)
+    objective = _dwls_objective(fit)
+    x2 = n * objective.value(fit.x)
+    n_stats = n_groups * (p * (p + 1) // 2 + p)
+    df, dfb = float(n_stats - k), float(n_groups * (p * (p - 1) // 2))
+    # the baseline's free parameters: each group's means and variances
+    low = np.tril_indices(p)
+    fixed_b = np.concatenate([np.ones(p, bool), low[0] == low[1]])
+    x2b = gfi = 0.0
+    jacobians, base = [], []
+    for g, (s, ng) in enumerate(zip(objective.stats, fit.nobs, strict=True)):
+        w = 1.0 / np.diag(fit.gamma[g])
+        r = s - objective.model.implied(g, fit.x)
+        x2b += (ng - 1) * float(s[~fixed_b] @ (w[~fixed_b] * s[~fixed_b]))
+        gfi += ng / n * (1 - float(r @ (w * r)) / float(s @ (w * s)))
+        jacobians.append(objective.model.jacobian(g, fit.x))
+        base.append(np.eye(len(s))[:, fixed_b])
+    ug = u_gamma(np.vstack(jacobians), fit.gamma, fit.nobs)
+    ugb = u_gamma(block_diag(*base), fit.gamma, fit.nobs)
+    samples = [
+        (unbiased_cov(c, ng), m)
+        for c, m, ng in zip(fit.sample_cov, fit.sample_mean, fit.nobs, strict=True)
+    ]
+    implied = [(sig.to_numpy(), mu.to_numpy()) for sig, mu in fit.implied()]
+    out = {
+        "npar": float(k),
+        "fmin": x2 / (2 * n),
+        **chisq_tests(x2, df, x2b, dfb),
+        **incremental_indices(x2, df, x2b, dfb),
+        **rmsea_measures(x2, df, n1, n_groups),
+        **scaled_shifted_measures(x2, df, x2b, dfb, ug, ugb, n1, n_groups),
+        **group_residual_indices(samples, implied, fit.nobs),
+        **hoelter_cn(x2, df, n1),
+        **gfi_measures(gfi, df, n_stats),
+        "mfi": float(np.exp(-0.5 * (x2 - df) / n1)),
+        "ecvi": x2 / n1 + 2 * k / n1,
+    }
+    return {key: float(out[key]) for key in WLSMV_NAMES}

@@ -58,7 +58,7 @@ import pandas as pd
 
 from surveysem.errors import InputError
 from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
-from surveysem.sem.estimators.least_squares import robust_sem_vcov
+from surveysem.sem.estimators.least_squares import GroupsDwls, robust_sem_vcov
 from surveysem.sem.estimators.multigroup import (
     group_estimates_table,
     refuse_definitions,
@@ -155,34 +155,6 @@ class OrdinalFit:
             return None
         names = self.model.ov_names
         return pd.DataFrame(self.moments[0].cor, index=names, columns=names)
-
-
-class _Discrepancy:
-    """``F = sum_g (N_g - 1)/N r_g' W_g r_g``, ``r_g = s_g - sigma_g``, with its gradient and
-    Gauss-Newton curvature, for :func:`~surveysem.sem.optimizer.minimize`."""
-
-    def __init__(self, model: OrdinalModel, moments: list[OrdinalMoments]):
-        n = sum(m.n for m in moments)
-        self.model = model
-        self.stats = [m.wls_obs for m in moments]
-        self.weights = [(m.n - 1) / n / np.diag(m.gamma) for m in moments]
-
-    def value(self, x: np.ndarray) -> float:
-        try:
-            resid = [s - self.model.implied(g, x) for g, s in enumerate(self.stats)]
-        except np.linalg.LinAlgError:  # I - B singular
-            return np.inf
-        f = sum(float(r @ (w * r)) for r, w in zip(resid, self.weights, strict=True))
-        return f if np.isfinite(f) else np.inf
-
-    def first(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        grad, curv = np.zeros(len(x)), np.zeros((len(x), len(x)))
-        for g, (s, w) in enumerate(zip(self.stats, self.weights, strict=True)):
-            delta = self.model.jacobian(g, x)
-            wd = w[:, None] * delta
-            grad -= 2 * wd.T @ (s - self.model.implied(g, x))
-            curv += 2 * delta.T @ wd
-        return grad, curv
 
 
 def _group_parts(data: pd.DataFrame, group: str | None):
@@ -308,12 +280,15 @@ def fit_dwls(
     model = OrdinalModel(rows, n_free, pt.ov_names, pt.lv_names, moments[0].pairs, pt.definitions)
     thresholds = [dict(zip(m.labels, m.wls_obs, strict=True)) for m in moments]
     x0 = start_values(rows, pt.ov_names, n_free, [m.cor for m in moments], None, thresholds)
+    gammas, ns = [m.gamma for m in moments], [m.n for m in moments]
     with np.errstate(all="ignore"):
-        x, max_grad, _, n_iter = minimize(_Discrepancy(model, moments), x0)
+        x, max_grad, _, n_iter = minimize(
+            GroupsDwls(model, [m.wls_obs for m in moments], gammas, ns), x0
+        )
     converged = bool(np.isfinite(max_grad) and max_grad < GRAD_TOL)
     message = f"Gauss-Newton: {n_iter} iterations, max |gradient of F| = {max_grad:.2e}"
     jacobians = [model.jacobian(g, x) for g in range(len(moments))]
-    vcov = robust_sem_vcov(jacobians, [m.gamma for m in moments], [m.n for m in moments])
+    vcov = robust_sem_vcov(jacobians, gammas, ns)
     return OrdinalFit(
         syntax, group, labels, equal, model, moments, x, vcov, converged, message, jacobians
     )

@@ -46,6 +46,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import block_diag
 
+from surveysem.sem.estimators.least_squares import u_gamma
 from surveysem.sem.estimators.ordinal import OrdinalFit
 from surveysem.sem.measures.indices import (
     chisq_tests,
@@ -159,10 +160,8 @@ def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
 def _scaled_shifted(delta: np.ndarray, fit: OrdinalFit, x2: float, df: float):
     """The scaled-and-shifted statistic of ``x2`` and its scaling factor ``1 / a`` for a model
     with the stacked Jacobian ``delta`` (module docstring)."""
-    a_mat = block_diag(*[np.diag((m.n - 1) / np.diag(m.gamma)) for m in fit.moments])
-    omega = block_diag(*[m.gamma / (m.n - 1) for m in fit.moments])
-    ad = a_mat @ delta
-    return scaled_shifted(x2, df, (a_mat - ad @ np.linalg.solve(delta.T @ ad, ad.T)) @ omega)
+    gammas, ns = [m.gamma for m in fit.moments], [m.n for m in fit.moments]
+    return scaled_shifted(x2, df, u_gamma(delta, gammas, ns))
 
 
 def _catml(fit: OrdinalFit, df: float, dfb: float) -> tuple[float, ...] | None:

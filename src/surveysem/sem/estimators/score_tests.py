@@ -103,6 +103,11 @@ def score_tests(fit: MultiGroupFit) -> tuple[pd.DataFrame, dict]:
             "score tests of a multi-group FIML fit (lavTestScore with missing = 'ml'): lavaan "
             "accepts this, surveysem does not implement it yet; compare refits instead"
         )
+    if fit.estimator == "WLSMV":  # the tests use the ML discrepancy F
+        raise UnsupportedModelError(
+            "score tests of a multi-group WLSMV fit on continuous items (lavTestScore of DWLS): "
+            "lavaan accepts this, surveysem does not implement it yet; compare refits instead"
+        )
     rows, x, restrictions, pairs = _unconstrained(fit)
     if not len(pairs):
         raise ValueError("the fit has no equality constraints to release")

@@ -332,6 +332,43 @@ def scaled_shifted(x2: float, df: float, u_gamma: np.ndarray) -> tuple[float, fl
     return float(a * x2 + (df - a * np.trace(u_gamma))), float(1.0 / a)
 
 
+def scaled_shifted_measures(x2, df, x2b, dfb, ug, ugb, n, n_groups: int = 1) -> dict:
+    """lavaan's scaled and robust measures of a DWLS fit on continuous items (``test =
+    "scaled.shifted"``), one or several groups: the scaled-and-shifted statistics
+    (:func:`scaled_shifted`) of the model (``U Gamma`` = ``ug``) and of the baseline
+    (``ugb``), the scaled indices from them, and the robust CFI/TLI/RNI/RMSEA (Savalei 2018)
+    with ``c = tr(U Gamma) / df``; ``n`` is lavaan's N for RMSEA (N - G for non-ML
+    estimators), the RMSEAs and their intervals are times sqrt(G)."""
+    x2s, scaling = scaled_shifted(x2, df, ug)
+    x2bs, scaling_b = scaled_shifted(x2b, dfb, ugb)
+    c, cb = np.trace(ug) / df, np.trace(ugb) / dfb
+    scaled_tests = chisq_tests(x2s, df, x2bs, dfb)
+    out = {
+        "chisq.scaled": x2s,
+        "df.scaled": df,
+        "pvalue.scaled": scaled_tests["pvalue"],
+        "chisq.scaling.factor": scaling,
+        "baseline.chisq.scaled": x2bs,
+        "baseline.df.scaled": dfb,
+        "baseline.pvalue.scaled": scaled_tests["baseline.pvalue"],
+        "baseline.chisq.scaling.factor": scaling_b,
+        **incremental_indices(x2s, df, x2bs, dfb, suffix=".scaled"),
+        **robust_incremental_indices(x2, df, x2b, dfb, c, cb),
+        **{f"{key}.scaled": value for key, value in rmsea_measures(x2s, df, n, n_groups).items()
+           if key.endswith(("rmsea", "lower", "upper", "pvalue"))},
+        "rmsea.robust": rmsea(x2, df, n, c) * np.sqrt(n_groups),
+        # lavaan: the interval and p-values of the robust RMSEA invert the scaled-and-shifted
+        # statistic with the scaling factor (Savalei 2018)
+        "rmsea.pvalue.robust": rmsea_close(x2s, df, n, scaling * n_groups, h0=0.05),
+        "rmsea.notclose.pvalue.robust": rmsea_close(
+            x2s, df, n, scaling * n_groups, h0=0.08, close=False
+        ),
+    }  # fmt: skip
+    lo, hi = rmsea_ci(x2s, df, n, scaling * n_groups)
+    out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = lo, hi
+    return out
+
+
 def residual_indices(cov, sigma, mean=None, mu=None, mean_of=None) -> dict[str, float]:
     """lavaan's residual summaries (``lav_residuals_summary``) of sample moments ``cov``
     (and ``mean``) against the model-implied ``sigma`` (and ``mu``).
