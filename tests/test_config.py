@@ -113,7 +113,6 @@ def test_variants_inherit_the_study_estimation_unless_they_set_their_own(bundled
         ({"estimator": "WLSMV", "missing": "listwise"}, "SIZE =~ employees", False,
          "single-indicator factors are not supported"),
         ({"estimator": "ML", "missing": "fiml"}, "CS ~ employees", False, "full-information ML"),
-        ({"estimator": "GLS", "missing": "listwise"}, "", True, "robustness.invariance"),
     ],
 )  # fmt: skip
 def test_estimation_the_study_cannot_run_with_is_refused_at_the_start(
@@ -131,9 +130,11 @@ def test_estimation_the_study_cannot_run_with_is_refused_at_the_start(
 
 
 def test_ml_and_mlr_with_listwise_or_fiml_run_as_written(bundled, schema, root):
-    """Invariance groupings included: several groups are fitted by FIML too."""
+    """Invariance groupings included: several groups are fitted by FIML, GLS and ULS too."""
     codebook = load_codebook(root / bundled["codebook"])
     assert bundled["robustness"]["invariance"]
-    for estimator, missing in (("ML", "fiml"), ("MLR", "fiml"), ("MLR", "listwise")):
+    runs = (("ML", "fiml"), ("MLR", "fiml"), ("MLR", "listwise"), ("GLS", "listwise"),
+            ("ULS", "listwise"))  # fmt: skip
+    for estimator, missing in runs:
         bundled["estimation"] = {"estimator": estimator, "missing": missing}
         assert estimation_conflicts(validate_config(bundled, schema), codebook) == []

@@ -380,12 +380,13 @@ def test_a_model_without_constraints_has_no_score_test(hs_fits):
 
 @pytest.mark.parametrize(
     ("estimator", "missing"), [("ML", "listwise"), ("MLR", "listwise"), ("ML", "fiml"),
-                               ("MLR", "fiml")]
+                               ("MLR", "fiml"), ("GLS", "listwise"), ("ULS", "listwise")]
 )  # fmt: skip
 def test_sequence_difference_test_matches_lavaan_per_estimator(hs_data, estimator, missing):
     """anova_estimators.csv (make_golden_difference.R): lavTestLRT(configural, metric) with
-    estimator ML (standard) and MLR (Satorra-Bentler 2001), on complete data and by FIML on
-    hs_missing_data.csv (lavaan missing = "ml")."""
+    estimator ML, GLS and ULS (standard; lavaan gives the ULS difference a p-value too) and
+    MLR (Satorra-Bentler 2001), on complete data and by FIML on hs_missing_data.csv (lavaan
+    missing = "ml")."""
     gold = read_golden("anova_estimators.csv")
     gold = gold[(gold.case == "hs_groups") & (gold.estimator == estimator)
                 & (gold.missing == missing)].iloc[0]  # fmt: skip
@@ -398,6 +399,12 @@ def test_sequence_difference_test_matches_lavaan_per_estimator(hs_data, estimato
     assert metric["delta_chisq"] == pytest.approx(gold["chisq_diff"], rel=2e-5)
     assert metric["delta_df"] == gold["df_diff"]
     assert metric["delta_pvalue"] == pytest.approx(gold["pvalue"], abs=1e-4)
+    assert (metric["delta_method"] == "standard") == (estimator != "MLR")
+    if estimator in ("GLS", "ULS"):  # the levels' own statistics are lavaan's least-squares ones
+        gold_fit = golden_fit(f"hs_mi_metric_{estimator.lower()}")
+        assert metric["chisq"] == pytest.approx(gold_fit["chisq"], rel=1e-5)
+        assert metric["cfi"] == pytest.approx(gold_fit["cfi"], abs=5e-4)
+        assert np.isnan(metric["pvalue"]) == (estimator == "ULS")
     # under MLR the table reports the scaled statistic and robust CFI of each level
     scaled = golden_fit("hs_mi_metric_mlr" + "_fiml" * (missing == "fiml"))
     if estimator == "MLR":

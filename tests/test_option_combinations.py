@@ -5,9 +5,10 @@ Covered here: MLR on the PoliticalDemocracy SEM with `:=` effects (robust delta-
 of the defined parameters), MLR with sampling weights, MLR with FIML (robust FIML: sandwich
 SEs and the Yuan-Bentler scaled test) on the CFA and on the SEM with `:=` effects, WLSMV
 with ordered items, WLSMV on continuous items in one and in several groups (configural,
-metric, scalar), the multi-group metric model (ML, MLR, MLR with sampling weights) and
-several groups with FIML (configural and metric by ML, metric by MLR, and metric with
-sampling weights; golden files of make_golden_groups.R); and that every other combination
+metric, scalar), GLS and ULS in several groups (configural, metric, scalar), the
+multi-group metric model (ML, MLR, MLR with sampling weights) and several groups with FIML
+(configural and metric by ML, metric by MLR, and metric with sampling weights; golden files
+of make_golden_groups.R); and that every other combination
 of lavaan's options is refused with a message naming them, never fitted another way.
 Tolerances as in test_sem_parity.py: 1e-3 for estimates, SEs and standardized values, 5e-4
 for fit indices.
@@ -227,6 +228,30 @@ def test_continuous_items_in_groups_match_lavaan_wlsmv(hs_data, equal, case):
     assert_measures_close(measures, gold, list(measures), relative=chisqs)
 
 
+@pytest.mark.parametrize("estimator", ["GLS", "ULS"])
+@pytest.mark.parametrize(
+    ("level", "equal"),
+    [("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts"))],
+)
+def test_gls_and_uls_in_groups_match_lavaan(hs_data, estimator, level, equal):
+    """GLS and ULS across schools (configural, metric, scalar): least squares on each group's
+    means
+    and N_g - 1 covariances with lavaan's WLS.V (GLS: blockdiag(S_g^-1, 1/2 D'(S_g^-1 x
+    S_g^-1) D); ULS: identity), groups weighed by N_g - 1, expected-information SEs with N -
+    G, the baseline fitted with the same weights, RMSEA/CN/MFI/ECVI with N - G, no ULS
+    p-values."""
+    case = f"hs_mi_{level}_{estimator.lower()}"
+    result = fit(HS_MODEL, hs_data, estimator=estimator, group="school", group_equal=equal)
+    assert result.converged and result.solution["admissible"] and result.sample_cov is None
+    key = ["lhs", "op", "rhs", "block", "group", "label"]
+    assert_estimates_match(result.estimates, golden_estimates(case), key=key, columns=MG_COLUMNS)
+    measures, gold = result.measures, golden_fit(case)
+    assert list(measures) == list(gold.index)  # every measure lavaan reports, in order
+    assert np.isnan(measures["pvalue"]) == (estimator == "ULS") == np.isnan(gold["pvalue"])
+    chisqs = {key: 1e-3 for key in measures if "chisq" in key}
+    assert_measures_close(measures, gold, relative=chisqs, nan_matches_nan=True)
+
+
 OPTIONS = {
     "estimator": ESTIMATORS,
     "missing": ("listwise", "fiml"),
@@ -238,13 +263,10 @@ OPTIONS = {
 
 # The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator, weights
 # with GLS/ULS) and those surveysem does not implement yet (weights with ordered items,
-# WLSMV on continuous items with weights, ordered items with other estimators or FIML,
-# multi-group models with GLS or ULS).
+# WLSMV on continuous items with weights, ordered items with other estimators or FIML).
 def _supported(estimator, missing, sampling_weights, ordered, group):
     if group is not None and (ordered or estimator == "WLSMV"):  # ordered or continuous items
         return estimator == "WLSMV" and missing == "listwise" and not sampling_weights
-    if group is not None:
-        return estimator in ("ML", "MLR")
     if ordered:
         return estimator == "WLSMV" and missing == "listwise" and not sampling_weights
     if estimator == "WLSMV":  # continuous items: DWLS in one group, without weights

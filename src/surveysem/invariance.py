@@ -116,7 +116,7 @@ def invariance_sequence(
     metric (loadings), scalar (loadings and intercepts; latent means free in groups 2, ...)
     and strict (also residual variances). Level *j* is compared with level *j - 1* by
 
-    * the chi-square difference test of the ``estimator`` (ML or MLR; lavaan
+    * the chi-square difference test of the ``estimator`` (ML, MLR, GLS or ULS; lavaan
       ``lavTestLRT``, :func:`surveysem.sem.measures.difference.chisq_difference`): for ML
       ``delta_chisq = chisq_j - chisq_(j-1)`` on ``delta_df = df_j - df_(j-1)`` degrees of
       freedom, ``delta_pvalue = P(chi2(delta_df) > delta_chisq)``; for MLR the
@@ -162,10 +162,12 @@ def invariance_sequence(
         Which test decides the verdict (see above).
     measurement_only : bool
         Reduce a structural model to its measurement model first.
-    estimator : {"ML", "MLR", "WLSMV"}
+    estimator : {"ML", "MLR", "GLS", "ULS", "WLSMV"}
         MLR: sandwich SEs, the scaled difference test, and the fit columns (and so
         ``delta_cfi``) in their robust versions
         (:func:`~surveysem.sem.measures.indices.reported_fit`);
+        GLS, ULS: the least-squares chi-squares (lavaan's; ULS with no ``pvalue``) and their
+        standard difference, with a p-value also for ULS, as lavaan's ``anova()``;
         WLSMV: ordered items (see above).
     missing : {"listwise", "fiml"}
         The missing-data treatment of every fit (:func:`surveysem.sem.fit`): ``"fiml"``

@@ -153,8 +153,9 @@ def estimation_conflicts(config: dict, codebook: Codebook) -> list[str]:
     """The study's estimation options that its config cannot run with, each a sentence:
     a combination :func:`surveysem.sem.estimation_problems` refuses, FIML with observed
     covariates, a model or alternative the ordinal fit cannot estimate (WLSMV,
-    :func:`surveysem.sem.model.ordinal_model.ordinal_model_problems`), and invariance groupings
-    (multi-group models are fitted by ML or MLR, with listwise deletion or FIML, or by WLSMV).
+    :func:`surveysem.sem.model.ordinal_model.ordinal_model_problems`). Invariance groupings
+    run under every estimator (multi-group models are fitted by ML or MLR, with listwise
+    deletion or FIML, by GLS or ULS, or by WLSMV).
     """
     estimation = config["estimation"]
     estimator, missing = estimation["estimator"], estimation["missing"]
@@ -180,14 +181,6 @@ def estimation_conflicts(config: dict, codebook: Codebook) -> list[str]:
         for name, syntax in models.items():
             table = build_partable(parse_syntax(syntax), list(codebook.columns))
             problems += [f"{where}, {name}: {p}" for p in ordinal_model_problems(table)]
-    groupings = [g["name"] for g in config["robustness"]["invariance"]]
-    if groupings and estimator not in ("ML", "MLR", "WLSMV"):
-        problems.append(
-            f"{where}: robustness.invariance ({', '.join(groupings)}) fits multi-group models, "
-            "which surveysem implements for estimator ML or MLR (missing listwise or fiml) and "
-            "WLSMV only (lavaan accepts more); remove robustness.invariance or estimate the "
-            "study by one of them"
-        )
     return problems
 
 

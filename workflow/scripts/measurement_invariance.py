@@ -23,7 +23,7 @@ def main(inputs, outputs, params, log):
     data = analysis_rows(clean.dropna(subset=[GROUP]), variables, missing)
     sizes = data[GROUP].value_counts().to_dict()
     log.info("grouping %s on %s: %s", spec["name"], spec["column"], sizes)
-    estimator = params["estimation"]["estimator"]  # ML, MLR or WLSMV (preflight)
+    estimator = params["estimation"]["estimator"]  # ML, MLR, GLS, ULS or WLSMV
     sequence = invariance_sequence(
         model, data, GROUP, alpha=params["alpha"], estimator=estimator, missing=missing
     )

@@ -18,7 +18,7 @@ on continuous items         SEs, scaled-and-shifted test)
                             ``group``, ``group.equal``)
 ``group``, ``group_equal``  ``group =``, ``group.equal =`` (ML,     :mod:`.estimators.multigroup`
                             MLR; weights or ``missing = "ml"``;
-                            WLSMV on continuous items)
+                            GLS, ULS, WLSMV on continuous items)
 ==========================  ======================================  ============================
 """
 
@@ -117,12 +117,6 @@ class Estimation:
             )
         if self.group_equal and group is None:
             problems.append("group_equal without group: name the grouping column in group")
-        if group is not None and estimator not in ("ML", "MLR", "WLSMV"):
-            problems.append(
-                f"group with estimator {estimator}: " + not_yet + "multi-group models are "
-                "fitted by ML or MLR (listwise or missing fiml, with or without sampling weights) "
-                "or WLSMV (ordered or continuous items, listwise deletion)"
-            )
         return problems
 
 

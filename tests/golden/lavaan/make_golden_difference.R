@@ -56,6 +56,11 @@ for (est in c("ML", "MLR")) {  # the same with FIML on hs_missing_data.csv
     cfa(three, HSm, estimator = est, group = "school", group.equal = "loadings",
         missing = "ml"))
 }
+for (est in c("GLS", "ULS")) {  # measurement invariance by least squares (standard test)
+  cases[[length(cases) + 1]] <- row("hs_groups", est, "listwise",
+    cfa(three, HS, estimator = est, group = "school"),
+    cfa(three, HS, estimator = est, group = "school", group.equal = "loadings"))
+}
 out <- do.call(rbind, cases)
 write.csv(out, "anova_estimators.csv", row.names = FALSE)
 # The invariance sequence of ordered items (WLSMV, delta): configural, thresholds, thresholds

@@ -49,3 +49,16 @@ save_fit("hs_mi_metric_wlsmv_continuous", cfa(hs_model, data = HS, group = "scho
 save_fit("hs_mi_scalar_wlsmv_continuous", cfa(hs_model, data = HS, group = "school",
                                               group.equal = c("loadings", "intercepts"),
                                               estimator = "WLSMV"))
+# GLS and ULS in several groups (lavaan: meanstructure, each group's means and vech(S_g) with
+# the N_g - 1 divisor, WLS.V = blockdiag(S_g^-1, 1/2 D'(S_g^-1 x S_g^-1) D) for GLS and the
+# identity for ULS, groups weighed by N_g - 1, expected-information SEs with N - G, ULS
+# p-values NA): configural, metric and scalar invariance across schools
+levels <- list(configural = "", metric = "loadings",
+               scalar = c("loadings", "intercepts"))
+for (est in c("GLS", "ULS")) {
+  for (level in names(levels)) {
+    save_fit(sprintf("hs_mi_%s_%s", level, tolower(est)),
+             cfa(hs_model, data = HS, group = "school", group.equal = levels[[level]],
+                 estimator = est))
+  }
+}

@@ -12,7 +12,8 @@ estimates tables come from :mod:`surveysem.sem.results` and the fit measures fro
   :mod:`.modindices`;
 * :mod:`.fiml`: ML on incomplete data (lavaan ``missing = "ml"``), in one or several groups;
 * :mod:`.multigroup`: several groups (ML, MLR; complete data, or incomplete data through the
-  FIML engine of :mod:`.fiml`), with :mod:`.score_tests` (``lavTestScore``, complete data);
+  FIML engine of :mod:`.fiml`; GLS, ULS and WLSMV on continuous items through the group
+  objective of :mod:`.least_squares`), with :mod:`.score_tests` (``lavTestScore``, complete data);
 * ordered items by WLSMV: :mod:`.polychoric` (sample statistics), :mod:`.ordinal` (the fit)
   and :mod:`.ordinal_measures`.
 """

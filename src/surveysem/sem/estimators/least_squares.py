@@ -34,6 +34,12 @@ lavaan conventions reproduced here (``lav_model_objective``, ``lav_test``, ``lav
 The minimization is Gauss-Newton (``2 Delta' W Delta`` as curvature, :class:`Objective` for
 :func:`surveysem.sem.optimizer.minimize`), started from the ML estimates.
 
+In G groups lavaan adds a mean structure: group g's statistics are its means and vech(S_g)
+(divisor N_g - 1), its weight ``WLS.V`` (:func:`group_weight`) is ``blockdiag(S_g^-1, 1/2
+D'(S_g^-1 x S_g^-1) D)`` for GLS, the identity for ULS and ``diag(Gamma_g)^-1`` for DWLS, and
+``F = sum_g (N_g - 1)/N r_g' W_g r_g`` (:class:`GroupsLs`), so ``chisq = N F = sum_g (N_g - 1)
+F_g`` and ``fmin = F/2``. GLS/ULS standard errors: :func:`group_vcov` (N - G).
+
 References
 ----------
 Browne, M. W. (1974). Generalized least squares estimators in the analysis of covariance
@@ -188,35 +194,87 @@ def u_gamma(delta: np.ndarray, gammas, ns) -> np.ndarray:
     return (np.diag(a) - ad @ np.linalg.solve(delta.T @ ad, ad.T)) @ omega
 
 
-class GroupsDwls:
-    """The DWLS discrepancy of G groups, ``F = sum_g (N_g - 1)/N r_g' W_g r_g`` with ``r_g =
-    s_g - sigma_g(theta)``, ``W_g = diag(Gamma_g)^-1`` (lavaan: ``fmin = F/2``, ``chisq = N
-    F``), with its gradient and Gauss-Newton curvature for
-    :func:`~surveysem.sem.optimizer.minimize`. ``model`` gives ``implied(g, x)`` (sigma_g)
-    and ``jacobian(g, x)`` (Delta_g, statistics by parameters); ``stats`` the s_g."""
+def _times(w: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``W v`` for a weight matrix ``w`` given in full or, 1-D, by its diagonal."""
+    return w @ v if w.ndim == 2 else (w * v.T).T
 
-    def __init__(self, model, stats, gammas, ns):
+
+def _unit_matrices(p: int, pairs) -> np.ndarray:
+    """The symmetric unit matrices ``E_(a,b)`` (ones at (a, b) and (b, a)) of ``pairs``."""
+    basis = np.zeros((len(pairs), p, p))
+    for k, (a, b) in enumerate(pairs):
+        basis[k, a, b] = basis[k, b, a] = 1.0
+    return basis
+
+
+def group_weight(estimator: str, s: np.ndarray, gamma: np.ndarray | None = None) -> np.ndarray:
+    """lavaan's ``WLS.V`` of one group with a mean structure, the statistics ordered (means,
+    vech(S)) (vech in ``np.tril_indices`` order): GLS ``blockdiag(S^-1, 1/2 D'(S^-1 x S^-1)
+    D)`` (the normal-theory weight at the N_g - 1 divisor S), ULS the identity, both as full
+    matrices; WLSMV (DWLS) the diagonal ``1/diag(Gamma)`` as a vector. The vech block is the
+    inner product of :class:`Discrepancy` on the unit matrices, so ``r' W r`` is its F."""
+    if estimator == "WLSMV":
+        return 1.0 / np.diag(gamma)
+    disc = Discrepancy(estimator, s)
+    p = len(disc.s)
+    basis = _unit_matrices(p, list(zip(*(ix.tolist() for ix in disc.low), strict=True)))
+    means = disc.sinv if estimator == "GLS" else np.eye(p)
+    return block_diag(means, disc.inner(basis, basis))
+
+
+class GroupsLs:
+    """The least-squares discrepancy of G groups, ``F = sum_g (N_g - 1)/N r_g' W_g r_g`` with
+    ``r_g = s_g - sigma_g(theta)`` and lavaan's weights ``W_g`` in ``weights`` (full, or 1-D
+    diagonal; :func:`group_weight`) (lavaan: ``fmin = F/2``, ``chisq = N F``), with its
+    gradient and Gauss-Newton curvature for :func:`~surveysem.sem.optimizer.minimize`.
+    ``model`` gives ``implied(g, x)`` (sigma_g) and ``jacobian(g, x)`` (Delta_g, statistics
+    by parameters); ``stats`` the s_g."""
+
+    def __init__(self, model, stats, weights, ns):
         n = sum(ns)
         self.model = model
         self.stats = [np.asarray(s, dtype=float) for s in stats]
-        self.weights = [(m - 1) / n / np.diag(g) for g, m in zip(gammas, ns, strict=True)]
+        self.w = list(weights)
+        self.scale = [(m - 1) / n for m in ns]
 
     def value(self, x: np.ndarray) -> float:
         try:
             resid = [s - self.model.implied(g, x) for g, s in enumerate(self.stats)]
         except np.linalg.LinAlgError:  # I - B singular
             return np.inf
-        f = sum(float(r @ (w * r)) for r, w in zip(resid, self.weights, strict=True))
+        f = sum(
+            c * float(r @ _times(w, r)) for r, w, c in zip(resid, self.w, self.scale, strict=True)
+        )
         return f if np.isfinite(f) else np.inf
 
     def first(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         grad, curv = np.zeros(len(x)), np.zeros((len(x), len(x)))
-        for g, (s, w) in enumerate(zip(self.stats, self.weights, strict=True)):
+        for g, (s, w, c) in enumerate(zip(self.stats, self.w, self.scale, strict=True)):
             delta = self.model.jacobian(g, x)
-            wd = w[:, None] * delta
+            wd = c * _times(w, delta)
             grad -= 2 * wd.T @ (s - self.model.implied(g, x))
             curv += 2 * delta.T @ wd
         return grad, curv
+
+
+class GroupsDwls(GroupsLs):
+    """:class:`GroupsLs` with the DWLS weights ``W_g = diag(Gamma_g)^-1`` of ``gammas``."""
+
+    def __init__(self, model, stats, gammas, ns):
+        super().__init__(model, stats, [1.0 / np.diag(g) for g in gammas], ns)
+
+
+def group_vcov(jacobians, weights, ns) -> np.ndarray:
+    """lavaan ``se = "standard"`` (expected information) of GLS or ULS in G groups:
+    ``(sum_g N_g/N Delta_g' W_g Delta_g)^-1 / (N - G)`` (``lav_model_information_expected``
+    weighs the groups by N_g/N, ``lav_model_vcov`` divides by N - G for estimators other than
+    ML); in one group :func:`vcov`. NaN when singular."""
+    n = sum(ns)
+    info = sum(
+        m / n * delta.T @ _times(w, delta)
+        for delta, w, m in zip(jacobians, weights, ns, strict=True)
+    )
+    return vcov(2.0 * info, n - len(ns) + 1)
 
 
 def baseline_discrepancy(
@@ -233,8 +291,6 @@ def baseline_discrepancy(
     disc = Discrepancy(estimator, s, gamma)
     p = len(s)
     pairs = [(j, j) for j in range(p)] + list(combinations(sorted(covariates), 2))
-    basis = np.zeros((len(pairs), p, p))
-    for k, (a, b) in enumerate(pairs):
-        basis[k, a, b] = basis[k, b, a] = 1.0
+    basis = _unit_matrices(p, pairs)
     t = np.linalg.solve(disc.inner(basis, basis), disc.inner(basis, disc.s[None])[:, 0])
     return disc.value(np.einsum("k,kij->ij", t, basis))

@@ -27,12 +27,15 @@ Estimation reproduces lavaan ``cfa()/sem(..., group = , group.equal = )`` (ML,
 * standard errors from the expected information ``(N/2 H)^-1``, with
   ``H = sum_g (N_g/N) [tr(Sigma^-1 dSigma_i Sigma^-1 dSigma_j) + 2 dmu_i' Sigma^-1 dmu_j]``.
 * ``estimator="MLR"``: sandwich SEs and the Yuan-Bentler test (:func:`_robust`);
-* ``estimator="WLSMV"`` on continuous items (lavaan DWLS): the statistics of group g are its
-  means and vech(S_g) (divisor N_g - 1), ``F = sum_g (N_g - 1)/N r_g' W_g r_g`` with ``W_g =
-  diag(Gamma_g)^-1`` (Gamma_g the distribution-free covariance matrix of the means and
-  covariances, divisor N_g), minimized by Gauss-Newton
-  (:class:`~surveysem.sem.estimators.least_squares.GroupsDwls`); ``robust.sem`` SEs and the
-  scaled-and-shifted test over groups (:func:`_dwls_fit_measures`);
+* ``estimator="WLSMV"`` on continuous items (lavaan DWLS), ``"GLS"`` and ``"ULS"``: the
+  statistics of group g are its means and vech(S_g) (divisor N_g - 1), ``F = sum_g (N_g -
+  1)/N r_g' W_g r_g`` with lavaan's ``W_g``: DWLS ``diag(Gamma_g)^-1`` (Gamma_g the
+  distribution-free covariance matrix of the means and covariances, divisor N_g), GLS
+  ``blockdiag(S_g^-1, 1/2 D'(S_g^-1 x S_g^-1) D)``, ULS the identity, minimized by
+  Gauss-Newton (:class:`~surveysem.sem.estimators.least_squares.GroupsLs`); WLSMV:
+  ``robust.sem`` SEs and the scaled-and-shifted test over groups; GLS, ULS:
+  expected-information SEs ``(sum_g N_g/N Delta_g' W_g Delta_g)^-1 / (N - G)``; fit measures
+  of :func:`_ls_fit_measures`;
 * sampling weights (lavaan ``sampling.weights``): normalized over all rows to sum to N, each
   group's moments weighted and N_g its sum of weights; ML becomes MLR with weighted scores,
   as in lavaan (:mod:`~surveysem.sem.estimators.weights`); under FIML normalized over the
@@ -65,11 +68,14 @@ from surveysem.sem.estimators.fiml import (
     fiml_measures,
     incomplete_numeric,
 )
-from surveysem.sem.estimators.fit_measures import WLSMV_NAMES
+from surveysem.sem.estimators.fit_measures import LS_NAMES, WLSMV_NAMES
 from surveysem.sem.estimators.fitting import complete_numeric
 from surveysem.sem.estimators.least_squares import (
-    GroupsDwls,
+    LS_ESTIMATORS,
+    GroupsLs,
     adf_gamma,
+    group_vcov,
+    group_weight,
     robust_sem_vcov,
     u_gamma,
     unbiased_cov,
@@ -140,8 +146,8 @@ class MultiGroupFit:
     vcov : their covariance matrix (NaN when the information matrix is singular).
     converged : vanishing gradient at the solution (``max |dF/dtheta| < 1e-4``).
     message : optimizer details.
-    estimator : "ML", "MLR" (sandwich SEs and the Yuan-Bentler scaled test, :func:`_robust`)
-        or "WLSMV" (DWLS on continuous items, module docstring).
+    estimator : "ML", "MLR" (sandwich SEs and the Yuan-Bentler scaled test, :func:`_robust`),
+        "GLS", "ULS" or "WLSMV" (DWLS on continuous items) (least squares, module docstring).
     robust_test : for MLR, the :class:`~surveysem.sem.estimators.robust.YuanBentlerTest`; else None.
     sampling_weights : name of the design-weight column, or None.
     weights : per group, the weights of its rows normalized over all rows to sum to the total
@@ -201,9 +207,9 @@ class MultiGroupFit:
     @property
     def fmin(self) -> float:
         """lavaan's ``fmin`` = F/2 at the estimates (FIML: (logL_H1 - logL) / N; WLSMV: the
-        DWLS F of :func:`_dwls_objective`)."""
-        if self.estimator == "WLSMV":
-            return _dwls_objective(self).value(self.x) / 2
+        GLS, ULS: the least-squares F of :func:`_ls_objective`)."""
+        if self.estimator in LS_ESTIMATORS:
+            return _ls_objective(self).value(self.x) / 2
         if self.likelihoods is not None:
             lik = self.likelihoods
             return (lik.unrestricted_logl - lik.logl) / self.ntotal
@@ -309,10 +315,10 @@ def _engine(fit: MultiGroupFit) -> _Engine:
 
 
 class _Statistics:
-    """The DWLS statistics of each group's RAM model: ``sigma_g = (mu_g, vech(Sigma_g))``
+    """The least-squares statistics of each group's RAM model: ``sigma_g = (mu_g, vech(Sigma_g))``
     (lavaan's order with a mean structure; vech in ``np.tril_indices`` order) and their
     Jacobian ``Delta_g`` (statistics by parameters), as
-    :class:`~surveysem.sem.estimators.least_squares.GroupsDwls` reads them."""
+    :class:`~surveysem.sem.estimators.least_squares.GroupsLs` reads them."""
 
     def __init__(self, rams: list[Ram]):
         self.rams = rams
@@ -327,8 +333,8 @@ class _Statistics:
         return np.hstack([d_mu, d_sig[:, self.low[0], self.low[1]]]).T
 
 
-def _dwls_stats(covs, means, nobs) -> list[np.ndarray]:
-    """Each group's sample statistics for DWLS: its means, then vech of its covariance
+def _ls_stats(covs, means, nobs) -> list[np.ndarray]:
+    """Each group's sample statistics for least squares: its means, then vech of its covariance
     matrix with divisor N_g - 1 (lavaan fits least squares to the unbiased S)."""
     low = np.tril_indices(len(means[0]))
     return [
@@ -337,12 +343,23 @@ def _dwls_stats(covs, means, nobs) -> list[np.ndarray]:
     ]
 
 
-def _dwls_objective(fit: MultiGroupFit) -> GroupsDwls:
-    """The DWLS discrepancy of a WLSMV fit (:class:`_Statistics` of its groups)."""
-    return GroupsDwls(
+def _ls_weights(estimator, covs, nobs, gammas) -> list[np.ndarray]:
+    """Each group's lavaan ``WLS.V``
+    (:func:`~surveysem.sem.estimators.least_squares.group_weight`): GLS from its N_g - 1
+    divisor S_g, ULS the identity, WLSMV ``diag(Gamma_g)^-1``."""
+    return [
+        group_weight(estimator, unbiased_cov(s, n), None if gammas is None else gammas[g])
+        for g, (s, n) in enumerate(zip(covs, nobs, strict=True))
+    ]
+
+
+def _ls_objective(fit: MultiGroupFit) -> GroupsLs:
+    """The least-squares discrepancy of a GLS, ULS or WLSMV fit (:class:`_Statistics` of its
+    groups)."""
+    return GroupsLs(
         _Statistics(_engine(fit).rams),
-        _dwls_stats(fit.sample_cov, fit.sample_mean, fit.nobs),
-        fit.gamma,
+        _ls_stats(fit.sample_cov, fit.sample_mean, fit.nobs),
+        _ls_weights(fit.estimator, fit.sample_cov, fit.nobs, fit.gamma),
         fit.nobs,
     )
 
@@ -538,9 +555,10 @@ def fit_multigroup(
         lavaan ``group.partial``: parameters exempted from ``equal``, e.g. ``("x3~1",)``.
     equal_params : tuple of str, keyword-only
         Additional single parameters held equal across groups, e.g. ``("CRP~CO",)``.
-    estimator : {"ML", "MLR", "WLSMV"}, keyword-only
-        lavaan's estimator; MLR adds sandwich SEs and the Yuan-Bentler scaled test; WLSMV is
-        DWLS on continuous items (module docstring; listwise, without sampling weights).
+    estimator : {"ML", "MLR", "GLS", "ULS", "WLSMV"}, keyword-only
+        lavaan's estimator; MLR adds sandwich SEs and the Yuan-Bentler scaled test; GLS, ULS
+        and WLSMV (DWLS on continuous items) are least squares on each group's means and
+        covariances (module docstring; listwise, without sampling weights).
     sampling_weights : str or None, keyword-only
         A column of design weights (lavaan ``sampling.weights``): normalized over all rows to
         sum to N, each group's moments are weighted, the groups' discrepancies are weighed by
@@ -596,15 +614,22 @@ def fit_multigroup(
         raise TypeError("data must be a pandas DataFrame")
     pt = build_partable(parsed, [str(c) for c in data.columns])
     require_no_covariates(pt, "multi-group")
-    if estimator not in ("ML", "MLR", "WLSMV"):
+    if estimator not in ("ML", "MLR", *LS_ESTIMATORS):
         raise ValueError(
-            f"estimator must be ML, MLR or WLSMV for multi-group models, not {estimator!r}"
+            "estimator must be ML, MLR, GLS, ULS or WLSMV for multi-group models, not "
+            f"{estimator!r}"
         )
     if estimator == "WLSMV" and (missing != "listwise" or sampling_weights is not None):
         raise UnsupportedModelError(
             "estimator WLSMV on continuous items in several groups takes listwise deletion "
             "without sampling weights (lavaan refuses missing fiml with WLSMV; it accepts "
             "sampling weights, which surveysem does not implement yet); use estimator MLR"
+        )
+    if estimator in ("GLS", "ULS") and (missing != "listwise" or sampling_weights is not None):
+        raise UnsupportedModelError(
+            f"estimator {estimator} in several groups takes listwise deletion without sampling "
+            "weights (lavaan refuses missing fiml and sampling weights with it too); use "
+            "estimator ML or MLR"
         )
     if missing not in ("listwise", "fiml"):
         raise ValueError(f"missing must be listwise or fiml, not {missing!r}")
@@ -630,9 +655,9 @@ def fit_multigroup(
     gammas = None
     if estimator == "WLSMV":
         gammas = [adf_gamma(v, meanstructure=True) for v in values]
-        objective = GroupsDwls(
-            _Statistics(engine.rams), _dwls_stats(covs, means, nobs), gammas, nobs
-        )
+    if estimator in LS_ESTIMATORS:
+        weights = _ls_weights(estimator, covs, nobs, gammas)
+        objective = GroupsLs(_Statistics(engine.rams), _ls_stats(covs, means, nobs), weights, nobs)
     else:
         objective = engine
     with np.errstate(all="ignore"):
@@ -648,10 +673,13 @@ def fit_multigroup(
     robust_test = None
     if estimator == "MLR":
         vcov, robust_test = _robust(engine, x, values, group_wts)
-    if estimator == "WLSMV":  # lavaan se = "robust.sem"
+    if estimator in LS_ESTIMATORS:
         message = message.replace("Fisher scoring", "Gauss-Newton")
         jacobians = [objective.model.jacobian(g, x) for g in range(len(labels))]
-        vcov = robust_sem_vcov(jacobians, gammas, nobs)
+        if estimator == "WLSMV":  # lavaan se = "robust.sem"
+            vcov = robust_sem_vcov(jacobians, gammas, nobs)
+        else:  # se = "standard", expected information
+            vcov = group_vcov(jacobians, weights, nobs)
     return MultiGroupFit(
         syntax=syntax,
         group=group,
@@ -821,8 +849,8 @@ def _residual_indices(fit: MultiGroupFit) -> dict[str, float]:
 
 def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
     """lavaan ``fitMeasures()`` of a multi-group ML fit (lavaan names); a FIML fit
-    (``missing="fiml"``) gets :func:`~surveysem.sem.estimators.fiml.fiml_measures`, a WLSMV
-    fit :func:`_dwls_fit_measures`.
+    (``missing="fiml"``) gets :func:`~surveysem.sem.estimators.fiml.fiml_measures`, a GLS,
+    ULS or WLSMV fit :func:`_ls_fit_measures`.
 
     With G groups, N = sum N_g, p variables, p* = p(p+1)/2 and k free parameters:
 
@@ -860,8 +888,8 @@ def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
     >>> fm["npar"], fm["df"], round(fm["cfi"], 3), round(fm["rmsea"], 3)
     (38.0, 16.0, 1.0, 0.0)
     """
-    if fit.estimator == "WLSMV":
-        return _dwls_fit_measures(fit)
+    if fit.estimator in LS_ESTIMATORS:
+        return _ls_fit_measures(fit)
     if fit.likelihoods is not None:  # FIML: the likelihood-ratio measures of every group
         samples = list(zip(fit.sample_cov, fit.sample_mean, strict=True))
         implied = [(sig.to_numpy(), mu.to_numpy()) for sig, mu in fit.implied()]
@@ -916,16 +944,17 @@ def multigroup_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
     return {key: float(val) for key, val in out.items()}
 
 
-def _dwls_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
-    """lavaan ``fitMeasures()`` of WLSMV on continuous items in G groups (N = sum N_g,
-    statistics ``s_g = (ybar_g, vech S_g)`` with the N_g - 1 divisor S_g, ``W_g =
-    diag(Gamma_g)^-1``):
+def _ls_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
+    """lavaan ``fitMeasures()`` of GLS, ULS or WLSMV (DWLS) on continuous items in G groups
+    (N = sum N_g, statistics ``s_g = (ybar_g, vech S_g)`` with the N_g - 1 divisor S_g,
+    lavaan's weights W_g of :func:`_ls_weights`):
 
     * ``chisq = sum_g (N_g - 1) r_g' W_g r_g`` (``fmin = chisq / (2N)``), ``df = G (p* + p)
-      - k``; the baseline (free means and variances in every group) leaves the covariances
-      as residuals: ``chisq_b = sum_g (N_g - 1) sum_(i < j) w_ij s_ij^2``, ``df_b = G (p* -
-      p)``;
-    * the scaled-and-shifted tests and the scaled and robust indices of
+      - k``; the baseline (free means and variances in every group) fitted with the same
+      weights: ``chisq_b = sum_g (N_g - 1) min_t (s_g - B t)' W_g (s_g - B t)``, B selecting
+      the means and variances (for diagonal W_g the covariances are the residuals: ``sum_(i <
+      j) w_ij s_ij^2``), ``df_b = G (p* - p)``; ULS: no p-values (lavaan: NA);
+    * WLSMV: the scaled-and-shifted tests and the scaled and robust indices of
       :func:`~surveysem.sem.measures.indices.scaled_shifted_measures` from ``U Omega`` over
       the groups (:func:`~surveysem.sem.estimators.least_squares.u_gamma`);
     * RMSEA (times sqrt(G)), CN, MFI and ECVI with lavaan's N - G for non-ML estimators;
@@ -933,10 +962,11 @@ def _dwls_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
       W_g r_g / s_g' W_g s_g`` per group, weighted by N_g / N, AGFI and PGFI over the ``G (p*
       + p)`` statistics.
     """
+    est = fit.estimator
     n, n_groups, k = float(fit.ntotal), len(fit.groups), fit.n_free
     n1 = n - n_groups  # lavaan's N of RMSEA, CN, MFI and ECVI for non-ML estimators
     p = len(fit.ov_names)
-    objective = _dwls_objective(fit)
+    objective = _ls_objective(fit)
     x2 = n * objective.value(fit.x)
     n_stats = n_groups * (p * (p + 1) // 2 + p)
     df, dfb = float(n_stats - k), float(n_groups * (p * (p - 1) // 2))
@@ -946,14 +976,14 @@ def _dwls_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
     x2b = gfi = 0.0
     jacobians, base = [], []
     for g, (s, ng) in enumerate(zip(objective.stats, fit.nobs, strict=True)):
-        w = 1.0 / np.diag(fit.gamma[g])
+        w = objective.w[g] if objective.w[g].ndim == 2 else np.diag(objective.w[g])
         r = s - objective.model.implied(g, fit.x)
-        x2b += (ng - 1) * float(s[~fixed_b] @ (w[~fixed_b] * s[~fixed_b]))
-        gfi += ng / n * (1 - float(r @ (w * r)) / float(s @ (w * s)))
+        b = np.eye(len(s))[:, fixed_b]
+        wb = w @ b
+        x2b += (ng - 1) * float(s @ w @ s - s @ wb @ np.linalg.solve(b.T @ wb, wb.T @ s))
+        gfi += ng / n * (1 - float(r @ w @ r) / float(s @ w @ s))
         jacobians.append(objective.model.jacobian(g, fit.x))
-        base.append(np.eye(len(s))[:, fixed_b])
-    ug = u_gamma(np.vstack(jacobians), fit.gamma, fit.nobs)
-    ugb = u_gamma(block_diag(*base), fit.gamma, fit.nobs)
+        base.append(b)
     samples = [
         (unbiased_cov(c, ng), m)
         for c, m, ng in zip(fit.sample_cov, fit.sample_mean, fit.nobs, strict=True)
@@ -965,11 +995,17 @@ def _dwls_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
         **chisq_tests(x2, df, x2b, dfb),
         **incremental_indices(x2, df, x2b, dfb),
         **rmsea_measures(x2, df, n1, n_groups),
-        **scaled_shifted_measures(x2, df, x2b, dfb, ug, ugb, n1, n_groups),
         **group_residual_indices(samples, implied, fit.nobs),
         **hoelter_cn(x2, df, n1),
         **gfi_measures(gfi, df, n_stats),
         "mfi": float(np.exp(-0.5 * (x2 - df) / n1)),
         "ecvi": x2 / n1 + 2 * k / n1,
     }
+    if est == "ULS":  # lavaan: the ULS statistic has no reference distribution
+        out["pvalue"] = out["baseline.pvalue"] = np.nan
+    if est != "WLSMV":
+        return {key: float(out[key]) for key in LS_NAMES}
+    ug = u_gamma(np.vstack(jacobians), fit.gamma, fit.nobs)
+    ugb = u_gamma(block_diag(*base), fit.gamma, fit.nobs)
+    out |= scaled_shifted_measures(x2, df, x2b, dfb, ug, ugb, n1, n_groups)
     return {key: float(out[key]) for key in WLSMV_NAMES}
