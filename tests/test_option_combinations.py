@@ -121,6 +121,22 @@ def test_continuous_items_match_lavaan_wlsmv(hs_data):
     assert_measures_close(result.measures, gold, common_measures(result.measures, gold))
 
 
+def test_continuous_items_with_weights_match_lavaan_wlsmv(hs_data):
+    """WLSMV on continuous items with sampling weights (make_golden_combos.R's weight): DWLS
+    on the weighted covariance matrix (divisor sum w = N, not rescaled to N - 1) with the
+    weights 1/diag(Gamma_ADF) of the *unweighted* rows (lavaan does not weight Gamma),
+    robust.sem SEs and the scaled-and-shifted test from the same Gamma."""
+    data = hs_data.assign(w=1 + (hs_data["id"] % 5) / 2)
+    result = fit(HS_MODEL, data, estimator="WLSMV", sampling_weights="w")
+    assert result.converged and result.estimation.estimator == "WLSMV"
+    gold_estimates = golden_estimates("hs_cfa_weights_wlsmv_continuous")
+    assert_estimates_match(result.estimates, gold_estimates, columns=PE_COLUMNS)
+    measures, gold = result.measures, golden_fit("hs_cfa_weights_wlsmv_continuous")
+    assert list(measures) == list(gold.index)  # every measure lavaan reports, in order
+    chisqs = {key: 1e-3 for key in measures if "chisq" in key and "scaling" not in key}
+    assert_measures_close(measures, gold, list(measures), relative=chisqs)
+
+
 def test_ordered_items_match_lavaan_wlsmv():
     result = fit(HS_MODEL, read_golden("hs_ordinal_data.csv"), estimator="WLSMV", ordered=True)
     assert result.converged and result.solution["admissible"]
@@ -204,17 +220,26 @@ def test_groups_with_fiml_match_lavaan(estimator, equal, weights, case):
 
 
 @pytest.mark.parametrize(
-    ("equal", "case"),
-    [((), "hs_mi_configural_wlsmv_continuous"), (("loadings",), "hs_mi_metric_wlsmv_continuous"),
-     (("loadings", "intercepts"), "hs_mi_scalar_wlsmv_continuous")],
+    ("equal", "weights", "case"),
+    [((), None, "hs_mi_configural_wlsmv_continuous"),
+     (("loadings",), None, "hs_mi_metric_wlsmv_continuous"),
+     (("loadings", "intercepts"), None, "hs_mi_scalar_wlsmv_continuous"),
+     ((), "w", "hs_mi_configural_weights_wlsmv_continuous"),
+     (("loadings",), "w", "hs_mi_metric_weights_wlsmv_continuous")],
 )  # fmt: skip
-def test_continuous_items_in_groups_match_lavaan_wlsmv(hs_data, equal, case):
+def test_continuous_items_in_groups_match_lavaan_wlsmv(hs_data, equal, weights, case):
     """WLSMV on continuous items across schools (configural, metric, scalar): DWLS on each
     group's means and N_g - 1 covariances with the weights 1/diag(Gamma_ADF) of the means and
     covariances, groups weighed by N_g - 1, robust.sem SEs, the scaled-and-shifted test over
-    groups, Savalei's robust indices, RMSEA with N - G and times sqrt(G)."""
-    result = fit(HS_MODEL, hs_data, estimator="WLSMV", group="school", group_equal=equal)
+    groups, Savalei's robust indices, RMSEA with N - G and times sqrt(G). With sampling
+    weights (make_golden_combos.R's weight, normalized over all rows) each group's weighted
+    means and covariances (divisor N_g, its sum of weights), the unweighted Gamma_g, and N_g
+    in place of the group's number of rows."""
+    data = hs_data.assign(w=1 + (hs_data["id"] % 5) / 2)
+    result = fit(HS_MODEL, data, estimator="WLSMV", group="school", group_equal=equal,
+                 sampling_weights=weights)  # fmt: skip
     assert result.converged and result.solution["admissible"]
+    assert result.estimation.estimator == "WLSMV"
     assert result.estimation.ordered is False and result.sample_cov is None
     key = ["lhs", "op", "rhs", "block", "group", "label"]
     assert_estimates_match(result.estimates, golden_estimates(case), key=key, columns=MG_COLUMNS)
@@ -263,14 +288,12 @@ OPTIONS = {
 
 # The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator, weights
 # with GLS/ULS) and those surveysem does not implement yet (weights with ordered items,
-# WLSMV on continuous items with weights, ordered items with other estimators or FIML).
+# ordered items with other estimators or FIML).
 def _supported(estimator, missing, sampling_weights, ordered, group):
-    if group is not None and (ordered or estimator == "WLSMV"):  # ordered or continuous items
+    if ordered:  # in one group or several
         return estimator == "WLSMV" and missing == "listwise" and not sampling_weights
-    if ordered:
-        return estimator == "WLSMV" and missing == "listwise" and not sampling_weights
-    if estimator == "WLSMV":  # continuous items: DWLS in one group, without weights
-        return missing == "listwise" and not sampling_weights
+    if estimator == "WLSMV":  # continuous items: DWLS in one group or several, with weights
+        return missing == "listwise"
     if missing == "fiml":
         return estimator in ("ML", "MLR")
     return not (sampling_weights and estimator in ("GLS", "ULS"))

@@ -12,7 +12,9 @@ options                     lavaan 0.6.14                           module
 ==========================  ======================================  ============================
 ML, MLR, GLS, ULS; WLSMV    ``estimator =`` (WLSMV: DWLS, robust    :mod:`.estimators.fitting`
 on continuous items         SEs, scaled-and-shifted test)
-``sampling_weights``        ``sampling.weights`` (ML becomes MLR)   :mod:`.estimators.weights`
+``sampling_weights``        ``sampling.weights`` (ML becomes MLR;   :mod:`.estimators.weights`
+                            WLSMV on continuous items: DWLS on
+                            the weighted moments)
 ``missing="fiml"``          ``missing = "ml"`` (ML, MLR; weights)   :mod:`.estimators.fiml`
 ``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV (also with :mod:`.estimators.ordinal`
                             ``group``, ``group.equal``)
@@ -98,13 +100,6 @@ class Estimation:
                 f"ordered items with estimator {estimator}: surveysem does not implement this "
                 "(it fits ordered items by WLSMV, lavaan's default for ordered data); set "
                 "estimator WLSMV"
-            )
-        if estimator == "WLSMV" and not ordered and sampling_weights is not None:
-            problems.append(
-                "estimator WLSMV on continuous items with sampling weights: "
-                + not_yet
-                + "WLSMV on continuous items (DWLS) is fitted without weights, in one group or "
-                "several; set ordered for ordinal items, or use estimator MLR"
             )
         if sampling_weights is not None and estimator in ("GLS", "ULS"):
             problems.append(

@@ -49,6 +49,14 @@ save_fit("hs_mi_metric_wlsmv_continuous", cfa(hs_model, data = HS, group = "scho
 save_fit("hs_mi_scalar_wlsmv_continuous", cfa(hs_model, data = HS, group = "school",
                                               group.equal = c("loadings", "intercepts"),
                                               estimator = "WLSMV"))
+# the same with sampling weights (w above; lavaan: each group's weighted means and covariances,
+# divisor its sum of weights N_g, the unweighted Gamma_g, groups weighed by N_g - 1)
+save_fit("hs_mi_configural_weights_wlsmv_continuous", cfa(hs_model, data = cbind(HS, w = w),
+                                                          group = "school", estimator = "WLSMV",
+                                                          sampling.weights = "w"))
+save_fit("hs_mi_metric_weights_wlsmv_continuous", cfa(hs_model, data = cbind(HS, w = w),
+                                                      group = "school", group.equal = "loadings",
+                                                      estimator = "WLSMV", sampling.weights = "w"))
 # GLS and ULS in several groups (lavaan: meanstructure, each group's means and vech(S_g) with
 # the N_g - 1 divisor, WLS.V = blockdiag(S_g^-1, 1/2 D'(S_g^-1 x S_g^-1) D) for GLS and the
 # identity for ULS, groups weighed by N_g - 1, expected-information SEs with N - G, ULS

@@ -208,7 +208,7 @@ def _ls_fit_measures(fit: SemFit) -> dict[str, float]:
     est = fit.estimator
     n1 = fit.n - 1  # lavaan lav_utils_get_ntotal: N - 1 for estimators other than ML
     k = fit.partable.n_free
-    s = least_squares.unbiased_cov(fit.sample_cov, fit.n)
+    s = fit.ls_cov
     sigma = fit.ram.moments(fit.x)[1]
     p = s.shape[0]
     pstar = p * (p + 1) // 2

@@ -25,7 +25,8 @@ Other estimators (``estimator=``), each as lavaan 0.6.14 with its defaults:
 
 Design weights (``sampling_weights=``, lavaan ``sampling.weights``): ML on the weighted sample
 moments with MLR sandwich SEs and scaled test from weighted case-wise scores, see
-:mod:`surveysem.sem.estimators.weights`.
+:mod:`surveysem.sem.estimators.weights`; WLSMV (DWLS) on the weighted covariance matrix
+(divisor N) with the unweighted Gamma, as lavaan.
 
 Reference: Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
 Journal of Statistical Software, 48(2). https://doi.org/10.18637/jss.v048.i02
@@ -83,7 +84,8 @@ class SemFit:
         when unweighted. With weights, ``sample_cov`` is the weighted covariance matrix
         (divisor N) and ``data`` the unweighted rows (see :mod:`surveysem.sem.estimators.weights`).
     gamma : for WLSMV, N times the distribution-free covariance matrix of vech(S)
-        (:func:`~surveysem.sem.estimators.least_squares.adf_gamma`); None otherwise.
+        (:func:`~surveysem.sem.estimators.least_squares.adf_gamma`) of the unweighted rows,
+        also with sampling weights (as lavaan); None otherwise.
     """
 
     syntax: str
@@ -109,10 +111,18 @@ class SemFit:
         """lavaan's fmin at the estimates: F_ML/2 (ML, MLR); (N - 1)/(2N) F (GLS, ULS)."""
         sigma = self.ram.moments(self.x)[1]
         if self.estimator in least_squares.LS_ESTIMATORS:
-            s = least_squares.unbiased_cov(self.sample_cov, self.n)
-            disc = least_squares.Discrepancy(self.estimator, s, self.gamma)
+            disc = least_squares.Discrepancy(self.estimator, self.ls_cov, self.gamma)
             return 0.5 * (self.n - 1) / self.n * disc.value(sigma)
         return f_ml(sigma, self.sample_cov) / 2
+
+    @property
+    def ls_cov(self) -> np.ndarray:
+        """The covariance matrix GLS, ULS and WLSMV are fitted to (lavaan's sample statistics):
+        the unbiased S (divisor N - 1) unweighted; with sampling weights (WLSMV) the weighted
+        ``S_w`` (divisor ``sum w = N``, ``cov.wt(method = "ML")``, not rescaled)."""
+        if self.weights is not None:
+            return self.sample_cov
+        return least_squares.unbiased_cov(self.sample_cov, self.n)
 
     def implied_cov(self) -> pd.DataFrame:
         """Model-implied covariance matrix of the observed variables."""
@@ -197,6 +207,9 @@ def fit_model(
     ``S_w = sum_i w_i (x_i - xbar_w)(x_i - xbar_w)' / N`` (so the estimates maximize the weighted
     log-likelihood), and the estimator is MLR with weighted case-wise scores ``w_i s_i`` in the
     sandwich and in the Yuan-Bentler test. Details in :mod:`surveysem.sem.estimators.weights`.
+    With ``estimator="WLSMV"`` the weights enter only the statistics: DWLS fits ``S_w`` itself
+    (not rescaled to N - 1), while Gamma (the DWLS weights, the robust SEs and the
+    scaled-and-shifted test) is the ADF matrix of the unweighted rows, as lavaan 0.6.14.
 
     Parameters
     ----------
@@ -212,8 +225,9 @@ def fit_model(
         solutions on the bound are reported as boundary hits.
     sampling_weights : str or None, keyword-only
         Name of a column of ``data`` with positive, finite design weights (not a model
-        variable). As in lavaan, ``estimator="ML"`` then becomes ``"MLR"``; ``"GLS"`` and
-        ``"ULS"`` are not available with weights. Default None (unweighted).
+        variable). As in lavaan, ``estimator="ML"`` then becomes ``"MLR"``; ``"WLSMV"`` stays
+        DWLS (see above); ``"GLS"`` and ``"ULS"`` are not available with weights. Default None
+        (unweighted).
 
     Returns
     -------
@@ -269,12 +283,13 @@ def fit_model(
         raise InputError(f"need more complete rows ({n}) than observed variables ({p})")
     wts = None
     if sampling_weights is not None:
-        if estimator in least_squares.LS_ESTIMATORS:
+        if estimator in ("GLS", "ULS"):
             raise ValueError(
-                f"sampling_weights is available with estimator 'MLR' (or 'ML', which becomes "
-                f"'MLR' as in lavaan), not {estimator!r}"
+                f"sampling_weights is available with estimators 'MLR' (or 'ML', which becomes "
+                f"'MLR' as in lavaan) and 'WLSMV', not {estimator!r}"
             )
-        estimator = "MLR"  # lavaan: "default"/"ML" become MLR with sampling.weights
+        if estimator != "WLSMV":
+            estimator = "MLR"  # lavaan: "default"/"ML" become MLR with sampling.weights
         wts = weights.normalized_weights(data, sampling_weights, pt.ov_names)
 
     if wts is None:
@@ -304,8 +319,10 @@ def fit_model(
 
     robust_test = gamma = None
     if estimator in least_squares.LS_ESTIMATORS:
+        # lavaan's Gamma ignores sampling weights: the unweighted ADF matrix of the rows
         gamma = least_squares.adf_gamma(values) if estimator == "WLSMV" else None
-        disc = least_squares.Discrepancy(estimator, least_squares.unbiased_cov(cov, n), gamma)
+        s = cov if wts is not None else least_squares.unbiased_cov(cov, n)
+        disc = least_squares.Discrepancy(estimator, s, gamma)
         x, max_grad, info, _ = minimize(
             least_squares.Objective(ram, disc), x, variance_mask=mask,
             nonnegative=nonnegative_variances,

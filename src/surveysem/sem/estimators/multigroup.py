@@ -40,7 +40,9 @@ Estimation reproduces lavaan ``cfa()/sem(..., group = , group.equal = )`` (ML,
   group's moments weighted and N_g its sum of weights; ML becomes MLR with weighted scores,
   as in lavaan (:mod:`~surveysem.sem.estimators.weights`); under FIML normalized over the
   rows used (at least one observed variable), every case's log-likelihood and score
-  weighted.
+  weighted. WLSMV fits each group's weighted means and covariances (divisor N_g, not
+  rescaled) with N_g in place of the group's rows everywhere, while Gamma_g is the ADF matrix
+  of the group's unweighted rows (lavaan 0.6.14 does not weight Gamma).
 
 References
 ----------
@@ -333,34 +335,43 @@ class _Statistics:
         return np.hstack([d_mu, d_sig[:, self.low[0], self.low[1]]]).T
 
 
-def _ls_stats(covs, means, nobs) -> list[np.ndarray]:
-    """Each group's sample statistics for least squares: its means, then vech of its covariance
-    matrix with divisor N_g - 1 (lavaan fits least squares to the unbiased S)."""
-    low = np.tril_indices(len(means[0]))
+def _ls_samples(covs, means, nobs, weighted: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each group's covariance matrix and means as lavaan fits least squares to them: the
+    covariance matrix with divisor N_g - 1 (the unbiased S); with sampling weights (WLSMV) the
+    weighted moments as they are (divisor the group's sum of weights, lavaan's
+    ``cov.wt(method = "ML")``, not rescaled)."""
     return [
-        np.concatenate([m, unbiased_cov(s, n)[low]])
+        (s if weighted else unbiased_cov(s, n), m)
         for s, m, n in zip(covs, means, nobs, strict=True)
     ]
 
 
-def _ls_weights(estimator, covs, nobs, gammas) -> list[np.ndarray]:
+def _ls_stats(samples) -> list[np.ndarray]:
+    """Each group's sample statistics for least squares: its means, then vech of its covariance
+    matrix (``samples`` of :func:`_ls_samples`)."""
+    low = np.tril_indices(len(samples[0][1]))
+    return [np.concatenate([m, s[low]]) for s, m in samples]
+
+
+def _ls_weights(estimator, samples, gammas) -> list[np.ndarray]:
     """Each group's lavaan ``WLS.V``
-    (:func:`~surveysem.sem.estimators.least_squares.group_weight`): GLS from its N_g - 1
-    divisor S_g, ULS the identity, WLSMV ``diag(Gamma_g)^-1``."""
+    (:func:`~surveysem.sem.estimators.least_squares.group_weight`): GLS from its S_g of
+    :func:`_ls_samples`, ULS the identity, WLSMV ``diag(Gamma_g)^-1``."""
     return [
-        group_weight(estimator, unbiased_cov(s, n), None if gammas is None else gammas[g])
-        for g, (s, n) in enumerate(zip(covs, nobs, strict=True))
+        group_weight(estimator, s, None if gammas is None else gammas[g])
+        for g, (s, _) in enumerate(samples)
     ]
 
 
 def _ls_objective(fit: MultiGroupFit) -> GroupsLs:
     """The least-squares discrepancy of a GLS, ULS or WLSMV fit (:class:`_Statistics` of its
     groups)."""
+    samples = _ls_samples(fit.sample_cov, fit.sample_mean, fit.nobs, fit.weights is not None)
     return GroupsLs(
         _Statistics(_engine(fit).rams),
-        _ls_stats(fit.sample_cov, fit.sample_mean, fit.nobs),
-        _ls_weights(fit.estimator, fit.sample_cov, fit.nobs, fit.gamma),
-        fit.nobs,
+        _ls_stats(samples),
+        _ls_weights(fit.estimator, samples, fit.gamma),
+        fit.group_sizes,
     )
 
 
@@ -558,12 +569,13 @@ def fit_multigroup(
     estimator : {"ML", "MLR", "GLS", "ULS", "WLSMV"}, keyword-only
         lavaan's estimator; MLR adds sandwich SEs and the Yuan-Bentler scaled test; GLS, ULS
         and WLSMV (DWLS on continuous items) are least squares on each group's means and
-        covariances (module docstring; listwise, without sampling weights).
+        covariances (module docstring; listwise; WLSMV also with sampling weights).
     sampling_weights : str or None, keyword-only
         A column of design weights (lavaan ``sampling.weights``): normalized over all rows to
         sum to N, each group's moments are weighted, the groups' discrepancies are weighed by
         their sums of weights, and, as in lavaan, ML becomes MLR with weighted case-wise
-        scores (:mod:`surveysem.sem.estimators.weights`).
+        scores (:mod:`surveysem.sem.estimators.weights`); WLSMV stays DWLS (module
+        docstring).
     missing : {"listwise", "fiml"}, keyword-only
         ``"fiml"`` (lavaan ``missing = "ml"``): incomplete rows enter the casewise
         likelihood of their group, summed over groups and maximized by the FIML engine
@@ -619,11 +631,10 @@ def fit_multigroup(
             "estimator must be ML, MLR, GLS, ULS or WLSMV for multi-group models, not "
             f"{estimator!r}"
         )
-    if estimator == "WLSMV" and (missing != "listwise" or sampling_weights is not None):
+    if estimator == "WLSMV" and missing != "listwise":
         raise UnsupportedModelError(
             "estimator WLSMV on continuous items in several groups takes listwise deletion "
-            "without sampling weights (lavaan refuses missing fiml with WLSMV; it accepts "
-            "sampling weights, which surveysem does not implement yet); use estimator MLR"
+            "(lavaan refuses missing fiml with WLSMV); use estimator MLR"
         )
     if estimator in ("GLS", "ULS") and (missing != "listwise" or sampling_weights is not None):
         raise UnsupportedModelError(
@@ -633,7 +644,7 @@ def fit_multigroup(
         )
     if missing not in ("listwise", "fiml"):
         raise ValueError(f"missing must be listwise or fiml, not {missing!r}")
-    if sampling_weights is not None:
+    if sampling_weights is not None and estimator == "ML":
         estimator = "MLR"  # lavaan: ML becomes MLR with sampling.weights
     if missing == "fiml":
         return _fit_fiml_groups(
@@ -654,10 +665,12 @@ def fit_multigroup(
         )
     gammas = None
     if estimator == "WLSMV":
+        # lavaan's Gamma_g ignores sampling weights: the unweighted ADF matrix of the rows
         gammas = [adf_gamma(v, meanstructure=True) for v in values]
     if estimator in LS_ESTIMATORS:
-        weights = _ls_weights(estimator, covs, nobs, gammas)
-        objective = GroupsLs(_Statistics(engine.rams), _ls_stats(covs, means, nobs), weights, nobs)
+        samples = _ls_samples(covs, means, nobs, group_wts is not None)
+        weights = _ls_weights(estimator, samples, gammas)
+        objective = GroupsLs(_Statistics(engine.rams), _ls_stats(samples), weights, sizes)
     else:
         objective = engine
     with np.errstate(all="ignore"):
@@ -677,9 +690,9 @@ def fit_multigroup(
         message = message.replace("Fisher scoring", "Gauss-Newton")
         jacobians = [objective.model.jacobian(g, x) for g in range(len(labels))]
         if estimator == "WLSMV":  # lavaan se = "robust.sem"
-            vcov = robust_sem_vcov(jacobians, gammas, nobs)
+            vcov = robust_sem_vcov(jacobians, gammas, sizes)
         else:  # se = "standard", expected information
-            vcov = group_vcov(jacobians, weights, nobs)
+            vcov = group_vcov(jacobians, weights, sizes)
     return MultiGroupFit(
         syntax=syntax,
         group=group,
@@ -975,7 +988,7 @@ def _ls_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
     fixed_b = np.concatenate([np.ones(p, bool), low[0] == low[1]])
     x2b = gfi = 0.0
     jacobians, base = [], []
-    for g, (s, ng) in enumerate(zip(objective.stats, fit.nobs, strict=True)):
+    for g, (s, ng) in enumerate(zip(objective.stats, fit.group_sizes, strict=True)):
         w = objective.w[g] if objective.w[g].ndim == 2 else np.diag(objective.w[g])
         r = s - objective.model.implied(g, fit.x)
         b = np.eye(len(s))[:, fixed_b]
@@ -984,10 +997,7 @@ def _ls_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
         gfi += ng / n * (1 - float(r @ w @ r) / float(s @ w @ s))
         jacobians.append(objective.model.jacobian(g, fit.x))
         base.append(b)
-    samples = [
-        (unbiased_cov(c, ng), m)
-        for c, m, ng in zip(fit.sample_cov, fit.sample_mean, fit.nobs, strict=True)
-    ]
+    samples = _ls_samples(fit.sample_cov, fit.sample_mean, fit.nobs, fit.weights is not None)
     implied = [(sig.to_numpy(), mu.to_numpy()) for sig, mu in fit.implied()]
     out = {
         "npar": float(k),
@@ -995,7 +1005,7 @@ def _ls_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
         **chisq_tests(x2, df, x2b, dfb),
         **incremental_indices(x2, df, x2b, dfb),
         **rmsea_measures(x2, df, n1, n_groups),
-        **group_residual_indices(samples, implied, fit.nobs),
+        **group_residual_indices(samples, implied, fit.group_sizes),
         **hoelter_cn(x2, df, n1),
         **gfi_measures(gfi, df, n_stats),
         "mfi": float(np.exp(-0.5 * (x2 - df) / n1)),
@@ -1005,7 +1015,7 @@ def _ls_fit_measures(fit: MultiGroupFit) -> dict[str, float]:
         out["pvalue"] = out["baseline.pvalue"] = np.nan
     if est != "WLSMV":
         return {key: float(out[key]) for key in LS_NAMES}
-    ug = u_gamma(np.vstack(jacobians), fit.gamma, fit.nobs)
-    ugb = u_gamma(block_diag(*base), fit.gamma, fit.nobs)
+    ug = u_gamma(np.vstack(jacobians), fit.gamma, fit.group_sizes)
+    ugb = u_gamma(block_diag(*base), fit.gamma, fit.group_sizes)
     out |= scaled_shifted_measures(x2, df, x2b, dfb, ug, ugb, n1, n_groups)
     return {key: float(out[key]) for key in WLSMV_NAMES}

@@ -32,9 +32,11 @@
 Differences from lavaan: zero weights are rejected here (lavaan only rejects negative ones),
 weights must be finite, and only ``estimator = "MLR"`` (or ``"ML"``, which lavaan turns into
 MLR when weights are given) is supported, in one group, several groups
-(:mod:`~surveysem.sem.estimators.multigroup`) or with FIML. Clustering and stratification
-(``cluster =``, ``lavaan.survey``) are not modelled: SEs treat the cases as independent draws
-with unequal selection probabilities.
+(:mod:`~surveysem.sem.estimators.multigroup`) or with FIML, and ``"WLSMV"`` on continuous
+items in one group or several (DWLS on the weighted moments of step 2, with lavaan's
+unweighted distribution-free Gamma, :mod:`~surveysem.sem.estimators.least_squares`).
+Clustering and stratification (``cluster =``, ``lavaan.survey``) are not modelled: SEs treat
+the cases as independent draws with unequal selection probabilities.
 
 References
 ----------
