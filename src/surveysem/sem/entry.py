@@ -103,8 +103,8 @@ class Estimation:
             )
         if sampling_weights is not None and estimator in ("GLS", "ULS"):
             problems.append(
-                f"sampling weights with estimator {estimator}: lavaan refuses this too (weights "
-                "need a likelihood: pseudo-ML with robust SEs); use estimator ML or MLR"
+                f"sampling weights with estimator {estimator}: " + not_yet + "use estimator "
+                "ML or MLR (pseudo-ML with robust SEs) or WLSMV"
             )
         if sampling_weights is not None and ordered:
             problems.append(

@@ -639,8 +639,8 @@ def fit_multigroup(
     if estimator in ("GLS", "ULS") and (missing != "listwise" or sampling_weights is not None):
         raise UnsupportedModelError(
             f"estimator {estimator} in several groups takes listwise deletion without sampling "
-            "weights (lavaan refuses missing fiml and sampling weights with it too); use "
-            "estimator ML or MLR"
+            "weights (lavaan refuses missing fiml with it; weights with it are not implemented "
+            "here); use estimator ML or MLR"
         )
     if missing not in ("listwise", "fiml"):
         raise ValueError(f"missing must be listwise or fiml, not {missing!r}")
