@@ -71,7 +71,7 @@ from surveysem.sem.estimators.fiml import (
     incomplete_numeric,
 )
 from surveysem.sem.estimators.fit_measures import LS_NAMES, WLSMV_NAMES
-from surveysem.sem.estimators.fitting import complete_numeric
+from surveysem.sem.estimators.fitting import GRAD_TOL, complete_numeric
 from surveysem.sem.estimators.least_squares import (
     LS_ESTIMATORS,
     GroupsLs,
@@ -102,30 +102,19 @@ from surveysem.sem.model.groups import (
     normalize_names,
 )
 from surveysem.sem.model.partable import build_partable, require_no_covariates
-from surveysem.sem.model.ram import Ram
+from surveysem.sem.model.ram import Ram, group_rams
 from surveysem.sem.model.start import start_values
 from surveysem.sem.model.syntax import parse_syntax
 from surveysem.sem.optimizer import minimize
-from surveysem.sem.results.estimates import add_wald_columns, standard_errors, standardize_rows
+from surveysem.sem.results.estimates import (
+    COLUMNS,
+    add_wald_columns,
+    standard_errors,
+    standardize_rows,
+)
 
-GRAD_TOL = 1e-4  # largest |dF/dtheta| accepted as converged (as surveysem.sem.estimators.fitting)
-
-ESTIMATE_COLUMNS = [
-    "lhs",
-    "op",
-    "rhs",
-    "block",
-    "group",
-    "label",
-    "est",
-    "se",
-    "z",
-    "pvalue",
-    "ci.lower",
-    "ci.upper",
-    "std.lv",
-    "std.all",
-]
+#: lavaan's parameterEstimates columns of a multi-group fit (block and group after rhs).
+ESTIMATE_COLUMNS = [*COLUMNS[:3], "block", "group", *COLUMNS[3:]]
 
 
 @dataclass
@@ -248,10 +237,7 @@ class _Engine:
         self.nobs = np.asarray(nobs, dtype=float)
         self.w = self.nobs / self.nobs.sum()
         self.logdet_s = [np.linalg.slogdet(s)[1] for s in covs]
-        self.rams = [
-            Ram([r for r in rows if r.group == g], self.ov, self.lv, n_free)
-            for g in range(1, len(covs) + 1)
-        ]
+        self.rams = group_rams(rows, self.ov, self.lv, n_free)
 
     def moments(self, x: np.ndarray) -> list[dict]:
         """Per group: the covariance matrix of all variables (``total``) and the implied
@@ -646,10 +632,14 @@ def fit_multigroup(
         raise ValueError(f"missing must be listwise or fiml, not {missing!r}")
     if sampling_weights is not None and estimator == "ML":
         estimator = "MLR"  # lavaan: ML becomes MLR with sampling.weights
+    # the fields every multi-group result shares, whatever the estimator
+    common = dict(
+        syntax=syntax, group=group, equal=equal, ov_names=list(pt.ov_names),
+        lv_names=list(pt.lv_names), partial=partial, equal_params=equal_params,
+        estimator=estimator, sampling_weights=sampling_weights,
+    )  # fmt: skip
     if missing == "fiml":
-        return _fit_fiml_groups(
-            syntax, data, group, pt, equal, partial, equal_params, estimator, sampling_weights
-        )
+        return _fit_fiml_groups(data, pt, common)
     wts = None
     if sampling_weights is not None:
         wts = normalized_weights(data, sampling_weights, [*pt.ov_names, group])
@@ -694,13 +684,9 @@ def fit_multigroup(
         else:  # se = "standard", expected information
             vcov = group_vcov(jacobians, weights, sizes)
     return MultiGroupFit(
-        syntax=syntax,
-        group=group,
+        **common,
         groups=labels,
-        equal=equal,
         rows=rows,
-        ov_names=list(pt.ov_names),
-        lv_names=list(pt.lv_names),
         n_free=n_free,
         nobs=nobs,
         sample_cov=covs,
@@ -709,22 +695,21 @@ def fit_multigroup(
         vcov=vcov,
         converged=converged,
         message=message,
-        partial=partial,
-        equal_params=equal_params,
-        estimator=estimator,
         robust_test=robust_test,
-        sampling_weights=sampling_weights,
         weights=group_wts,
         gamma=gammas,
     )
 
 
-def _fit_fiml_groups(syntax, data, group, pt, equal, partial, equal_params, estimator, weights):
+def _fit_fiml_groups(data: pd.DataFrame, pt, common: dict) -> MultiGroupFit:
     """:func:`fit_multigroup` with ``missing="fiml"``: the same parameter table and group
-    models, estimated by :func:`~surveysem.sem.estimators.fiml.estimate_fiml`. Sampling
-    ``weights`` (a column name) are normalized over the rows used in all groups (at least
-    one observed variable) to sum to their number, as lavaan ``lav_data_full``
-    (``sampling.weights.normalization = "total"`` after dropping empty cases)."""
+    models, estimated by :func:`~surveysem.sem.estimators.fiml.estimate_fiml`; ``common``:
+    the result fields shared with the complete-data fit. Sampling weights are normalized over
+    the rows used in all groups (at least one observed variable) to sum to their number, as
+    lavaan ``lav_data_full`` (``sampling.weights.normalization = "total"`` after dropping
+    empty cases)."""
+    group, weights = common["group"], common["sampling_weights"]
+    equal, partial = common["equal"], common["partial"]
     labels, values = _incomplete_groups(data, group, pt.ov_names)
     group_wts = [None] * len(labels)
     if weights is not None:
@@ -732,20 +717,13 @@ def _fit_fiml_groups(syntax, data, group, pt, equal, partial, equal_params, esti
         wts = normalized_weights(used, weights, [*pt.ov_names, group])
         gcol = used[group].to_numpy()
         group_wts = [wts[gcol == lab] for lab in labels]
-    rows, n_free = build_multigroup_rows(pt, len(labels), equal, partial, equal_params)
-    rams = [
-        Ram([r for r in rows if r.group == g], pt.ov_names, pt.lv_names, n_free)
-        for g in range(1, len(labels) + 1)
-    ]
-    est = estimate_fiml(rams, rows, pt.ov_names, values, group_wts, estimator, labels)
+    rows, n_free = build_multigroup_rows(pt, len(labels), equal, partial, common["equal_params"])
+    rams = group_rams(rows, pt.ov_names, pt.lv_names, n_free)
+    est = estimate_fiml(rams, rows, pt.ov_names, values, group_wts, common["estimator"], labels)
     return MultiGroupFit(
-        syntax=syntax,
-        group=group,
+        **common,
         groups=labels,
-        equal=equal,
         rows=rows,
-        ov_names=list(pt.ov_names),
-        lv_names=list(pt.lv_names),
         n_free=n_free,
         nobs=[len(v) for v in values],
         sample_cov=est.h1_covs,
@@ -754,11 +732,7 @@ def _fit_fiml_groups(syntax, data, group, pt, equal, partial, equal_params, esti
         vcov=est.vcov,
         converged=est.converged,
         message=est.message,
-        partial=partial,
-        equal_params=equal_params,
-        estimator=estimator,
         robust_test=est.robust_test,
-        sampling_weights=weights,
         weights=None if weights is None else group_wts,
         likelihoods=est.likelihoods,
     )

@@ -44,7 +44,7 @@ import numpy as np
 
 from surveysem.sem.model.groups import MGRow
 from surveysem.sem.model.partable import ParRow, ParTable
-from surveysem.sem.model.ram import Ram
+from surveysem.sem.model.ram import group_rams
 
 #: ``group.equal`` types of ordinal multi-group fits.
 EQUAL_TYPES = ("thresholds", "loadings", "regressions", "lv.variances", "lv.covariances")
@@ -208,19 +208,8 @@ class OrdinalModel:
         self.n_th = len(self.th_item)
         items = set(self.ov_names)
         # the item residual variances are derived, not part of S
-        self.rams = [
-            Ram(
-                [
-                    r
-                    for r in rows
-                    if r.group == g and not (r.op == "~~" and r.lhs == r.rhs and r.lhs in items)
-                ],
-                self.ov_names,
-                self.lv_names,
-                n_free,
-            )  # fmt: skip
-            for g in range(1, self.n_groups + 1)
-        ]
+        structural = [r for r in rows if not (r.op == "~~" and r.lhs == r.rhs and r.lhs in items)]
+        self.rams = group_rams(structural, self.ov_names, self.lv_names, n_free)
         self._slots: list[list[_Slot]] = [[] for _ in range(self.n_groups)]
         n_tau = [0] * self.n_groups
         for r in rows:

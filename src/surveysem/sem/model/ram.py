@@ -125,3 +125,13 @@ class Ram:
         if sel.any():
             np.add.at(d_mu, mf[sel], fb[:, mi[sel]].T)
         return d_sig, d_mu
+
+
+def group_rams(rows, ov_names, lv_names, n_free: int) -> list[Ram]:
+    """One :class:`Ram` per group of a multi-group parameter table (rows with ``group``,
+    1-based), all indexing the one vector of ``n_free`` parameters."""
+    n_groups = max(r.group for r in rows)
+    return [
+        Ram([r for r in rows if r.group == g], ov_names, lv_names, n_free)
+        for g in range(1, n_groups + 1)
+    ]
