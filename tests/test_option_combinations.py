@@ -8,7 +8,9 @@ with ordered items, WLSMV on continuous items in one and in several groups (conf
 metric, scalar), GLS and ULS in several groups (configural, metric, scalar), the
 multi-group metric model (ML, MLR, MLR with sampling weights) and several groups with FIML
 (configural and metric by ML, metric by MLR, and metric with sampling weights; golden files
-of make_golden_groups.R); and that every other combination
+of make_golden_groups.R); sampling weights with GLS and ULS (one group and metric invariance)
+and with ordered items (one group, and thresholds and loadings equal across schools); and
+that every other combination
 of lavaan's options is refused with a message naming them, never fitted another way.
 Tolerances as in test_sem_parity.py: 1e-3 for estimates, SEs and standardized values, 5e-4
 for fit indices.
@@ -254,6 +256,29 @@ def test_continuous_items_in_groups_match_lavaan_wlsmv(hs_data, equal, weights, 
 
 
 @pytest.mark.parametrize("estimator", ["GLS", "ULS"])
+@pytest.mark.parametrize("group", [None, "school"])
+def test_gls_and_uls_with_weights_match_lavaan(hs_data, estimator, group):
+    """GLS and ULS with sampling weights (make_golden_combos.R's weight): least squares on
+    the weighted covariance matrix (and means, in groups), divisor the sum of weights, not
+    rescaled to N - 1; GLS weighs by its inverse; standard SEs and test with N_g a group's
+    sum of weights. One group, and metric invariance across schools."""
+    data = hs_data.assign(w=1 + (hs_data["id"] % 5) / 2)
+    equal = ("loadings",) if group else ()
+    result = fit(HS_MODEL, data, estimator=estimator, sampling_weights="w", group=group,
+                 group_equal=equal)  # fmt: skip
+    assert result.converged and result.solution["admissible"]
+    assert result.estimation.estimator == estimator
+    case = f"hs_{'mi_metric' if group else 'cfa'}_weights_{estimator.lower()}"
+    key, columns = (["lhs", "op", "rhs", "block", "group", "label"], MG_COLUMNS) if group else (
+        ["lhs", "op", "rhs"], PE_COLUMNS)  # fmt: skip
+    assert_estimates_match(result.estimates, golden_estimates(case), key=key, columns=columns)
+    measures, gold = result.measures, golden_fit(case)
+    assert list(measures) == list(gold.index)  # every measure lavaan reports, in order
+    chisqs = {key: 1e-3 for key in measures if "chisq" in key}
+    assert_measures_close(measures, gold, relative=chisqs, nan_matches_nan=True)
+
+
+@pytest.mark.parametrize("estimator", ["GLS", "ULS"])
 @pytest.mark.parametrize(
     ("level", "equal"),
     [("configural", ()), ("metric", ("loadings",)), ("scalar", ("loadings", "intercepts"))],
@@ -286,17 +311,17 @@ OPTIONS = {
 }
 
 
-# The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator, weights
-# with GLS/ULS) and those surveysem does not implement yet (weights with ordered items,
-# ordered items with other estimators or FIML).
+# The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator or with
+# ordered items, ML and MLR with ordered items) and those surveysem does not implement
+# (ordered items with GLS, which lavaan accepts and then fails to estimate, and with ULS).
 def _supported(estimator, missing, sampling_weights, ordered, group):
-    if ordered:  # in one group or several
-        return estimator == "WLSMV" and missing == "listwise" and not sampling_weights
+    if ordered:  # in one group or several, with or without weights
+        return estimator == "WLSMV" and missing == "listwise"
     if estimator == "WLSMV":  # continuous items: DWLS in one group or several, with weights
         return missing == "listwise"
     if missing == "fiml":
         return estimator in ("ML", "MLR")
-    return not (sampling_weights and estimator in ("GLS", "ULS"))
+    return True
 
 
 @pytest.mark.parametrize("combination", list(itertools.product(*OPTIONS.values())))
@@ -342,3 +367,34 @@ def test_ordered_items_in_groups_match_lavaan(equal, case):
     # chi-squares relative, as everywhere
     chisqs = {key: 1e-5 for key in common if "chisq" in key and "scaling" not in key}
     assert_measures_close(measures, gold, common, relative=chisqs)
+
+
+@pytest.mark.parametrize(
+    ("group", "equal", "case"),
+    [(None, (), "hs_cfa_ordinal_weights"),
+     ("school", ("thresholds", "loadings"), "hs_mi_ordinal_weights_thresholds_loadings")],
+)  # fmt: skip
+def test_ordered_items_with_weights_match_lavaan(group, equal, case):
+    """WLSMV on ordered items with sampling weights (make_golden_combos.R's weight): the
+    thresholds from the weighted margins, the polychorics from the weighted two-way tables,
+    Gamma with meat sum w_i^2 s_i s_i' and bread sum w_i s_i s_i' (lavaan muthen1984 with
+    wt), N_g a group's sum of weights; in one group and across schools."""
+    data = read_golden("hs_ordinal_group_data.csv")
+    data = data.assign(w=1 + (read_golden("hs_data.csv")["id"] % 5) / 2)
+    if group is None:
+        data = data.drop(columns="school")
+    result = fit(HS_MODEL, data, estimator="WLSMV", ordered=True, group=group,
+                 group_equal=equal, sampling_weights="w")  # fmt: skip
+    assert result.converged and result.solution["admissible"]
+    assert result.backend.n == pytest.approx(301)
+    key, columns = (["lhs", "op", "rhs", "block", "group", "label"], MG_COLUMNS) if group else (
+        ["lhs", "op", "rhs"], PE_COLUMNS)  # fmt: skip
+    assert_estimates_match(result.estimates, golden_estimates(case), key=key, columns=columns)
+    measures, gold = result.measures, golden_fit(case)
+    common = common_measures(measures, gold)
+    assert {"chisq", "chisq.scaled", "cfi.scaled", "rmsea", "srmr"} <= set(common)
+    chisqs = {key: 1e-5 for key in common if "chisq" in key and "scaling" not in key}
+    assert_measures_close(measures, gold, common, relative=chisqs)
+    unweighted = fit(HS_MODEL, data, estimator="WLSMV", ordered=True, group=group,
+                     group_equal=equal)  # fmt: skip
+    assert abs(unweighted.measures["chisq"] - gold["chisq"]) > 0.1  # the weights matter

@@ -165,6 +165,19 @@ def test_polychoric_recoding_invariant(hs_ord):
     assert np.max(np.abs(diff)) < 1e-12
 
 
+def test_integer_weights_count_as_repeated_rows(hs_ord):
+    """Known truth: a row of weight k enters the margins and two-way tables k times, so the
+    weighted thresholds and polychorics equal those of the data with each row repeated k
+    times (lavaan's weighted step 1 and 2); Gamma does not (the weighted rows stay N
+    independent draws)."""
+    k = 1 + np.arange(len(hs_ord)) % 3
+    weighted = ordinal_moments(hs_ord, weights=k)
+    repeated = ordinal_moments(hs_ord.loc[hs_ord.index.repeat(k)])
+    np.testing.assert_allclose(weighted.wls_obs, repeated.wls_obs, rtol=0, atol=1e-9)
+    assert weighted.n == repeated.n == k.sum()
+    assert not np.allclose(weighted.gamma, repeated.gamma, rtol=1e-3)
+
+
 def test_binary_special_cases():
     # ad = bc: rho = 0 (lavaan's closed form)
     t = pd.DataFrame({"a": [0] * 50 + [1] * 50, "b": ([0] * 25 + [1] * 25) * 2})

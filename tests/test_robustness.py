@@ -91,9 +91,9 @@ def test_leave_one_out_summary_keeps_the_weakest_refit_and_the_range():
     ("spec", "named"),
     [
         ({"missing": "fiml", "estimator": "GLS"}, "estimator GLS with missing fiml"),
-        ({"estimator": "WLSMV", "weights": "w"}, "sampling weights with ordered items"),
+        ({"missing": "fiml", "estimator": "WLSMV"}, "estimator WLSMV with missing fiml"),
         ({"method": "composite", "estimator": "MLR"}, "method composite is OLS"),
-        ({"weights": "w", "estimator": "ULS"}, "sampling weights with estimator ULS"),
+        ({"method": "composite", "weights": "w"}, "method composite is OLS"),
     ],
 )
 def test_options_that_cannot_be_combined_are_refused(spec, named):

@@ -144,12 +144,13 @@ def test_integer_weights_give_the_estimates_of_replicated_rows():
     assert weighted.n == 301 and plain.n == len(replicated)
 
 
-def test_ml_becomes_mlr_and_least_squares_are_rejected():
+def test_ml_becomes_mlr_and_least_squares_stay_as_asked():
+    """lavaan 0.6.14: with sampling.weights ML becomes MLR; GLS, ULS and WLSMV are kept
+    (their parity with lavaan is in test_option_combinations.py)."""
     data = hs_weighted()
     assert fit_model("visual =~ x1 + x2 + x3", data, sampling_weights="w").estimator == "MLR"
-    for est in ("GLS", "ULS"):
-        with pytest.raises(ValueError, match="sampling_weights is available with estimator"):
-            fit_model(HS_MODEL, data, estimator=est, sampling_weights="w")
+    for est in ("GLS", "ULS", "WLSMV"):
+        assert fit_model(HS_MODEL, data, estimator=est, sampling_weights="w").estimator == est
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,9 @@ options                     lavaan 0.6.14                           module
 ML, MLR, GLS, ULS; WLSMV    ``estimator =`` (WLSMV: DWLS, robust    :mod:`.estimators.fitting`
 on continuous items         SEs, scaled-and-shifted test)
 ``sampling_weights``        ``sampling.weights`` (ML becomes MLR;   :mod:`.estimators.weights`
-                            WLSMV on continuous items: DWLS on
-                            the weighted moments)
+                            GLS, ULS, WLSMV on the weighted
+                            moments; ordered: weighted
+                            polychorics and Gamma)
 ``missing="fiml"``          ``missing = "ml"`` (ML, MLR; weights)   :mod:`.estimators.fiml`
 ``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV (also with :mod:`.estimators.ordinal`
                             ``group``, ``group.equal``)
@@ -79,7 +80,7 @@ class Estimation:
         or accepts them while surveysem does not implement them; no option is ever dropped.
         """
         estimator, missing, group = self.estimator, self.missing, self.group
-        sampling_weights, ordered = self.sampling_weights, self.ordered
+        ordered = self.ordered
         problems = []
         if estimator not in ESTIMATORS:
             problems.append(f"estimator {estimator!r} is not one of {', '.join(ESTIMATORS)}")
@@ -88,7 +89,6 @@ class Estimation:
         if problems:
             return problems
         fiml = _LAVAAN_MISSING[missing] == "fiml"
-        not_yet = "lavaan accepts this, surveysem does not implement it yet; "
         if fiml and estimator not in ("ML", "MLR"):
             problems.append(
                 f"estimator {estimator} with missing fiml: lavaan refuses this too (FIML maximizes "
@@ -100,15 +100,6 @@ class Estimation:
                 f"ordered items with estimator {estimator}: surveysem does not implement this "
                 "(it fits ordered items by WLSMV, lavaan's default for ordered data); set "
                 "estimator WLSMV"
-            )
-        if sampling_weights is not None and estimator in ("GLS", "ULS"):
-            problems.append(
-                f"sampling weights with estimator {estimator}: " + not_yet + "use estimator "
-                "ML or MLR (pseudo-ML with robust SEs) or WLSMV"
-            )
-        if sampling_weights is not None and ordered:
-            problems.append(
-                "sampling weights with ordered items: " + not_yet + "drop one of the two"
             )
         if self.group_equal and group is None:
             problems.append("group_equal without group: name the grouping column in group")
@@ -400,7 +391,9 @@ BACKENDS = (
     Backend(
         "ordered items, one or several groups (ordinal)",
         lambda how: how.ordered,
-        lambda model, data, how: fit_dwls(model, data, how.group, how.group_equal),
+        lambda model, data, how: fit_dwls(
+            model, data, how.group, how.group_equal, how.sampling_weights
+        ),
         ordinal_estimates,
         ordinal_fit_measures,
         lambda backend: backend.polychoric(),

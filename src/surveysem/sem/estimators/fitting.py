@@ -25,8 +25,8 @@ Other estimators (``estimator=``), each as lavaan 0.6.14 with its defaults:
 
 Design weights (``sampling_weights=``, lavaan ``sampling.weights``): ML on the weighted sample
 moments with MLR sandwich SEs and scaled test from weighted case-wise scores, see
-:mod:`surveysem.sem.estimators.weights`; WLSMV (DWLS) on the weighted covariance matrix
-(divisor N) with the unweighted Gamma, as lavaan.
+:mod:`surveysem.sem.estimators.weights`; GLS, ULS and WLSMV (DWLS) on the weighted
+covariance matrix (divisor N), WLSMV with the unweighted Gamma, as lavaan.
 
 Reference: Rosseel, Y. (2012). lavaan: An R package for structural equation modeling.
 Journal of Statistical Software, 48(2). https://doi.org/10.18637/jss.v048.i02
@@ -118,7 +118,7 @@ class SemFit:
     @property
     def ls_cov(self) -> np.ndarray:
         """The covariance matrix GLS, ULS and WLSMV are fitted to (lavaan's sample statistics):
-        the unbiased S (divisor N - 1) unweighted; with sampling weights (WLSMV) the weighted
+        the unbiased S (divisor N - 1) unweighted; with sampling weights the weighted
         ``S_w`` (divisor ``sum w = N``, ``cov.wt(method = "ML")``, not rescaled)."""
         if self.weights is not None:
             return self.sample_cov
@@ -207,9 +207,10 @@ def fit_model(
     ``S_w = sum_i w_i (x_i - xbar_w)(x_i - xbar_w)' / N`` (so the estimates maximize the weighted
     log-likelihood), and the estimator is MLR with weighted case-wise scores ``w_i s_i`` in the
     sandwich and in the Yuan-Bentler test. Details in :mod:`surveysem.sem.estimators.weights`.
-    With ``estimator="WLSMV"`` the weights enter only the statistics: DWLS fits ``S_w`` itself
-    (not rescaled to N - 1), while Gamma (the DWLS weights, the robust SEs and the
-    scaled-and-shifted test) is the ADF matrix of the unweighted rows, as lavaan 0.6.14.
+    With ``estimator="GLS"``, ``"ULS"`` or ``"WLSMV"`` the weights enter only the statistics:
+    least squares fits ``S_w`` itself (not rescaled to N - 1), while the WLSMV Gamma (the DWLS
+    weights, the robust SEs and the scaled-and-shifted test) is the ADF matrix of the
+    unweighted rows, as lavaan 0.6.14.
 
     Parameters
     ----------
@@ -226,8 +227,8 @@ def fit_model(
     sampling_weights : str or None, keyword-only
         Name of a column of ``data`` with positive, finite design weights (not a model
         variable). As in lavaan, ``estimator="ML"`` then becomes ``"MLR"``; ``"WLSMV"`` stays
-        DWLS (see above); ``"GLS"`` and ``"ULS"`` are not available with weights. Default None
-        (unweighted).
+        DWLS (see above), ``"GLS"`` and ``"ULS"`` least squares on ``S_w`` (standard SEs and
+        test, as lavaan). Default None (unweighted).
 
     Returns
     -------
@@ -244,7 +245,7 @@ def fit_model(
         variables; a missing, non-numeric, non-finite or non-positive weight column, or one
         that is a model variable.
     ValueError
-        An unknown ``estimator``, or GLS/ULS with ``sampling_weights``.
+        An unknown ``estimator``.
 
     References
     ----------
@@ -283,12 +284,7 @@ def fit_model(
         raise InputError(f"need more complete rows ({n}) than observed variables ({p})")
     wts = None
     if sampling_weights is not None:
-        if estimator in ("GLS", "ULS"):
-            raise ValueError(
-                f"sampling_weights is available with estimators 'MLR' (or 'ML', which becomes "
-                f"'MLR' as in lavaan) and 'WLSMV', not {estimator!r}"
-            )
-        if estimator != "WLSMV":
+        if estimator == "ML":
             estimator = "MLR"  # lavaan: "default"/"ML" become MLR with sampling.weights
         wts = weights.normalized_weights(data, sampling_weights, pt.ov_names)
 

@@ -26,11 +26,11 @@ lavaan conventions reproduced here (``lav_model_objective``, ``lav_test``, ``lav
   ``E = Delta' W Delta`` (:func:`robust_sem_vcov`), and the scaled-and-shifted test
   (``test = "scaled.shifted"``) from ``U Gamma``, ``U = W - W Delta E^-1 Delta' W``
   (:func:`u_gamma`; Asparouhov & Muthén 2010).
-* WLSMV with sampling weights (``sampling.weights``): S is the weighted covariance matrix
-  with divisor ``sum w = N`` (lavaan ``cov.wt(method = "ML")``, not rescaled), while Gamma
-  stays the ADF matrix of the unweighted rows (lavaan 0.6.14 computes ``NACOV`` from the
-  data without the weights); the formulas above are otherwise unchanged (several groups:
-  N_g the group's sum of weights).
+* GLS, ULS and WLSMV with sampling weights (``sampling.weights``): S is the weighted
+  covariance matrix with divisor ``sum w = N`` (lavaan ``cov.wt(method = "ML")``, not
+  rescaled), while the WLSMV Gamma stays the ADF matrix of the unweighted rows (lavaan
+  0.6.14 computes ``NACOV`` from the data without the weights); the formulas above are
+  otherwise unchanged (several groups: N_g the group's sum of weights).
 * The baseline model (diagonal Sigma) is fitted with the same estimator: for ULS
   ``sigma_jj = s_jj`` and ``F_b = sum_(i < j) s_ij^2``; for GLS the variances solve
   ``(S^-1 o S^-1) d = diag(S^-1)`` (``o`` the elementwise product). As lavaan's, the baseline

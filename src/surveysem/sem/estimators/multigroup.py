@@ -40,9 +40,9 @@ Estimation reproduces lavaan ``cfa()/sem(..., group = , group.equal = )`` (ML,
   group's moments weighted and N_g its sum of weights; ML becomes MLR with weighted scores,
   as in lavaan (:mod:`~surveysem.sem.estimators.weights`); under FIML normalized over the
   rows used (at least one observed variable), every case's log-likelihood and score
-  weighted. WLSMV fits each group's weighted means and covariances (divisor N_g, not
-  rescaled) with N_g in place of the group's rows everywhere, while Gamma_g is the ADF matrix
-  of the group's unweighted rows (lavaan 0.6.14 does not weight Gamma).
+  weighted. GLS, ULS and WLSMV fit each group's weighted means and covariances (divisor N_g,
+  not rescaled) with N_g in place of the group's rows everywhere, while the WLSMV Gamma_g is
+  the ADF matrix of the group's unweighted rows (lavaan 0.6.14 does not weight Gamma).
 
 References
 ----------
@@ -323,7 +323,7 @@ class _Statistics:
 
 def _ls_samples(covs, means, nobs, weighted: bool) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each group's covariance matrix and means as lavaan fits least squares to them: the
-    covariance matrix with divisor N_g - 1 (the unbiased S); with sampling weights (WLSMV) the
+    covariance matrix with divisor N_g - 1 (the unbiased S); with sampling weights the
     weighted moments as they are (divisor the group's sum of weights, lavaan's
     ``cov.wt(method = "ML")``, not rescaled)."""
     return [
@@ -555,13 +555,13 @@ def fit_multigroup(
     estimator : {"ML", "MLR", "GLS", "ULS", "WLSMV"}, keyword-only
         lavaan's estimator; MLR adds sandwich SEs and the Yuan-Bentler scaled test; GLS, ULS
         and WLSMV (DWLS on continuous items) are least squares on each group's means and
-        covariances (module docstring; listwise; WLSMV also with sampling weights).
+        covariances (module docstring; listwise; also with sampling weights).
     sampling_weights : str or None, keyword-only
         A column of design weights (lavaan ``sampling.weights``): normalized over all rows to
         sum to N, each group's moments are weighted, the groups' discrepancies are weighed by
         their sums of weights, and, as in lavaan, ML becomes MLR with weighted case-wise
-        scores (:mod:`surveysem.sem.estimators.weights`); WLSMV stays DWLS (module
-        docstring).
+        scores (:mod:`surveysem.sem.estimators.weights`); GLS, ULS and WLSMV stay as they are
+        (module docstring).
     missing : {"listwise", "fiml"}, keyword-only
         ``"fiml"`` (lavaan ``missing = "ml"``): incomplete rows enter the casewise
         likelihood of their group, summed over groups and maximized by the FIML engine
@@ -622,11 +622,10 @@ def fit_multigroup(
             "estimator WLSMV on continuous items in several groups takes listwise deletion "
             "(lavaan refuses missing fiml with WLSMV); use estimator MLR"
         )
-    if estimator in ("GLS", "ULS") and (missing != "listwise" or sampling_weights is not None):
+    if estimator in ("GLS", "ULS") and missing != "listwise":
         raise UnsupportedModelError(
-            f"estimator {estimator} in several groups takes listwise deletion without sampling "
-            "weights (lavaan refuses missing fiml with it; weights with it are not implemented "
-            "here); use estimator ML or MLR"
+            f"estimator {estimator} in several groups takes listwise deletion (lavaan refuses "
+            "missing fiml with it); use estimator ML or MLR"
         )
     if missing not in ("listwise", "fiml"):
         raise ValueError(f"missing must be listwise or fiml, not {missing!r}")

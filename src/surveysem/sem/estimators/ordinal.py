@@ -8,7 +8,8 @@ estimates, ``se = "robust.sem"``, ``test = "scaled.shifted"``, ``parameterizatio
 
 * **Sample statistics** (:mod:`.polychoric`), per group: thresholds from the margins, two-step
   polychoric correlations (Olsson 1979), ``s_g = (tau, r)`` and ``Gamma_g``, N_g times the
-  asymptotic covariance matrix of ``s_g`` (Muthén 1984; lavaan ``muthen1984``).
+  asymptotic covariance matrix of ``s_g`` (Muthén 1984; lavaan ``muthen1984``); with
+  sampling weights all three weighted and N_g a group's sum of weights, as lavaan.
 * **Model** (:mod:`.ordinal_model`): delta parameterization, implied thresholds and
   correlations ``sigma_g(theta)`` with an analytic Jacobian ``Delta_g``; residual variances of
   the latent responses derived, not estimated; scales and factor means of later groups free
@@ -64,6 +65,7 @@ from surveysem.sem.estimators.multigroup import (
     refuse_definitions,
 )
 from surveysem.sem.estimators.polychoric import OrdinalMoments, ordinal_moments
+from surveysem.sem.estimators.weights import normalized_weights
 from surveysem.sem.model.groups import normalize_names
 from surveysem.sem.model.ordinal_model import (
     EQUAL_TYPES,
@@ -124,13 +126,14 @@ class OrdinalFit:
         return self.model.n_free
 
     @property
-    def nobs(self) -> list[int]:
+    def nobs(self) -> list[float]:
+        """lavaan's N_g: each group's rows, with sampling weights its sum of weights."""
         return [m.n for m in self.moments]
 
     @property
-    def n(self) -> int:
-        """Number of complete rows, all groups."""
-        return int(sum(self.nobs))
+    def n(self) -> float:
+        """lavaan's N: the sum of :attr:`nobs` (the complete rows, or their weights)."""
+        return float(sum(self.nobs))
 
     def weights(self, g: int = 0) -> np.ndarray:
         """Diagonal of the DWLS weight matrix of group ``g``, 1 / diag(Gamma_g)."""
@@ -158,15 +161,15 @@ class OrdinalFit:
 
 
 def _group_parts(data: pd.DataFrame, group: str | None):
-    """The group values (lavaan's order: first appearance) and each group's rows."""
+    """The group values (lavaan's order: first appearance) and each group's row positions."""
     if group is None:
-        return [], [data]
+        return [], [np.arange(len(data))]
     if group not in data.columns:
         raise ModelSpecError(f"group column '{group}' is not in the data. Fix the name.")
     labels = [v.item() if isinstance(v, np.generic) else v for v in pd.unique(data[group])]
     if len(labels) < 2:
         raise InputError(f"group column '{group}' has {len(labels)} group(s); need at least 2")
-    return labels, [data[data[group] == label] for label in labels]
+    return labels, [np.flatnonzero(data[group].to_numpy() == label) for label in labels]
 
 
 def _check_moments(moments: list[OrdinalMoments], labels: list) -> None:
@@ -190,7 +193,11 @@ def _check_moments(moments: list[OrdinalMoments], labels: list) -> None:
 
 
 def fit_dwls(
-    syntax: str, data: pd.DataFrame, group: str | None = None, equal: tuple[str, ...] = ()
+    syntax: str,
+    data: pd.DataFrame,
+    group: str | None = None,
+    equal: tuple[str, ...] = (),
+    sampling_weights: str | None = None,
 ) -> OrdinalFit:
     """Fit a lavaan-syntax CFA/SEM to ordered items as lavaan's WLSMV (DWLS, delta), in one
     group or, with ``group``, in several.
@@ -213,6 +220,11 @@ def fit_dwls(
         Grouping column; groups in order of first appearance, as lavaan.
     equal : sequence of str
         lavaan ``group.equal`` among :data:`~surveysem.sem.model.ordinal_model.EQUAL_TYPES`.
+    sampling_weights : str or None
+        A column of design weights (lavaan ``sampling.weights``), normalized over all rows to
+        sum to N; thresholds, polychorics and Gamma are weighted
+        (:func:`~surveysem.sem.estimators.polychoric.ordinal_moments`) and N_g is a group's
+        sum of weights, as in lavaan.
 
     Returns
     -------
@@ -240,7 +252,7 @@ def fit_dwls(
     >>> data = two_factor_data().apply(lambda c: np.digitize(c, [-1.0, 0.0, 1.0]))
     >>> fit = fit_dwls(TWO_FACTOR_MODEL, data)
     >>> fit.converged, fit.n, fit.n_free
-    (True, 300, 25)
+    (True, 300.0, 25)
     >>> est = ordinal_estimates(fit)
     >>> est.loc[est.op == "=~", ["lhs", "rhs", "est", "se", "std.all"]].round(3)
       lhs rhs    est     se  std.all
@@ -261,13 +273,19 @@ def fit_dwls(
     parsed = parse_syntax(syntax)
     if group is not None:
         refuse_definitions(parsed)
-    items = [str(c) for c in data.columns if c != group]
+    items = [str(c) for c in data.columns if c not in (group, sampling_weights)]
     pt = build_partable(parsed, items)
     require_no_covariates(pt, "ordinal (WLSMV)")
     if problems := ordinal_model_problems(pt):
         raise UnsupportedModelError("; ".join(problems))
+    wts = None
+    if sampling_weights is not None:
+        wts = normalized_weights(data, sampling_weights, pt.ov_names)
     labels, parts = _group_parts(data, group)
-    moments = [ordinal_moments(part, pt.ov_names) for part in parts]
+    moments = [
+        ordinal_moments(data.iloc[rows], pt.ov_names, None if wts is None else wts[rows])
+        for rows in parts
+    ]
     _check_moments(moments, labels)
     n_thresholds = [len(t) for t in moments[0].thresholds]
     rows, n_free = model_rows(pt, n_thresholds, len(moments), equal)

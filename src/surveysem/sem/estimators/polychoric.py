@@ -22,6 +22,10 @@ unused codes do not create empty categories. 2 x 2 tables get lavaan's special c
 ``rho = 0`` when ``ad = bc``, ``-cos(2 pi p11)`` when both thresholds are 0); larger tables
 with empty cells are used as they are (lavaan's default ``zero.add = c(0.5, 0)``).
 
+Sampling weights (lavaan ``sampling.weights``): each row counts its normalized weight ``w_i``
+in the margins and two-way tables, ``N = sum w_i``, and Gamma's meat and bread become
+``sum_i w_i^2 s_i s_i'`` and ``sum_i w_i s_i s_i'`` (:func:`ordinal_moments`).
+
 Bivariate normal CDF: :func:`bvn_cdf` is Genz's (2004) vectorized double-precision version of
 the Drezner-Wesolowsky (1990) method (the algorithm of R ``pbivnorm`` that lavaan calls):
 Gauss-Legendre quadrature with 6/12/20 nodes by ``|rho|`` and an asymptotic expansion for
@@ -171,23 +175,29 @@ def bvn_pdf(h, k, rho) -> np.ndarray:
 
 @dataclass
 class OrdinalData:
-    """Items recoded to category indices 0..K-1 (sorted distinct values), complete rows only."""
+    """Items recoded to category indices 0..K-1 (sorted distinct values), complete rows only,
+    with each row's sampling weight (1 when unweighted)."""
 
     names: list[str]
     codes: np.ndarray = field(repr=False)  # (n, p) int
     levels: list[np.ndarray] = field(repr=False)  # original values of the categories
+    weights: np.ndarray = field(repr=False)  # (n,)
 
     @property
-    def n(self) -> int:
-        return self.codes.shape[0]
+    def n(self) -> float:
+        """lavaan's N: the sum of the weights (the number of rows when unweighted)."""
+        return float(self.weights.sum())
 
     @property
     def n_categories(self) -> np.ndarray:
         return np.array([len(v) for v in self.levels])
 
 
-def ordinal_data(data: pd.DataFrame, items: list[str] | None = None) -> OrdinalData:
-    """Validate and recode ordinal items (numeric codes or ordered categoricals)."""
+def ordinal_data(
+    data: pd.DataFrame, items: list[str] | None = None, weights: np.ndarray | None = None
+) -> OrdinalData:
+    """Validate and recode ordinal items (numeric codes or ordered categoricals); ``weights``
+    one per row (normalized sampling weights), or None for unweighted rows."""
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame with one column per ordinal item")
     names = [str(c) for c in data.columns] if items is None else list(items)
@@ -228,13 +238,14 @@ def ordinal_data(data: pd.DataFrame, items: list[str] | None = None) -> OrdinalD
             raise InputError(f"item '{name}' has a single category; remove it from the model")
     if codes.shape[0] < 2:
         raise InputError("need at least two complete rows")
-    return OrdinalData(names, codes, levels)
+    weights = np.ones(len(codes)) if weights is None else np.asarray(weights, dtype=float)
+    return OrdinalData(names, codes, levels, weights)
 
 
 def _thresholds(od: OrdinalData) -> list[np.ndarray]:
     out = []
     for j in range(len(od.names)):
-        counts = np.bincount(od.codes[:, j], minlength=len(od.levels[j]))
+        counts = np.bincount(od.codes[:, j], weights=od.weights, minlength=len(od.levels[j]))
         out.append(ndtri(np.cumsum(counts)[:-1] / od.n))
     return out
 
@@ -317,7 +328,7 @@ def _pair_grid(od: OrdinalData, th: list[np.ndarray], pairs) -> _PairGrid:
     second = np.array([j for _, j in pairs])
     freq = np.zeros((len(pairs), kmax, kmax))
     for q, (i, j) in enumerate(pairs):
-        np.add.at(freq[q], (od.codes[:, i], od.codes[:, j]), 1.0)
+        np.add.at(freq[q], (od.codes[:, i], od.codes[:, j]), od.weights)
     return _PairGrid(padded[first], padded[second], freq)
 
 
@@ -478,7 +489,7 @@ class OrdinalMoments:
     Attributes
     ----------
     names : item names.
-    n : number of complete rows.
+    n : lavaan's N (``nobs``): the number of complete rows, with sampling weights their sum.
     thresholds : list of per-item threshold arrays.
     cor : polychoric correlation matrix (p x p).
     gamma : ``NACOV``, N times the asymptotic covariance matrix of
@@ -488,7 +499,7 @@ class OrdinalMoments:
     """
 
     names: list[str]
-    n: int
+    n: float
     thresholds: list[np.ndarray] = field(repr=False)
     cor: np.ndarray = field(repr=False)
     gamma: np.ndarray = field(repr=False)
@@ -510,7 +521,8 @@ class OrdinalMoments:
 
 
 def _scores(od: OrdinalData, th: list[np.ndarray], cor: np.ndarray):
-    """Case-wise scores of thresholds and correlations, and lavaan's A21 block."""
+    """Case-wise scores of thresholds and correlations (unweighted), and lavaan's A21 block
+    (weighted, through the two-way tables)."""
     n, p = od.codes.shape
     nth = [len(t) for t in th]
     start = np.concatenate([[0], np.cumsum(nth)])
@@ -554,11 +566,19 @@ def _scores(od: OrdinalData, th: list[np.ndarray], cor: np.ndarray):
     return sc_th, sc_cor, a21, start
 
 
-def ordinal_moments(data: pd.DataFrame, items: list[str] | None = None) -> OrdinalMoments:
+def ordinal_moments(
+    data: pd.DataFrame, items: list[str] | None = None, weights: np.ndarray | None = None
+) -> OrdinalMoments:
     """Thresholds, polychoric correlations and their ``Gamma`` (lavaan ``NACOV``).
 
     ``Gamma = N B^-1 (S'S) B^-T`` with the stacked case-wise scores ``S`` and lavaan's bread
     ``B`` (module docstring); ``1/diag(Gamma)`` is the DWLS weight matrix of WLSMV.
+
+    With sampling ``weights`` ``w_i`` (normalized, one per row; lavaan ``sampling.weights``)
+    every step is weighted as in lavaan 0.6.14 (``lav_uvord_th``, ``lav_bvord_freq``,
+    ``muthen1984``): the margins and two-way tables count ``w_i`` per row, ``N = sum w_i``, the
+    meat is ``sum_i w_i^2 s_i s_i'`` and the bread's blocks ``sum_i w_i s_i s_i'`` (the
+    pseudo-likelihood's information).
 
     Examples
     --------
@@ -572,19 +592,21 @@ def ordinal_moments(data: pd.DataFrame, items: list[str] | None = None) -> Ordin
     >>> m.gamma.shape
     (9, 9)
     """
-    od = ordinal_data(data, items)
+    od = ordinal_data(data, items, weights)
     th = _thresholds(od)
     cor = _polychorics(od, th)
     with np.errstate(divide="ignore", invalid="ignore"):  # |rho| = 1 gives non-finite Gamma
         sc_th, sc_cor, a21, start = _scores(od, th, cor)
     sc = np.hstack([sc_th, sc_cor])
-    inner = sc.T @ sc
+    w = od.weights[:, None]
+    inner = (w * w * sc).T @ sc  # the meat
+    bread = (w * sc).T @ sc  # lavaan's INNER2; its blocks make A11 and A22
     nth = sc_th.shape[1]
     a11 = np.zeros((nth, nth))
     for j in range(len(od.names)):
         blk = slice(start[j], start[j + 1])
-        a11[blk, blk] = inner[blk, blk]
-    a22_diag = np.sum(sc_cor * sc_cor, axis=0)
+        a11[blk, blk] = bread[blk, blk]
+    a22_diag = np.diag(bread)[nth:]
     a11_inv = np.linalg.inv(a11)
     a22_inv = np.diag(1.0 / a22_diag)
     b_inv = np.block(

@@ -29,12 +29,16 @@
    This is a weighted analogue of the design-based tests of Oberski (2014), without strata
    or clusters.
 
-Differences from lavaan: zero weights are rejected here (lavaan only rejects negative ones),
-weights must be finite, and only ``estimator = "MLR"`` (or ``"ML"``, which lavaan turns into
-MLR when weights are given) is supported, in one group, several groups
-(:mod:`~surveysem.sem.estimators.multigroup`) or with FIML, and ``"WLSMV"`` on continuous
-items in one group or several (DWLS on the weighted moments of step 2, with lavaan's
-unweighted distribution-free Gamma, :mod:`~surveysem.sem.estimators.least_squares`).
+The other estimators keep their own SEs and test on the weighted moments of step 2, as lavaan:
+``"GLS"`` and ``"ULS"`` (standard SEs and test) and ``"WLSMV"`` on continuous items (with
+lavaan's unweighted distribution-free Gamma), :mod:`~surveysem.sem.estimators.least_squares`;
+``"WLSMV"`` on ordered items weighs the margins, two-way tables and Gamma
+(:func:`~surveysem.sem.estimators.polychoric.ordinal_moments`). Each runs in one group or
+several (:mod:`~surveysem.sem.estimators.multigroup`, :mod:`~surveysem.sem.estimators.ordinal`),
+ML and MLR also with FIML.
+
+Differences from lavaan: zero weights are rejected here (lavaan only rejects negative ones)
+and weights must be finite.
 Clustering and stratification (``cluster =``, ``lavaan.survey``) are not modelled: SEs treat
 the cases as independent draws with unequal selection probabilities.
 
