@@ -312,11 +312,11 @@ OPTIONS = {
 
 
 # The combinations lavaan 0.6.14 refuses (FIML with a least-squares estimator or with
-# ordered items, ML and MLR with ordered items) and those surveysem does not implement
-# (ordered items with GLS, which lavaan accepts and then fails to estimate, and with ULS).
+# ordered items, ML and MLR with ordered items) and the one surveysem does not implement
+# (ordered items with GLS, which lavaan accepts and then fails to estimate).
 def _supported(estimator, missing, sampling_weights, ordered, group):
     if ordered:  # in one group or several, with or without weights
-        return estimator == "WLSMV" and missing == "listwise"
+        return estimator in ("WLSMV", "ULS") and missing == "listwise"
     if estimator == "WLSMV":  # continuous items: DWLS in one group or several, with weights
         return missing == "listwise"
     if missing == "fiml":
@@ -398,3 +398,30 @@ def test_ordered_items_with_weights_match_lavaan(group, equal, case):
     unweighted = fit(HS_MODEL, data, estimator="WLSMV", ordered=True, group=group,
                      group_equal=equal)  # fmt: skip
     assert abs(unweighted.measures["chisq"] - gold["chisq"]) > 0.1  # the weights matter
+
+
+@pytest.mark.parametrize(
+    ("group", "equal", "case"),
+    [(None, (), "hs_cfa_ordinal_uls"),
+     ("school", ("thresholds", "loadings"), "hs_mi_ordinal_uls_thresholds_loadings")],
+)  # fmt: skip
+def test_ordered_items_by_uls_match_lavaan(group, equal, case):
+    """ULS on ordered items (lavaan estimator = "ULS" with ordered): unit weights on the
+    thresholds and polychorics, se = "standard" ((sum_g N_g/N Delta_g' Delta_g)^-1 / (N - G)),
+    the standard test without a p-value, no scaled or robust measures; in one group and
+    across schools with thresholds and loadings equal."""
+    data = read_golden("hs_ordinal_group_data.csv")
+    if group is None:
+        data = data.drop(columns="school")
+    result = fit(HS_MODEL, data, estimator="ULS", ordered=True, group=group, group_equal=equal)
+    assert result.converged and result.solution["admissible"]
+    assert result.estimation.estimator == "ULS" and result.estimation.ordered
+    key, columns = (["lhs", "op", "rhs", "block", "group", "label"], MG_COLUMNS) if group else (
+        ["lhs", "op", "rhs"], PE_COLUMNS)  # fmt: skip
+    assert_estimates_match(result.estimates, golden_estimates(case), key=key, columns=columns)
+    measures, gold = result.measures, golden_fit(case)
+    # every measure lavaan reports, in its order (it adds srmr_mplus as NA for ordered items)
+    assert list(measures) == [k for k in gold.index if not k.startswith("srmr_mplus")]
+    assert np.isnan(measures["pvalue"]) and np.isnan(gold["pvalue"])
+    chisqs = {key: 1e-5 for key in measures if "chisq" in key}
+    assert_measures_close(measures, gold, relative=chisqs, nan_matches_nan=True)

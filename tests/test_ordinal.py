@@ -29,7 +29,7 @@ from scipy import integrate, optimize, stats
 
 from surveysem.errors import InputError
 from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
-from surveysem.sem.estimators.ordinal import fit_dwls, ordinal_estimates
+from surveysem.sem.estimators.ordinal import fit_ordinal, ordinal_estimates
 from surveysem.sem.estimators.ordinal_measures import ordinal_fit_measures
 from surveysem.sem.estimators.polychoric import (
     _loglik,
@@ -51,7 +51,7 @@ def hs_ord() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def hs_fit(hs_ord):
-    return fit_dwls(HS_MODEL, hs_ord)
+    return fit_ordinal(HS_MODEL, hs_ord)
 
 
 @pytest.fixture(scope="module")
@@ -233,7 +233,7 @@ def test_jacobian_matches_finite_differences(hs_ord):
     speed ~ g
     x7 ~~ x8
     """
-    fit = fit_dwls(syntax, hs_ord)
+    fit = fit_ordinal(syntax, hs_ord)
     assert fit.converged
     x = fit.x
     jac = fit.model.jacobian(0, x)
@@ -265,7 +265,7 @@ def test_groups_report_every_lavaan_fit_measure(hs_groups, equal, case):
     in lavaan's order, and nothing lavaan does not report (no robust indices with free
     scales). Tolerances from what is reached: the estimates of these fits agree with lavaan's
     to ~1e-5 (1e-7 in one group), and so do the measures."""
-    fm = ordinal_fit_measures(fit_dwls(HS_MODEL, hs_groups, "school", equal))
+    fm = ordinal_fit_measures(fit_ordinal(HS_MODEL, hs_groups, "school", equal))
     gold = read_golden_fit(case)
     assert list(fm) == [k for k in gold.index if np.isfinite(gold[k])]
     chisqs = {k: 1e-5 for k in fm if "chisq" in k and "scaling" not in k}
@@ -284,7 +284,7 @@ def test_group_jacobian_matches_finite_differences(hs_groups):
     speed ~ g
     x7 ~~ x8
     """
-    fit = fit_dwls(syntax, hs_groups, "school", ("thresholds", "loadings"))
+    fit = fit_ordinal(syntax, hs_groups, "school", ("thresholds", "loadings"))
     assert fit.converged
     assert any(r.free for r in fit.rows if r.op == "~*~")
     for g in (0, 1):
@@ -300,7 +300,7 @@ def test_group_jacobian_matches_finite_differences(hs_groups):
 def test_defined_parameters_refused_in_groups(hs_groups):
     syntax = HS_MODEL.replace("x1 + x2 + x3", "x1 + a*x2 + b*x3") + "ratio := a/b\n"
     with pytest.raises(UnsupportedModelError, match="defined parameters"):
-        fit_dwls(syntax, hs_groups, "school")
+        fit_ordinal(syntax, hs_groups, "school")
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,7 +309,7 @@ def test_defined_parameters_refused_in_groups(hs_groups):
 
 def test_survey_sized_fit(survey21):
     data, model, lam = survey21
-    fit = fit_dwls(model, data)
+    fit = fit_ordinal(model, data)
     assert fit.converged
     est = ordinal_estimates(fit)
     std = est.loc[est.op == "=~", "std.all"].to_numpy()
@@ -323,7 +323,7 @@ def test_missing_values_rejected(hs_ord):
     bad = hs_ord.astype(float)
     bad.iloc[0, 0] = np.nan
     with pytest.raises(InputError, match="missing values"):
-        fit_dwls(HS_MODEL, bad)
+        fit_ordinal(HS_MODEL, bad)
     with pytest.raises(InputError, match="missing values"):
         polychoric_matrix(bad)
 
@@ -338,26 +338,26 @@ def test_missing_values_rejected(hs_ord):
 )
 def test_unsupported_models(hs_ord, syntax, match):
     with pytest.raises(UnsupportedModelError, match=match):
-        fit_dwls(syntax, hs_ord)
+        fit_ordinal(syntax, hs_ord)
 
 
 def test_unknown_item(hs_ord):
     with pytest.raises(ModelSpecError, match="x10"):
-        fit_dwls("f =~ x1 + x2 + x10", hs_ord)
+        fit_ordinal("f =~ x1 + x2 + x10", hs_ord)
 
 
 def test_single_category_item_rejected(hs_ord):
     bad = hs_ord.copy()
     bad["x3"] = 2
     with pytest.raises(InputError, match="single category"):
-        fit_dwls(HS_MODEL, bad)
+        fit_ordinal(HS_MODEL, bad)
 
 
 def test_defined_parameters_are_estimated_not_dropped(hs_ord):
     # A ':=' parameter of an ordinal model: value from the labelled loadings and a delta-method
     # SE from the analytic gradient of a/b (hand calculation on the fit's own covariance matrix).
     syntax = HS_MODEL.replace("x1 + x2 + x3", "x1 + a*x2 + b*x3") + "ratio := a/b\n"
-    fit = fit_dwls(syntax, hs_ord)
+    fit = fit_ordinal(syntax, hs_ord)
     pe = ordinal_estimates(fit)
     a_row = pe[(pe.lhs == "visual") & (pe.rhs == "x2")].index[0]
     b_row = pe[(pe.lhs == "visual") & (pe.rhs == "x3")].index[0]

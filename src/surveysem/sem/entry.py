@@ -17,8 +17,9 @@ on continuous items         SEs, scaled-and-shifted test)
                             moments; ordered: weighted
                             polychorics and Gamma)
 ``missing="fiml"``          ``missing = "ml"`` (ML, MLR; weights)   :mod:`.estimators.fiml`
-``ordered=True`` / WLSMV    ``ordered = <items>``, WLSMV (also with :mod:`.estimators.ordinal`
-                            ``group``, ``group.equal``)
+``ordered=True``            ``ordered = <items>``, WLSMV or ULS     :mod:`.estimators.ordinal`
+                            (also with ``group``,
+                            ``group.equal``, weights)
 ``group``, ``group_equal``  ``group =``, ``group.equal =`` (ML,     :mod:`.estimators.multigroup`
                             MLR; weights or ``missing = "ml"``;
                             GLS, ULS, WLSMV on continuous items)
@@ -45,7 +46,7 @@ from surveysem.sem.estimators.multigroup import (
     multigroup_estimates,
     multigroup_fit_measures,
 )
-from surveysem.sem.estimators.ordinal import fit_dwls, ordinal_estimates
+from surveysem.sem.estimators.ordinal import fit_ordinal, ordinal_estimates
 from surveysem.sem.estimators.ordinal_measures import ordinal_fit_measures
 from surveysem.sem.model.syntax import parse_syntax
 from surveysem.sem.results.diagnostics import estimates_report, solution_report
@@ -95,11 +96,17 @@ class Estimation:
                 "the case-wise likelihood, which a least-squares estimator does not have); use "
                 "estimator ML or MLR, or missing listwise"
             )
-        if ordered and estimator != "WLSMV":
+        if ordered and estimator in ("ML", "MLR"):
             problems.append(
-                f"ordered items with estimator {estimator}: surveysem does not implement this "
-                "(it fits ordered items by WLSMV, lavaan's default for ordered data); set "
-                "estimator WLSMV"
+                f"ordered items with estimator {estimator}: lavaan refuses this too (0.6.14 "
+                "has no ML for ordered data); use estimator WLSMV (lavaan's default for "
+                "ordered data) or ULS"
+            )
+        if ordered and estimator == "GLS":
+            problems.append(
+                "ordered items with estimator GLS: lavaan accepts this but its estimation "
+                "fails (it returns the starting values), and surveysem does not implement it; "
+                "use estimator WLSMV (lavaan's default for ordered data) or ULS"
             )
         if self.group_equal and group is None:
             problems.append("group_equal without group: name the grouping column in group")
@@ -289,7 +296,7 @@ def fit(
         Design-weight column (lavaan ``sampling.weights``).
     ordered : bool
         True: every observed variable of the model is ordinal (lavaan ``ordered = <all
-        items>``), fitted by WLSMV.
+        items>``), fitted by WLSMV or ULS on the polychoric correlations.
 
     Returns
     -------
@@ -391,8 +398,8 @@ BACKENDS = (
     Backend(
         "ordered items, one or several groups (ordinal)",
         lambda how: how.ordered,
-        lambda model, data, how: fit_dwls(
-            model, data, how.group, how.group_equal, how.sampling_weights
+        lambda model, data, how: fit_ordinal(
+            model, data, how.group, how.group_equal, how.sampling_weights, how.estimator
         ),
         ordinal_estimates,
         ordinal_fit_measures,

@@ -262,13 +262,6 @@ class GroupsLs:
         return grad, curv
 
 
-class GroupsDwls(GroupsLs):
-    """:class:`GroupsLs` with the DWLS weights ``W_g = diag(Gamma_g)^-1`` of ``gammas``."""
-
-    def __init__(self, model, stats, gammas, ns):
-        super().__init__(model, stats, [1.0 / np.diag(g) for g in gammas], ns)
-
-
 def group_vcov(jacobians, weights, ns) -> np.ndarray:
     """lavaan ``se = "standard"`` (expected information) of GLS or ULS in G groups:
     ``(sum_g N_g/N Delta_g' W_g Delta_g)^-1 / (N - G)`` (``lav_model_information_expected``

@@ -1,10 +1,11 @@
-"""CFA/SEM of ordered items by DWLS on polychoric correlations, in one or several groups:
-lavaan's WLSMV.
+"""CFA/SEM of ordered items by DWLS (lavaan's WLSMV) or ULS on polychoric correlations, in
+one or several groups.
 
-:func:`fit_dwls` reproduces lavaan ``cfa()/sem(..., ordered = <all items>)``, with ``group =``
+:func:`fit_ordinal` reproduces lavaan ``cfa()/sem(..., ordered = <all items>)``, with ``group =``
 and ``group.equal =`` when given, with its defaults (``estimator = "WLSMV"``: DWLS point
 estimates, ``se = "robust.sem"``, ``test = "scaled.shifted"``, ``parameterization =
-"delta"``). One group is the case G = 1 of the same model, objective and formulas:
+"delta"``), or with ``estimator = "ULS"`` (unit weights, ``se = "standard"``, ``test =
+"standard"``). One group is the case G = 1 of the same model, objective and formulas:
 
 * **Sample statistics** (:mod:`.polychoric`), per group: thresholds from the margins, two-step
   polychoric correlations (Olsson 1979), ``s_g = (tau, r)`` and ``Gamma_g``, N_g times the
@@ -15,14 +16,17 @@ estimates, ``se = "robust.sem"``, ``test = "scaled.shifted"``, ``parameterizatio
   the latent responses derived, not estimated; scales and factor means of later groups free
   when the thresholds are equal.
 * **Estimator**: DWLS, ``F = sum_g (N_g - 1)/N (s_g - sigma_g)' W_g (s_g - sigma_g)`` with
-  ``W_g = diag(Gamma_g)^-1`` (lavaan: ``fmin = F/2``, ``chisq = N F``), minimized by
+  ``W_g = diag(Gamma_g)^-1`` (ULS: ``W_g = I``) (lavaan: ``fmin = F/2``, ``chisq = N F``),
+  minimized by
   Gauss-Newton with step halving (:func:`surveysem.sem.optimizer.minimize`, curvature
   ``2 sum_g (N_g - 1)/N Delta_g' W_g Delta_g``) from the moment-based starting values of
   :mod:`.start`; converged when ``max |dF/dtheta| < 1e-6``.
 * **Standard errors** (robust.sem): the sandwich ``H^-1 J H^-1`` with ``H = sum_g (N_g - 1)
   Delta_g' W_g Delta_g`` and ``J = sum_g (N_g - 1) Delta_g' W_g Gamma_g W_g Delta_g``
   (Muthén, du Toit & Spisic 1997; lavaan's N_g - 1 for non-ML estimators); for one group
-  ``E^-1 Delta' W Gamma W Delta E^-1 / (N - 1)``, ``E = Delta' W Delta``.
+  ``E^-1 Delta' W Gamma W Delta E^-1 / (N - 1)``, ``E = Delta' W Delta``. ULS: lavaan's
+  ``se = "standard"``, ``(sum_g N_g/N Delta_g' Delta_g)^-1 / (N - G)``
+  (:func:`~surveysem.sem.estimators.least_squares.group_vcov`).
 * **Fit measures**: :mod:`.ordinal_measures`.
 
 **What is matched** (``tests/test_ordinal.py`` and ``tests/test_option_combinations.py``,
@@ -59,7 +63,7 @@ import pandas as pd
 
 from surveysem.errors import InputError
 from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
-from surveysem.sem.estimators.least_squares import GroupsDwls, robust_sem_vcov
+from surveysem.sem.estimators.least_squares import GroupsLs, group_vcov, robust_sem_vcov
 from surveysem.sem.estimators.multigroup import (
     group_estimates_table,
     refuse_definitions,
@@ -85,7 +89,7 @@ GRAD_TOL = 1e-6
 
 @dataclass
 class OrdinalFit:
-    """A DWLS (WLSMV) fit of ordered items in one or several groups. Pass it to
+    """A DWLS (WLSMV) or ULS fit of ordered items in one or several groups. Pass it to
     :func:`ordinal_estimates` and
     :func:`~surveysem.sem.estimators.ordinal_measures.ordinal_fit_measures`.
 
@@ -95,11 +99,12 @@ class OrdinalFit:
     group : the grouping column; None for one group.
     groups : the group values in lavaan's order (first appearance); [] for one group.
     equal : the ``group.equal`` types applied.
+    estimator : "WLSMV" (DWLS, robust SEs, scaled-and-shifted test) or "ULS" (standard).
     model : parameter table and model matrices (:class:`~.ordinal_model.OrdinalModel`).
     moments : thresholds, polychoric correlations and Gamma of every group
         (:class:`~surveysem.sem.estimators.polychoric.OrdinalMoments`).
     x : free parameter estimates (index ``free - 1`` of the table).
-    vcov : robust (sandwich) covariance matrix of ``x``; NaN if ``H`` is singular.
+    vcov : covariance matrix of ``x`` (WLSMV: robust sandwich); NaN if singular.
     converged : a vanishing gradient (``max |dF/dtheta| < GRAD_TOL``).
     message : optimizer details.
     jacobians : ``Delta_g`` at ``x``, per group.
@@ -109,6 +114,7 @@ class OrdinalFit:
     group: str | None
     groups: list
     equal: tuple[str, ...]
+    estimator: str
     model: OrdinalModel = field(repr=False)
     moments: list[OrdinalMoments] = field(repr=False)
     x: np.ndarray = field(repr=False)
@@ -136,8 +142,8 @@ class OrdinalFit:
         return float(sum(self.nobs))
 
     def weights(self, g: int = 0) -> np.ndarray:
-        """Diagonal of the DWLS weight matrix of group ``g``, 1 / diag(Gamma_g)."""
-        return 1.0 / np.diag(self.moments[g].gamma)
+        """Diagonal of the weight matrix W_g of group ``g`` (:func:`_weights`)."""
+        return _weights(self.estimator, self.moments[g].gamma)
 
     def implied(self, g: int = 0) -> np.ndarray:
         """Model-implied (thresholds, correlations) of group ``g`` in lavaan's order."""
@@ -158,6 +164,11 @@ class OrdinalFit:
             return None
         names = self.model.ov_names
         return pd.DataFrame(self.moments[0].cor, index=names, columns=names)
+
+
+def _weights(estimator: str, gamma: np.ndarray) -> np.ndarray:
+    """Diagonal of lavaan's ``WLS.V``: DWLS (WLSMV) ``1 / diag(Gamma)``, ULS ones."""
+    return 1.0 / np.diag(gamma) if estimator == "WLSMV" else np.ones(len(gamma))
 
 
 def _group_parts(data: pd.DataFrame, group: str | None):
@@ -192,12 +203,13 @@ def _check_moments(moments: list[OrdinalMoments], labels: list) -> None:
             )
 
 
-def fit_dwls(
+def fit_ordinal(
     syntax: str,
     data: pd.DataFrame,
     group: str | None = None,
     equal: tuple[str, ...] = (),
     sampling_weights: str | None = None,
+    estimator: str = "WLSMV",
 ) -> OrdinalFit:
     """Fit a lavaan-syntax CFA/SEM to ordered items as lavaan's WLSMV (DWLS, delta), in one
     group or, with ``group``, in several.
@@ -225,6 +237,8 @@ def fit_dwls(
         sum to N; thresholds, polychorics and Gamma are weighted
         (:func:`~surveysem.sem.estimators.polychoric.ordinal_moments`) and N_g is a group's
         sum of weights, as in lavaan.
+    estimator : {"WLSMV", "ULS"}
+        lavaan's estimator: WLSMV (default; DWLS) or ULS (module docstring).
 
     Returns
     -------
@@ -248,9 +262,9 @@ def fit_dwls(
     --------
     >>> import numpy as np
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> from surveysem.sem.estimators.ordinal import fit_dwls, ordinal_estimates
+    >>> from surveysem.sem.estimators.ordinal import fit_ordinal, ordinal_estimates
     >>> data = two_factor_data().apply(lambda c: np.digitize(c, [-1.0, 0.0, 1.0]))
-    >>> fit = fit_dwls(TWO_FACTOR_MODEL, data)
+    >>> fit = fit_ordinal(TWO_FACTOR_MODEL, data)
     >>> fit.converged, fit.n, fit.n_free
     (True, 300.0, 25)
     >>> est = ordinal_estimates(fit)
@@ -265,6 +279,8 @@ def fit_dwls(
     """
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame")
+    if estimator not in ("WLSMV", "ULS"):
+        raise ValueError(f"estimator must be WLSMV or ULS for ordered items, not {estimator!r}")
     equal = normalize_names(equal)
     if unknown := [e for e in equal if e not in EQUAL_TYPES]:
         raise InputError(
@@ -299,17 +315,22 @@ def fit_dwls(
     thresholds = [dict(zip(m.labels, m.wls_obs, strict=True)) for m in moments]
     x0 = start_values(rows, pt.ov_names, n_free, [m.cor for m in moments], None, thresholds)
     gammas, ns = [m.gamma for m in moments], [m.n for m in moments]
+    weights = [_weights(estimator, gamma) for gamma in gammas]
     with np.errstate(all="ignore"):
         x, max_grad, _, n_iter = minimize(
-            GroupsDwls(model, [m.wls_obs for m in moments], gammas, ns), x0
+            GroupsLs(model, [m.wls_obs for m in moments], weights, ns), x0
         )
     converged = bool(np.isfinite(max_grad) and max_grad < GRAD_TOL)
     message = f"Gauss-Newton: {n_iter} iterations, max |gradient of F| = {max_grad:.2e}"
     jacobians = [model.jacobian(g, x) for g in range(len(moments))]
-    vcov = robust_sem_vcov(jacobians, gammas, ns)
+    if estimator == "WLSMV":  # se = "robust.sem"
+        vcov = robust_sem_vcov(jacobians, gammas, ns)
+    else:  # se = "standard"
+        vcov = group_vcov(jacobians, weights, ns)
     return OrdinalFit(
-        syntax, group, labels, equal, model, moments, x, vcov, converged, message, jacobians
-    )
+        syntax, group, labels, equal, estimator, model, moments, x, vcov, converged, message,
+        jacobians,
+    )  # fmt: skip
 
 
 def ordinal_estimates(fit: OrdinalFit, level: float = 0.95) -> pd.DataFrame:
@@ -327,7 +348,7 @@ def ordinal_estimates(fit: OrdinalFit, level: float = 0.95) -> pd.DataFrame:
     Parameters
     ----------
     fit : OrdinalFit
-        Result of :func:`fit_dwls`.
+        Result of :func:`fit_ordinal`.
     level : float
         Confidence level of the intervals.
 
@@ -343,9 +364,9 @@ def ordinal_estimates(fit: OrdinalFit, level: float = 0.95) -> pd.DataFrame:
     --------
     >>> import numpy as np
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> from surveysem.sem.estimators.ordinal import fit_dwls, ordinal_estimates
+    >>> from surveysem.sem.estimators.ordinal import fit_ordinal, ordinal_estimates
     >>> data = two_factor_data().apply(lambda c: np.digitize(c, [-1.0, 0.0, 1.0]))
-    >>> est = ordinal_estimates(fit_dwls(TWO_FACTOR_MODEL, data))
+    >>> est = ordinal_estimates(fit_ordinal(TWO_FACTOR_MODEL, data))
     >>> est.loc[est.op == "|", ["lhs", "rhs", "est", "se"]].head(3).round(3)
       lhs rhs    est     se
     6  a1  t1 -0.981  0.087

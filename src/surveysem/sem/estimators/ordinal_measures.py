@@ -1,5 +1,5 @@
 """lavaan's ``fitMeasures()`` of a WLSMV fit
-(:func:`~surveysem.sem.estimators.ordinal.fit_dwls`), in one or several groups.
+(:func:`~surveysem.sem.estimators.ordinal.fit_ordinal`), in one or several groups.
 
 With G groups, N = sum N_g, sample statistics ``s_g`` (thresholds and polychoric correlations),
 implied ``sigma_g``, weights ``W_g = diag(Gamma_g)^-1`` and Jacobians ``Delta_g``:
@@ -81,10 +81,10 @@ def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
     --------
     >>> import numpy as np
     >>> from surveysem.sem.examples import TWO_FACTOR_MODEL, two_factor_data
-    >>> from surveysem.sem.estimators.ordinal import fit_dwls
+    >>> from surveysem.sem.estimators.ordinal import fit_ordinal
     >>> from surveysem.sem.estimators.ordinal_measures import ordinal_fit_measures
     >>> data = two_factor_data().apply(lambda c: np.digitize(c, [-1.0, 0.0, 1.0]))
-    >>> fm = ordinal_fit_measures(fit_dwls(TWO_FACTOR_MODEL, data))
+    >>> fm = ordinal_fit_measures(fit_ordinal(TWO_FACTOR_MODEL, data))
     >>> {k: round(fm[k], 3) for k in ("chisq", "df", "chisq.scaled", "cfi.scaled", "rmsea")}
     {'chisq': 3.894, 'df': 8.0, 'chisq.scaled': 7.544, 'cfi.scaled': 1.0, 'rmsea': 0.0}
     """
@@ -111,50 +111,62 @@ def ordinal_fit_measures(fit: OrdinalFit) -> dict[str, float]:
     n_stats = sum(len(m.wls_obs) for m in fit.moments)
     df = float(n_stats - fit.n_free)
     dfb = float(n_stats - sum(b.shape[1] for b in base))
-    x2s, c = _scaled_shifted(np.vstack(fit.jacobians), fit, x2, df)
-    x2bs, cb = _scaled_shifted(block_diag(*base), fit, x2b, dfb)
-
     plain = incremental_indices(x2, df, x2b, dfb)
-    scaled = incremental_indices(x2s, df, x2bs, dfb, suffix=".scaled")
-    cat = _catml(fit, df, dfb)
-    robust = {} if cat is None else corrected_robust_measures(*cat, df, dfb, n_rmsea, n_groups)
+    tests = chisq_tests(x2, df, x2b, dfb)
+    if fit.estimator == "ULS":  # lavaan: the ULS statistic has no reference distribution
+        tests |= {"pvalue": np.nan, "baseline.pvalue": np.nan}
     # lavaan's order: tests, then CFI/TLI plain, scaled and robust, then the other indices
-    tests, scaled_tests = chisq_tests(x2, df, x2b, dfb), chisq_tests(x2s, df, x2bs, dfb)
-    out: dict[str, float] = {
-        "npar": float(fit.n_free),
-        "fmin": x2 / (2 * n),
-        **{key: tests[key] for key in ("chisq", "df", "pvalue")},
-        "chisq.scaled": x2s,
-        "df.scaled": df,
-        "pvalue.scaled": scaled_tests["pvalue"],
-        "chisq.scaling.factor": c,
-        **{key: tests[key] for key in ("baseline.chisq", "baseline.df", "baseline.pvalue")},
-        "baseline.chisq.scaled": x2bs,
-        "baseline.df.scaled": dfb,
-        "baseline.pvalue.scaled": scaled_tests["baseline.pvalue"],
-        "baseline.chisq.scaling.factor": cb,
-        "cfi": plain["cfi"],
-        "tli": plain["tli"],
-        "cfi.scaled": scaled["cfi.scaled"],
-        "tli.scaled": scaled["tli.scaled"],
-        **{key: robust[key] for key in ("cfi.robust", "tli.robust") if key in robust},
-        **{key: val for key, val in plain.items() if key not in ("cfi", "tli")},
-        **{key: val for key, val in scaled.items() if key not in ("cfi.scaled", "tli.scaled")},
-        **{key: robust[key] for key in ("nnfi.robust", "rni.robust") if key in robust},
-        **rmsea_measures(x2, df, n_rmsea, n_groups),
+    parts = {
+        "test": {"npar": float(fit.n_free), "fmin": x2 / (2 * n)}
+        | {key: tests[key] for key in ("chisq", "df", "pvalue")},
+        "baseline": {key: tests[key] for key in ("baseline.chisq", "baseline.df")}
+        | {"baseline.pvalue": tests["baseline.pvalue"]},
+        "cfi": {key: plain[key] for key in ("cfi", "tli")},
+        "indices": {key: val for key, val in plain.items() if key not in ("cfi", "tli")},
+        "rmsea": rmsea_measures(x2, df, n_rmsea, n_groups),
     }
-    out |= {
-        f"{key}.scaled": value
-        for key, value in rmsea_measures(x2s, df, n_rmsea, n_groups).items()
-        if key.endswith(("rmsea", "lower", "upper", "pvalue"))
-    }
-    out |= {key: value for key, value in robust.items() if key.startswith("rmsea")}
+    if fit.estimator == "WLSMV":
+        _add_scaled_and_robust(parts, fit, x2, x2b, df, dfb, base, n_rmsea)
+    out = {key: val for part in parts.values() for key, val in part.items()}
     out |= residuals
     out |= hoelter_cn(x2, df, n_rmsea)
     out |= gfi_measures(gfi, df, n_stats)
     out["mfi"] = float(np.exp(-0.5 * (x2 - df) / n_rmsea))
     out["wrmr"] = float(np.sqrt(x2 / len(fit.moments[0].wls_obs)))
     return {key: float(val) for key, val in out.items()}
+
+
+def _add_scaled_and_robust(parts, fit, x2, x2b, df, dfb, base, n_rmsea) -> None:
+    """WLSMV's scaled-and-shifted test and indices and Savalei's robust indices, each after
+    its plain counterpart in ``parts`` (lavaan's order)."""
+    n_groups = len(fit.moments)
+    x2s, c = _scaled_shifted(np.vstack(fit.jacobians), fit, x2, df)
+    x2bs, cb = _scaled_shifted(block_diag(*base), fit, x2b, dfb)
+    scaled = incremental_indices(x2s, df, x2bs, dfb, suffix=".scaled")
+    scaled_tests = chisq_tests(x2s, df, x2bs, dfb)
+    cat = _catml(fit, df, dfb)
+    robust = {} if cat is None else corrected_robust_measures(*cat, df, dfb, n_rmsea, n_groups)
+    parts["test"] |= {
+        "chisq.scaled": x2s,
+        "df.scaled": df,
+        "pvalue.scaled": scaled_tests["pvalue"],
+        "chisq.scaling.factor": c,
+    }
+    parts["baseline"] |= {"baseline.chisq.scaled": x2bs, "baseline.df.scaled": dfb,
+                          "baseline.pvalue.scaled": scaled_tests["baseline.pvalue"],
+                          "baseline.chisq.scaling.factor": cb}  # fmt: skip
+    parts["cfi"] |= {key: scaled[key] for key in ("cfi.scaled", "tli.scaled")}
+    parts["cfi"] |= {key: robust[key] for key in ("cfi.robust", "tli.robust") if key in robust}
+    parts["indices"] |= {
+        key: val for key, val in scaled.items() if key not in ("cfi.scaled", "tli.scaled")
+    }
+    parts["indices"] |= {key: robust[key] for key in ("nnfi.robust", "rni.robust") if key in robust}
+    parts["rmsea"] |= {
+        f"{key}.scaled": value
+        for key, value in rmsea_measures(x2s, df, n_rmsea, n_groups).items()
+        if key.endswith(("rmsea", "lower", "upper", "pvalue"))
+    }
+    parts["rmsea"] |= {key: value for key, value in robust.items() if key.startswith("rmsea")}
 
 
 def _scaled_shifted(delta: np.ndarray, fit: OrdinalFit, x2: float, df: float):
