@@ -268,6 +268,46 @@ def test_compare_structural_paths(hs_data):
     assert res.attrs["groups"] == ["Pasteur", "Grant-White"]
 
 
+def _assert_group_estimates_match(ours, gold):
+    """A path's estimate and SE in each school against lavaan's (R writes Grant.White)."""
+    for column in ("est.Pasteur", "est.Grant-White", "se.Pasteur", "se.Grant-White"):
+        assert ours[column] == pytest.approx(gold[column.replace("-", ".")], abs=1e-3)
+
+
+@pytest.mark.parametrize("estimator", ["GLS", "ULS"])
+def test_compare_structural_paths_by_least_squares_matches_lavaan(hs_data, estimator):
+    """Under GLS and ULS each path is tested by the difference of the least-squares
+    chi-squares of the model with that path equal and the metric model, as lavaan's
+    anova() (make_golden_paths.R; ULS gets a p-value there too)."""
+    gold = read_golden("hs_mi_paths_least_squares.csv")
+    gold = gold[gold["estimator"] == estimator].set_index("rhs")
+    res = compare_structural_paths(HS_SEM, hs_data, "school", "metric", estimator=estimator)
+    res = res.set_index("rhs")
+    for rhs, row in gold.iterrows():
+        _assert_group_estimates_match(res.loc[rhs], row)
+        assert res.loc[rhs, "delta_chisq"] == pytest.approx(row["delta_chisq"], rel=1e-3)
+        assert res.loc[rhs, "delta_df"] == row["delta_df"]
+        assert res.loc[rhs, "pvalue"] == pytest.approx(row["pvalue"], abs=5e-4)
+
+
+@pytest.mark.parametrize("level", ["configural", "thresholds_loadings"])
+def test_compare_structural_paths_of_ordered_items_by_wald_matches_lavaan(level):
+    """Under WLSMV (ordered items) the Wald test of each path from the unconstrained fit and
+    its robust SEs decides, as lavaan's lavTestWald() on the WLSMV fit (make_golden_paths.R);
+    the chi-square difference columns are NaN (no scaled-and-shifted difference test)."""
+    gold = read_golden("hs_mi_ordinal_paths_wald.csv")
+    gold = gold[gold["level"] == level].set_index("rhs")
+    data = read_golden("hs_ordinal_group_data.csv")
+    res = compare_structural_paths(HS_SEM, data, "school", level, estimator="WLSMV")
+    res = res.set_index("rhs")
+    for rhs, row in gold.iterrows():
+        _assert_group_estimates_match(res.loc[rhs], row)
+        assert res.loc[rhs, "wald"] == pytest.approx(row["wald"], rel=1e-3)
+        assert res.loc[rhs, "wald_pvalue"] == pytest.approx(row["wald_pvalue"], abs=5e-4)
+        assert res.loc[rhs, "differs"] == (row["wald_pvalue"] < 0.05)
+        assert np.isnan(res.loc[rhs, "delta_chisq"]) and np.isnan(res.loc[rhs, "pvalue"])
+
+
 def test_compare_structural_paths_by_fiml():
     """With missing="fiml" every fit (the unconstrained and each path held equal) is a FIML
     fit of all incomplete rows; the LR test is the difference of their likelihood-ratio
@@ -433,6 +473,3 @@ def test_ordinal_sequence_matches_lavaan():
     assert seq.loc["thresholds", "delta_cfi"] == pytest.approx(
         gold.loc["thresholds", "cfi.scaled"] - gold.loc["configural", "cfi.scaled"], abs=5e-4
     )
-    with pytest.raises(UnsupportedModelError, match="WLSMV"):
-        compare_structural_paths(HS_MODEL + "textual ~ visual\n", data, "school",
-                                 "thresholds", estimator="WLSMV")  # fmt: skip

@@ -11,7 +11,7 @@ Two steps of a multi-group SEM analysis (Jöreskog 1971; Meredith 1993; Vandenbe
    constraints of the level that holds and per-group structural paths, then tests every path
    for equality across groups with a likelihood-ratio (chi-square difference) test against
    the model with that one path constrained equal; a Wald test from the unconstrained fit is
-   reported next to it.
+   reported next to it (and decides under WLSMV).
 
 References
 ----------
@@ -34,12 +34,13 @@ import pandas as pd
 from scipy import stats
 
 from surveysem.sem.entry import fit
-from surveysem.sem.errors import ModelSpecError, UnsupportedModelError
+from surveysem.sem.errors import ModelSpecError
 from surveysem.sem.estimators.multigroup import (
     MultiGroupFit,
     fit_multigroup,
     multigroup_fit_measures,
 )
+from surveysem.sem.estimators.ordinal import OrdinalFit
 from surveysem.sem.measures.difference import chisq_difference
 from surveysem.sem.measures.indices import reported_fit
 from surveysem.sem.model.syntax import measurement_syntax, parse_syntax
@@ -278,7 +279,7 @@ def invariance_sequence(
     return out
 
 
-def _wald_equal(fit: MultiGroupFit, rows) -> tuple[float, int]:
+def _wald_equal(fit: MultiGroupFit | OrdinalFit, rows) -> tuple[float, int]:
     """Wald chi-square of H0: the path is equal in all groups (contrasts g1 - g_j)."""
     idx = [r.free - 1 for r in rows]
     b = fit.x[idx]
@@ -317,10 +318,15 @@ def compare_structural_paths(
         ``delta_chisq = chisq(path equal) - chisq(unconstrained)``, ``delta_df = G - 1``
 
     decides (``differs = pvalue < alpha``; under ``estimator="MLR"`` the Satorra-Bentler
-    2001 scaled difference and sandwich SEs). This LR test is the primary test because it is
-    invariant to the parametrization; the Wald statistic of the same hypothesis from the
-    unconstrained fit (``wald = (C b)' (C V C')^-1 (C b)`` with contrasts ``b_1 - b_g``) is
-    reported as ``wald``/``wald_pvalue`` for comparison (asymptotically equivalent).
+    2001 scaled difference and sandwich SEs; under GLS and ULS the difference of their
+    chi-squares, as lavaan's ``anova()``). Under ``estimator="WLSMV"`` (ordered items, the
+    levels of :data:`ORDINAL_LEVELS`) the Wald test from the unconstrained fit with its
+    robust SEs decides, as lavaan's ``lavTestWald()``: the scaled-and-shifted difference
+    test is not implemented, so the LR columns are NaN. Otherwise the LR test is the primary
+    test because it is invariant to the parametrization; the Wald statistic of the same
+    hypothesis from the unconstrained fit (``wald = (C b)' (C V C')^-1 (C b)`` with contrasts
+    ``b_1 - b_g``) is reported as ``wald``/``wald_pvalue`` for comparison (asymptotically
+    equivalent).
     Paths with a user label in the syntax are already equal across groups (lavaan
     semantics) and are reported with NaN tests.
 
@@ -338,8 +344,8 @@ def compare_structural_paths(
         ``"scalar"`` or ``"strict"``.
     alpha : float
         Significance level of the LR test.
-    estimator : {"ML", "MLR"}
-        The estimator of every fit.
+    estimator : {"ML", "MLR", "GLS", "ULS", "WLSMV"}
+        The estimator of every fit (WLSMV: the items ordered).
     missing : {"listwise", "fiml"}
         The missing-data treatment of every fit (as :func:`invariance_sequence`).
 
@@ -370,18 +376,19 @@ def compare_structural_paths(
       lhs op rhs  est.a  est.b  delta_df  differs
     0   B  ~   A  0.601  0.505       1.0    False
     """
-    if estimator not in ("ML", "MLR"):
-        raise UnsupportedModelError(
-            f"paths are compared across groups by likelihood-ratio tests, which estimator "
-            f"{estimator} does not have in surveysem"
-        )
-    equal = _check_level(level)
+    equal = _check_level(level, estimator)
     if not _has_regressions(syntax):
         raise ModelSpecError(
             "the model has no structural path ('~'). Add the regressions to compare."
         )
-    base = fit_multigroup(syntax, data, group, equal, estimator=estimator, missing=missing)
-    base_fm = multigroup_fit_measures(base)
+    wald_decides = estimator == "WLSMV"
+    if wald_decides:
+        result = fit(syntax, data, estimator=estimator, missing=missing, group=group,
+                     group_equal=equal, ordered=True)  # fmt: skip
+        base, base_fm = result.backend, result.measures
+    else:
+        base = fit_multigroup(syntax, data, group, equal, estimator=estimator, missing=missing)
+        base_fm = multigroup_fit_measures(base)
     paths = [r for r in base.rows if r.group == 1 and r.op == "~"]
     records = []
     for r in paths:
@@ -402,20 +409,26 @@ def compare_structural_paths(
                 differs=False,
             )
         else:
-            constrained = fit_multigroup(
-                syntax, data, group, equal, equal_params=(r.key,), estimator=estimator,
-                missing=missing,
-            )  # fmt: skip
-            test = chisq_difference(multigroup_fit_measures(constrained), base_fm, estimator)
-            d_chisq, d_df, p = test["delta_chisq"], test["delta_df"], test["delta_pvalue"]
             wald, wdf = _wald_equal(base, rows)
+            wald_p = float(stats.chi2.sf(wald, wdf)) if np.isfinite(wald) else np.nan
+            if wald_decides:
+                lr = {"delta_chisq": np.nan, "delta_df": np.nan, "delta_pvalue": np.nan}
+                differs = wald_p < alpha and base.converged
+            else:
+                constrained = fit_multigroup(
+                    syntax, data, group, equal, equal_params=(r.key,), estimator=estimator,
+                    missing=missing,
+                )  # fmt: skip
+                lr = chisq_difference(multigroup_fit_measures(constrained), base_fm, estimator)
+                converged = constrained.converged and base.converged
+                differs = lr["delta_pvalue"] < alpha and converged
             rec.update(
-                delta_chisq=d_chisq,
-                delta_df=d_df,
-                pvalue=p,
+                delta_chisq=lr["delta_chisq"],
+                delta_df=lr["delta_df"],
+                pvalue=lr["delta_pvalue"],
                 wald=wald,
-                wald_pvalue=float(stats.chi2.sf(wald, wdf)) if np.isfinite(wald) else np.nan,
-                differs=bool(p < alpha and constrained.converged and base.converged),
+                wald_pvalue=wald_p,
+                differs=bool(differs),
             )
         records.append(rec)
     out = pd.DataFrame(records)
